@@ -1,0 +1,17 @@
+const en = {
+  title: 'Customer service', open: 'Open chat', close: 'Close chat', image: 'Send an image', placeholder: 'Type a message…',
+  send: 'Send', powered: 'Powered by kefu', online: 'We are online', offline: 'Leave us a message', connecting: 'Connecting…',
+  welcome: 'Hi! How can we help you today?', sending: 'Sending…', failed: 'Not sent', agent: 'Agent',
+  typing: (n: string) => `${n} is typing…`, rateLimited: (s: number) => `You are sending too fast. Retrying in ${s}s.`,
+  uploadFailed: 'The image could not be uploaded.',
+};
+const zh: typeof en = {
+  title: '在线客服', open: '打开聊天', close: '关闭', image: '发送图片', placeholder: '请输入消息…',
+  send: '发送', powered: 'kefu 提供技术支持', online: '客服在线', offline: '请留言，我们会尽快回复', connecting: '连接中…',
+  welcome: '您好！请问有什么可以帮您？', sending: '发送中…', failed: '发送失败', agent: '客服',
+  typing: (n: string) => `${n} 正在输入…`, rateLimited: (s: number) => `发送太快了，${s} 秒后重试。`,
+  uploadFailed: '图片上传失败。',
+};
+export function strings(locale: string) {
+  return locale.toLowerCase().startsWith('zh') ? zh : en;
+}

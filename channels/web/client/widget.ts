@@ -1,0 +1,281 @@
+/**
+ * The chat widget, embedded with one line: <script src="https://HOST/widget.js" async></script>
+ * Optional attributes: data-queue, data-locale (en|zh), data-title, data-color.
+ * Everything renders inside a shadow root (the shop's CSS cannot break it, ours cannot leak)
+ * and every message is rendered as text, never HTML.
+ */
+import { STYLE } from './widget-style';
+import { strings } from './widget-i18n';
+
+type Msg = { id: string; seq: number; clientId?: string; direction: 'inbound' | 'outbound'; from: { role: string; name?: string };
+  content: any; sentAt: string; pending?: 'sending' | 'failed' };
+
+const script = document.currentScript as HTMLScriptElement | null;
+const base = new URL(script?.src ?? location.href);
+const origin = base.origin;
+const data = script?.dataset ?? {};
+const t = strings(data.locale || navigator.language);
+const storeKey = `kefu:visitor:${origin}`;
+
+const state = {
+  token: localStorage.getItem(storeKey) ?? '',
+  messages: new Map<string, Msg>(), // by id or clientId while pending
+  lastSeq: 0,
+  open: false,
+  unread: 0,
+  online: 0,
+  ws: undefined as WebSocket | undefined,
+  retry: 0,
+  outbox: new Map<string, any>(), // clientId -> frame, resent after reconnect until acked
+  typingTimer: 0 as any,
+  lastTypingSent: 0,
+};
+
+const host = document.createElement('div');
+host.id = 'kefu-widget';
+const root = host.attachShadow({ mode: 'open' });
+const color = /^#[0-9a-fA-F]{3,8}$/.test(data.color ?? '') ? data.color! : '#2f6fed';
+root.innerHTML = `<style>${STYLE.replace(/--accent-value/g, color)}</style>
+<button class="launcher" part="launcher" aria-label="${t.open}"><svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true"><path fill="currentColor" d="M12 3C6.5 3 2 6.9 2 11.6c0 2.4 1.2 4.6 3.1 6.1L4.5 21l3.7-1.9c1.2.4 2.5.6 3.8.6 5.5 0 10-3.9 10-8.6S17.5 3 12 3z"/></svg><span class="badge" hidden></span></button>
+<section class="panel" role="dialog" aria-label="chat" hidden>
+  <header><div><div class="title"></div><div class="status"><i></i><span></span></div></div><button class="close" aria-label="${t.close}">×</button></header>
+  <div class="log" role="log" aria-live="polite"></div>
+  <div class="typing" hidden></div>
+  <div class="notice" hidden></div>
+  <form class="composer"><label class="attach" title="${t.image}"><input type="file" accept="image/png,image/jpeg,image/gif,image/webp" hidden><svg viewBox="0 0 24 24" width="20" height="20"><path fill="currentColor" d="M21 19V5a2 2 0 0 0-2-2H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2zM8.5 13.5l2.5 3 3.5-4.5 4.5 6H5l3.5-4.5z"/></svg></label>
+  <textarea rows="1" placeholder="${t.placeholder}" maxlength="4000"></textarea><button type="submit" class="send">${t.send}</button></form>
+  <footer>${t.powered}</footer>
+</section>`;
+const $ = <T extends Element>(sel: string) => root.querySelector(sel) as T;
+const launcher = $<HTMLButtonElement>('.launcher');
+const panel = $<HTMLElement>('.panel');
+const log = $<HTMLDivElement>('.log');
+const input = $<HTMLTextAreaElement>('textarea');
+const fileInput = $<HTMLInputElement>('input[type=file]');
+const badge = $<HTMLSpanElement>('.badge');
+const notice = $<HTMLDivElement>('.notice');
+const typingEl = $<HTMLDivElement>('.typing');
+$<HTMLDivElement>('.title').textContent = data.title || t.title;
+
+function setStatus(): void {
+  const s = $<HTMLDivElement>('.status');
+  s.classList.toggle('online', state.online > 0);
+  s.querySelector('span')!.textContent = state.ws?.readyState === 1 ? (state.online > 0 ? t.online : t.offline) : t.connecting;
+}
+
+function showNotice(text: string, ms = 4000): void {
+  notice.textContent = text;
+  notice.hidden = false;
+  clearTimeout((showNotice as any).timer);
+  (showNotice as any).timer = setTimeout(() => { notice.hidden = true; }, ms);
+}
+
+function rid(): string {
+  const a = new Uint8Array(12);
+  crypto.getRandomValues(a);
+  return Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function render(): void {
+  const list = [...state.messages.values()].sort((a, b) => (a.seq || 1e15) - (b.seq || 1e15) || a.sentAt.localeCompare(b.sentAt));
+  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+  log.replaceChildren(...(list.length ? [] : [line(t.welcome)]), ...list.map(bubble));
+  if (atBottom || list.length < 3) log.scrollTop = log.scrollHeight;
+}
+
+function line(text: string): HTMLElement {
+  const el = document.createElement('div');
+  el.className = 'event';
+  el.textContent = text;
+  return el;
+}
+
+function bubble(m: Msg): HTMLElement {
+  if (m.content.kind === 'event') return line(m.content.text ?? '');
+  const el = document.createElement('div');
+  el.className = `msg ${m.direction === 'inbound' ? 'me' : 'them'}${m.pending ? ' ' + m.pending : ''}`;
+  if (m.direction === 'outbound' && m.from.name) {
+    const who = document.createElement('div');
+    who.className = 'who';
+    who.textContent = m.from.name;
+    el.append(who);
+  }
+  const body = document.createElement('div');
+  body.className = 'body';
+  if (m.content.kind === 'text') body.textContent = m.content.text;
+  else if (m.content.kind === 'media') {
+    for (const a of m.content.attachments) {
+      const img = document.createElement('img');
+      img.src = `${origin}/media/${encodeURIComponent(a.mediaId)}`;
+      img.alt = a.name ?? 'image';
+      img.loading = 'lazy';
+      img.addEventListener('load', () => { log.scrollTop = log.scrollHeight; });
+      body.append(img);
+    }
+    if (m.content.caption) body.append(document.createTextNode(m.content.caption));
+  }
+  const meta = document.createElement('div');
+  meta.className = 'meta';
+  meta.textContent = m.pending === 'failed' ? t.failed : m.pending ? t.sending : new Date(m.sentAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  el.append(body, meta);
+  return el;
+}
+
+function upsert(m: Msg): void {
+  if (m.clientId) state.messages.delete(m.clientId);
+  if (state.messages.has(m.id)) return;
+  state.messages.set(m.id, m);
+  if (m.seq > state.lastSeq) state.lastSeq = m.seq;
+  if (!state.open && m.direction === 'outbound') {
+    state.unread++;
+    badge.textContent = String(state.unread);
+    badge.hidden = false;
+  }
+}
+
+async function session(): Promise<void> {
+  const res = await fetch(`${origin}/v1/visitor/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: state.token || undefined }) });
+  if (!res.ok) throw new Error(`session ${res.status}`);
+  const body = await res.json();
+  state.token = body.token;
+  state.online = body.agentsOnline;
+  localStorage.setItem(storeKey, state.token);
+}
+
+function connect(): void {
+  if (state.ws && state.ws.readyState <= 1) return;
+  const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/ws/visitor`);
+  state.ws = ws;
+  setStatus();
+  ws.onopen = () => {
+    state.retry = 0;
+    ws.send(JSON.stringify({ type: 'hello', token: state.token, after: state.lastSeq, queue: data.queue || undefined }));
+  };
+  ws.onmessage = (ev) => {
+    const f = JSON.parse(ev.data);
+    switch (f.type) {
+      case 'welcome':
+        state.online = f.agentsOnline;
+        setStatus();
+        for (const frame of state.outbox.values()) ws.send(JSON.stringify(frame)); // same clientId: the server dedupes
+        break;
+      case 'message':
+        upsert(f.message);
+        render();
+        break;
+      case 'ack': {
+        state.outbox.delete(f.clientId);
+        break;
+      }
+      case 'typing':
+        typingEl.textContent = t.typing(f.from.name ?? t.agent);
+        typingEl.hidden = false;
+        clearTimeout(state.typingTimer);
+        state.typingTimer = setTimeout(() => { typingEl.hidden = true; }, 4000);
+        break;
+      case 'error':
+        if (f.code === 'invalid_token') { state.token = ''; localStorage.removeItem(storeKey); }
+        if (f.clientId && state.outbox.has(f.clientId)) {
+          const frame = state.outbox.get(f.clientId);
+          if (f.code === 'rate_limited') {
+            showNotice(t.rateLimited(f.retryAfter ?? 5));
+            setTimeout(() => { if (state.outbox.has(f.clientId)) state.ws?.send(JSON.stringify(frame)); }, (f.retryAfter ?? 5) * 1000);
+          } else {
+            state.outbox.delete(f.clientId);
+            const m = state.messages.get(f.clientId);
+            if (m) { m.pending = 'failed'; render(); }
+            showNotice(f.message);
+          }
+        }
+        break;
+    }
+  };
+  ws.onclose = (ev) => {
+    setStatus();
+    if (ev.code === 4003) { void start(); return; }
+    // Exponential backoff with jitter: a restarting server is not stampeded by every widget at once.
+    const delay = Math.min(30_000, 500 * 2 ** state.retry++) * (0.5 + Math.random() / 2);
+    setTimeout(connect, delay);
+  };
+}
+
+async function start(): Promise<void> {
+  try {
+    await session();
+    connect();
+  } catch {
+    setTimeout(start, Math.min(30_000, 1000 * 2 ** state.retry++));
+  }
+}
+
+function sendFrame(frame: any, preview: Msg): void {
+  state.outbox.set(frame.clientId, frame);
+  state.messages.set(frame.clientId, preview);
+  render();
+  if (state.ws?.readyState === 1) state.ws.send(JSON.stringify(frame));
+}
+
+function sendText(): void {
+  const text = input.value.trim();
+  if (!text) return;
+  input.value = '';
+  autosize();
+  const clientId = rid();
+  sendFrame({ type: 'send', clientId, text },
+    { id: clientId, seq: 0, clientId, direction: 'inbound', from: { role: 'customer' }, content: { kind: 'text', text }, sentAt: new Date().toISOString(), pending: 'sending' });
+}
+
+async function sendImage(file: File): Promise<void> {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const res = await fetch(`${origin}/v1/visitor/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${state.token}` }, body: form });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) { showNotice(body?.error?.message ?? t.uploadFailed); return; }
+  const clientId = rid();
+  sendFrame({ type: 'send', clientId, attachments: [{ mediaId: body.attachment.mediaId }] },
+    { id: clientId, seq: 0, clientId, direction: 'inbound', from: { role: 'customer' }, content: { kind: 'media', attachments: [body.attachment] }, sentAt: new Date().toISOString(), pending: 'sending' });
+}
+
+function autosize(): void {
+  input.style.height = 'auto';
+  input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
+}
+
+function toggle(open: boolean): void {
+  state.open = open;
+  panel.hidden = !open;
+  launcher.classList.toggle('hidden', open);
+  if (open) {
+    state.unread = 0;
+    badge.hidden = true;
+    if (!state.ws) void start();
+    render();
+    input.focus();
+  }
+}
+
+launcher.addEventListener('click', () => toggle(true));
+$<HTMLButtonElement>('.close').addEventListener('click', () => toggle(false));
+$<HTMLFormElement>('.composer').addEventListener('submit', (e) => { e.preventDefault(); sendText(); });
+input.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); sendText(); } });
+input.addEventListener('input', () => {
+  autosize();
+  if (Date.now() - state.lastTypingSent > 2000 && state.ws?.readyState === 1) {
+    state.lastTypingSent = Date.now();
+    state.ws.send(JSON.stringify({ type: 'typing' }));
+  }
+});
+fileInput.addEventListener('change', () => {
+  const f = fileInput.files?.[0];
+  fileInput.value = '';
+  if (f) void sendImage(f);
+});
+
+function mount(): void {
+  document.body.append(host);
+  setStatus();
+  // A returning visitor reconnects at once so agent replies show up (with an unread badge).
+  if (state.token) void start();
+}
+if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
+(window as any).kefu = { open: () => toggle(true), close: () => toggle(false) };

@@ -1,0 +1,125 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { WebSocket } from 'ws';
+import { KefuError } from '../../core/errors.js';
+import type { Conversation, Message } from '../../core/model/message.js';
+import type { VisitorTokens } from '../../core/auth/visitor-token.js';
+import { readJson, str } from '../../core/http/body.js';
+import { serveAsset } from '../../core/http/static-assets.js';
+import type { ChannelAdapter, ChannelContext, SendResult } from '../contract.js';
+import { handleVisitorSocket, sendFrame, visitorName, webRef } from './visitor-socket.js';
+import { toVisitorMessage } from './types.js';
+import { parseVisitorFrame, textContent } from './parse.js';
+
+export interface WebChannelOptions {
+  tokens: VisitorTokens;
+  agentsOnline: () => number;
+}
+
+/**
+ * The web chat widget's channel: visitor sessions (signed tokens), a WebSocket per open
+ * widget, HTTP fallbacks for sending, uploads and history, and the widget/demo assets.
+ */
+export class WebChannel implements ChannelAdapter {
+  readonly name = 'web';
+  private ctx?: ChannelContext;
+  private sockets = new Map<string, Set<WebSocket>>();
+
+  constructor(private opts: WebChannelOptions) {}
+
+  async start(ctx: ChannelContext): Promise<void> {
+    this.ctx = ctx;
+    ctx.websocket('/ws/visitor', (ws) => handleVisitorSocket(ws, ctx, this.opts.tokens, this.sockets, this.opts.agentsOnline));
+  }
+
+  async stop(): Promise<void> {
+    // 1012 "service restart": the widget reconnects with backoff and resumes from its last seq.
+    for (const set of this.sockets.values()) for (const ws of set) ws.close(1012, 'restart');
+    this.sockets.clear();
+  }
+
+  get connectionCount(): number {
+    let n = 0;
+    for (const s of this.sockets.values()) n += s.size;
+    return n;
+  }
+
+  async send(msg: Message, conv: Conversation): Promise<SendResult> {
+    const set = this.sockets.get(conv.ref.thread);
+    // A visitor without an open widget gets the message on the next resume: it is stored.
+    if (set) {
+      const frame = JSON.stringify({ type: 'message', message: toVisitorMessage(msg) });
+      for (const ws of set) if (ws.readyState === 1) ws.send(frame);
+    }
+    return { sourceId: msg.id };
+  }
+
+  async typing(conv: Conversation, signal: { from: { role: string; name?: string } }): Promise<void> {
+    for (const ws of this.sockets.get(conv.ref.thread) ?? []) sendFrame(ws, { type: 'typing', from: { role: signal.from.role, name: signal.from.name } });
+  }
+
+  routes(router: Router): void {
+    const csp = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:";
+    router.get('/widget.js', (ctx) => serveAsset(ctx, 'widget.js', { maxAge: 300 }));
+    router.get('/demo', (ctx) => serveAsset(ctx, 'demo.html', { maxAge: 60, csp }));
+    router.get('/', (ctx) => ctx.redirect('/demo'));
+
+    router.post('/v1/visitor/session', async (ctx) => {
+      const body = await readJson(ctx, 4096);
+      const previous = this.opts.tokens.verify(str(body, 'token', { max: 256 }));
+      const { token, visitorId } = this.opts.tokens.issue(previous);
+      const { conversation } = await this.context().history(webRef(visitorId), Number.MAX_SAFE_INTEGER, 1);
+      ctx.body = { ok: true, token, visitorId, name: visitorName(visitorId), conversationId: conversation?.id, lastSeq: conversation?.lastSeq ?? 0,
+        agentsOnline: this.opts.agentsOnline() };
+    });
+
+    router.get('/v1/visitor/messages', async (ctx) => {
+      const visitorId = this.visitor(ctx);
+      const after = Number(ctx.query.after ?? 0);
+      if (!Number.isInteger(after) || after < 0) throw new KefuError('validation_failed', 'after must be a non-negative integer');
+      const { messages } = await this.context().history(webRef(visitorId), after, 200);
+      ctx.body = { ok: true, messages: messages.map(toVisitorMessage) };
+    });
+
+    // HTTP send: for pages that cannot keep a WebSocket, and for integrations; same rules as the socket.
+    router.post('/v1/visitor/messages', async (ctx) => {
+      const visitorId = this.visitor(ctx);
+      const c = this.context();
+      const body = await readJson(ctx, c.config().server.max_body_bytes);
+      const parsed = parseVisitorFrame(JSON.stringify({ ...body, type: 'send' }), Infinity);
+      if (parsed.kind === 'invalid') throw new KefuError(parsed.code, parsed.message);
+      const f = parsed.frame as Extract<typeof parsed.frame, { type: 'send' }>;
+      const content = f.text !== undefined ? textContent(f.text)
+        : { kind: 'media' as const, attachments: await c.media.resolveAttachments(f.attachments), caption: f.caption };
+      const res = await c.ingest({ ref: webRef(visitorId), customer: { externalId: visitorId, name: visitorName(visitorId) }, sourceId: f.clientId, content,
+        hints: { queue: typeof body.queue === 'string' && /^[a-z0-9_-]{1,40}$/.test(body.queue) ? body.queue : undefined } });
+      if (res.status === 'accepted') {
+        const frame = JSON.stringify({ type: 'message', message: toVisitorMessage(res.message) });
+        for (const ws of this.sockets.get(visitorId) ?? []) if (ws.readyState === 1) ws.send(frame);
+      }
+      ctx.status = res.status === 'accepted' ? 201 : 200;
+      ctx.body = { ok: true, duplicate: res.status === 'duplicate' || undefined, message: toVisitorMessage(res.message) };
+    });
+
+    router.post('/v1/visitor/uploads', async (ctx) => {
+      const visitorId = this.visitor(ctx);
+      const attachment = await this.context().media.acceptImageUpload(ctx, `web:${visitorId}`);
+      ctx.status = 201;
+      ctx.body = { ok: true, attachment };
+    });
+  }
+
+  private context(): ChannelContext {
+    if (!this.ctx) throw new KefuError('unavailable');
+    return this.ctx;
+  }
+
+  private visitor(ctx: Context): string {
+    const auth = ctx.get('authorization');
+    const token = auth.startsWith('Bearer ') ? auth.slice(7) : undefined;
+    if (!token) throw new KefuError('unauthorized', 'Send the visitor token as "Authorization: Bearer …".');
+    const id = this.opts.tokens.verify(token);
+    if (!id) throw new KefuError('invalid_token');
+    return id;
+  }
+}

@@ -1,0 +1,216 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { KefuError } from '../errors.js';
+import { newId } from '../model/ids.js';
+import type { Content, Conversation, InboundMessage, Message, Participant } from '../model/message.js';
+import type { Store } from '../store/store.js';
+import type { RateLimiter } from '../ratelimit/rate-limiter.js';
+import { compose, type Middleware, type PipelineContext, type Stage, STAGES } from './pipeline.js';
+import type { BusEvents, ConversationChange, Signal } from './events.js';
+import { validateContent } from './validate-content.js';
+
+export type IngestResult = { status: 'accepted' | 'duplicate'; message: Message; conversation: Conversation };
+
+export interface OutboundRequest {
+  conversationId: string;
+  from: Participant;
+  content: Content;
+  /** Client-generated id: resending the same one returns the stored message (idempotent). */
+  clientId?: string;
+  private?: boolean;
+}
+
+export interface BusOptions {
+  store: Store;
+  limiter: RateLimiter;
+  logger: Logger;
+  limits: () => { maxTextChars: number; defaultQueue: string };
+  /** Hands an outbound message to the customer's channel (wired to the channel registry). */
+  sendOut: (msg: Message, conv: Conversation) => Promise<void>;
+}
+
+/**
+ * The conversation bus: the one path every message takes. It owns per-conversation seq
+ * allocation, dedupe, rate limiting and the stage pipeline; it never knows a vendor.
+ */
+export class ConversationBus extends EventEmitter<BusEvents> {
+  private middleware = new Map<Stage, Middleware[]>(STAGES.map((s) => [s, []]));
+  private runners = new Map<Stage, (ctx: PipelineContext) => Promise<void>>();
+  /** In-flight writes by conversation+sourceId, so a retry racing its original is a duplicate. */
+  private inflight = new Map<string, Promise<IngestResult>>();
+  /** Post-ingest processing is chained per conversation to keep stage order = seq order. */
+  private tails = new Map<string, Promise<void>>();
+  private creating = new Map<string, Promise<Conversation>>();
+
+  constructor(private opts: BusOptions) {
+    super();
+    this.setMaxListeners(50);
+    this.rebuild();
+  }
+
+  get store(): Store { return this.opts.store; }
+
+  use(stage: Stage, fn: Middleware): this {
+    if (typeof fn !== 'function') throw new TypeError('middleware must be a function');
+    const list = this.middleware.get(stage);
+    if (!list) throw new TypeError(`unknown stage "${stage}"`);
+    list.push(fn);
+    this.rebuild();
+    return this;
+  }
+
+  private rebuild(): void {
+    const core: Record<Stage, (ctx: PipelineContext) => Promise<void> | void> = {
+      ingest: (ctx) => this.persist(ctx),
+      classify: () => {},
+      decide: () => {},
+      route: (ctx) => { if (!ctx.handled) return this.queueForHuman(ctx.conversation); },
+      deliver: (ctx) => { this.emit('message', ctx.message, ctx.conversation); },
+      send: (ctx) => this.persist(ctx),
+    };
+    for (const s of STAGES) this.runners.set(s, compose(this.middleware.get(s)!, core[s]));
+  }
+
+  /** Accepts an inbound message; resolves once it is durable (or known as a duplicate). */
+  async ingest(inbound: InboundMessage): Promise<IngestResult> {
+    try {
+      validateContent(inbound.content, this.opts.limits().maxTextChars);
+      const conv = await this.conversationFor(inbound);
+      const key = inbound.sourceId ? `${conv.id}\u0000${inbound.sourceId}` : undefined;
+      const dup = key && await this.findDuplicate(key, conv, inbound.sourceId!);
+      if (dup) return dup;
+      const wait = this.opts.limiter.take(`${conv.customer.id}`);
+      if (wait > 0) throw new KefuError('rate_limited', `Message quota exceeded; retry in ${wait}s.`, { retryAfter: wait });
+      const message: Message = {
+        id: newId('M'), seq: 0, conversationId: conv.id, sourceId: inbound.sourceId, direction: 'inbound',
+        from: conv.customer, content: inbound.content, sentAt: inbound.sentAt ?? new Date(),
+      };
+      const ctx: PipelineContext = { stage: 'ingest', message, conversation: conv, inbound, handled: false, state: {} };
+      const done = this.runners.get('ingest')!(ctx).then(() => ({ status: 'accepted' as const, message, conversation: conv }));
+      if (key) {
+        this.inflight.set(key, done);
+        done.then(() => this.inflight.delete(key), () => this.inflight.delete(key));
+      }
+      const result = await done;
+      this.after(conv.id, () => this.processInbound(ctx));
+      return result;
+    } catch (err) {
+      if (err instanceof KefuError) this.emit('rejected', err.code, inbound.ref.channel);
+      throw err;
+    }
+  }
+
+  /** Stores an outbound message (agent, bot or system) and sends it to the customer's channel. */
+  async send(req: OutboundRequest): Promise<IngestResult> {
+    validateContent(req.content, this.opts.limits().maxTextChars);
+    const conv = await this.opts.store.getConversation(req.conversationId);
+    if (!conv) throw new KefuError('conversation_not_found');
+    const key = req.clientId ? `${conv.id}\u0000${req.clientId}` : undefined;
+    const dup = key && await this.findDuplicate(key, conv, req.clientId!);
+    if (dup) return dup;
+    const message: Message = {
+      id: newId('M'), seq: 0, conversationId: conv.id, sourceId: req.clientId, direction: 'outbound',
+      from: req.from, content: req.content, sentAt: new Date(), private: req.private || undefined,
+    };
+    const ctx: PipelineContext = { stage: 'send', message, conversation: conv, handled: false, state: {} };
+    const done = this.runners.get('send')!(ctx).then(() => ({ status: 'accepted' as const, message, conversation: conv }));
+    if (key) {
+      this.inflight.set(key, done);
+      done.then(() => this.inflight.delete(key), () => this.inflight.delete(key));
+    }
+    const result = await done;
+    this.emit('message', message, conv);
+    // Private notes stay inside; the adapter decides which event kinds its channel can show.
+    if (!message.private) {
+      this.opts.sendOut(message, conv).catch((err) => this.opts.logger.error({ err, conversationId: conv.id }, 'outbound send failed'));
+    }
+    return result;
+  }
+
+  /** Relays a typing/read signal; nothing is stored. */
+  signal(s: Signal): void {
+    this.emit('signal', s);
+  }
+
+  /** Applies a state change to a conversation, stores it, and announces it. */
+  async updateConversation(conv: Conversation, patch: Partial<Conversation>, change: ConversationChange): Promise<Conversation> {
+    Object.assign(conv, patch, { updatedAt: new Date() });
+    await this.opts.store.saveConversation(conv);
+    this.emit('conversation', conv, change);
+    return conv;
+  }
+
+  /** Lets routing know a conversation needs a human; the router listens for 'queued'. */
+  private async queueForHuman(conv: Conversation): Promise<void> {
+    if (conv.status === 'queued' || conv.status === 'assigned') return;
+    await this.updateConversation(conv, { status: 'queued', queuedAt: new Date(), assigneeId: undefined }, 'queued');
+  }
+
+  private async persist(ctx: PipelineContext): Promise<void> {
+    const conv = ctx.conversation;
+    ctx.message.seq = ++conv.lastSeq;
+    conv.lastMessageAt = ctx.message.sentAt;
+    await this.opts.store.appendMessage(ctx.message, conv);
+  }
+
+  private async processInbound(ingested: PipelineContext): Promise<void> {
+    const ctx = ingested;
+    for (const stage of ['classify', 'decide', 'route', 'deliver'] as const) {
+      try {
+        await this.runners.get(stage)!(Object.assign(ctx, { stage }));
+      } catch (err) {
+        // The message is already durable; a failing plugin must not stop it reaching a human.
+        this.opts.logger.error({ err, stage, messageId: ctx.message.id }, 'pipeline stage failed');
+      }
+    }
+  }
+
+  private after(conversationId: string, task: () => Promise<void>): void {
+    const prev = this.tails.get(conversationId) ?? Promise.resolve();
+    const next = prev.then(task, task);
+    this.tails.set(conversationId, next);
+    next.then(() => { if (this.tails.get(conversationId) === next) this.tails.delete(conversationId); });
+  }
+
+  /** Resolves once every accepted message has gone through all stages (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
+  }
+
+  private async findDuplicate(key: string, conv: Conversation, sourceId: string): Promise<IngestResult | undefined> {
+    const pending = this.inflight.get(key);
+    if (pending) return { ...(await pending), status: 'duplicate' };
+    const stored = await this.opts.store.findMessageBySource(conv.id, sourceId);
+    return stored ? { status: 'duplicate', message: stored, conversation: conv } : undefined;
+  }
+
+  private async conversationFor(inbound: InboundMessage): Promise<Conversation> {
+    const existing = await this.opts.store.findConversationByRef(inbound.ref);
+    if (existing) {
+      if (inbound.customer.name && existing.customer.name !== inbound.customer.name) existing.customer.name = inbound.customer.name;
+      return existing;
+    }
+    // Two first messages racing must create one conversation.
+    const key = `${inbound.ref.channel}\u0000${inbound.ref.account}\u0000${inbound.ref.thread}`;
+    let creating = this.creating.get(key);
+    if (!creating) {
+      creating = this.createConversation(inbound);
+      this.creating.set(key, creating);
+      creating.finally(() => this.creating.delete(key)).catch(() => {});
+    }
+    return creating;
+  }
+
+  private async createConversation(inbound: InboundMessage): Promise<Conversation> {
+    const now = new Date();
+    const conv: Conversation = {
+      id: newId('C'), ref: inbound.ref,
+      customer: { id: `${inbound.ref.channel}:${inbound.customer.externalId}`, role: 'customer', name: inbound.customer.name },
+      status: 'pending', queue: inbound.hints?.queue || this.opts.limits().defaultQueue, priority: 0, aiWeight: 1,
+      createdAt: now, updatedAt: now, lastSeq: 0, tags: [],
+    };
+    await this.opts.store.saveConversation(conv);
+    this.emit('conversation', conv, 'created');
+    return conv;
+  }
+}

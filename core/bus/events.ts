@@ -1,0 +1,25 @@
+import type { Conversation, Message, Participant } from '../model/message.js';
+
+/** Ephemeral signals: relayed live, never stored. */
+export interface Signal {
+  conversationId: string;
+  from: Participant;
+  event: 'typing' | 'read';
+  /** For read: the seq read up to. */
+  seq?: number;
+}
+
+export type ConversationChange = 'created' | 'queued' | 'assigned' | 'transferred' | 'resolved' | 'updated';
+
+/**
+ * What the bus announces. Listeners must not throw (errors are logged) and must not block:
+ * they run in the message's hot path.
+ */
+export interface BusEvents {
+  /** A message became durable (inbound or outbound). */
+  message: [message: Message, conversation: Conversation];
+  conversation: [conversation: Conversation, change: ConversationChange];
+  signal: [signal: Signal];
+  /** A message is rejected before it was stored (rate limit, validation, plugin). */
+  rejected: [code: string, channel: string];
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, ConfigSource, loadConfigFile } from '../../config/load.js';
+
+const HELP: Record<string, string> = {
+  main: `kefu — omnichannel customer-service gateway
+
+Usage: kefu <command> [options]   (also installed as kefu-cli)
+
+Commands:
+  start                     run the gateway (public port 8000, workspace port 9000)
+  agent add|list|disable|enable   manage agent accounts
+  config check [FILE]       validate a configuration file
+
+Options:
+  -c, --config FILE         configuration file (default: ./config/kefu.toml, else the built-in default;
+                            or env KEFU_CONFIG)
+  -h, --help                help for any command`,
+  start: `Usage: kefu start [--config FILE]
+
+Starts one gateway node. On first start it creates an admin agent and prints its login
+(password from KEFU_ADMIN_PASSWORD when set). SIGTERM/SIGINT shut down gracefully.`,
+  agent: `Usage:
+  kefu agent add --login LOGIN [--name NAME] [--password PW] [--role agent|admin] [--capacity N] [--skills q1,q2]
+  kefu agent list
+  kefu agent disable LOGIN
+  kefu agent enable LOGIN
+
+Without --password a random one is generated and printed once. Works on the store named in
+the config; run it where the gateway's data directory is.`,
+  config: `Usage: kefu config check [FILE]
+
+Validates FILE (default: the config kefu would use) and prints every problem with its key.`,
+};
+
+const DEFAULT_CONFIG = fileURLToPath(new URL('../../../config/kefu.toml', import.meta.url));
+
+function configPath(explicit?: string): string {
+  if (explicit) return resolve(explicit);
+  if (process.env.KEFU_CONFIG) return resolve(process.env.KEFU_CONFIG);
+  const local = resolve('config/kefu.toml');
+  return existsSync(local) ? local : DEFAULT_CONFIG;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true, strict: true,
+    options: {
+      config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' },
+      login: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' },
+      capacity: { type: 'string' }, skills: { type: 'string' },
+    },
+  });
+  const [command, sub, arg] = positionals;
+  if (!command || (values.help && !HELP[command])) { console.log(HELP.main); return command ? 0 : 1; }
+  if (values.help) { console.log(HELP[command]); return 0; }
+
+  switch (command) {
+    case 'start': {
+      const { createGateway } = await import('../index.js');
+      const source = ConfigSource.fromFile(configPath(values.config));
+      const gw = await createGateway({
+        config: source,
+        onAdminCreated: (login, password) => console.log(`\n  First start: created admin agent\n    login:    ${login}\n    password: ${password}\n`),
+      });
+      const host = (h: string) => (h === '0.0.0.0' || h === '::' ? 'localhost' : h);
+      const c = source.current.server;
+      console.log(`  kefu is running (config ${source.file})
+    demo shop + widget:  http://${host(c.host)}:${gw.publicPort}/demo
+    agent workspace:     http://${host(c.workspace_host)}:${gw.workspacePort}/
+`);
+      let signals = 0;
+      const shutdown = (sig: string) => {
+        if (++signals > 1) process.exit(1);
+        gw.logger.info({ sig }, 'shutting down');
+        gw.stop().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      return -1; // keep running
+    }
+    case 'agent':
+      return agentCommand(sub, arg, values, configPath(values.config));
+    case 'config': {
+      if (sub !== 'check') { console.log(HELP.config); return 1; }
+      const file = configPath(arg ?? values.config);
+      loadConfigFile(file);
+      console.log(`${file}: OK`);
+      return 0;
+    }
+    default:
+      console.error(`Unknown command "${command}".\n`);
+      console.log(HELP.main);
+      return 1;
+  }
+}
+
+async function agentCommand(sub: string | undefined, arg: string | undefined, v: Record<string, string | boolean | undefined>, cfgFile: string): Promise<number> {
+  const { SqliteStore } = await import('../store/sqlite-store.js');
+  const { AgentAccounts } = await import('../auth/agents.js');
+  const { randomToken } = await import('../model/ids.js');
+  const cfg = loadConfigFile(cfgFile);
+  const store = new SqliteStore({ path: resolve(cfg.store.path), commitIntervalMs: 0 });
+  const accounts = new AgentAccounts(store, () => cfg.routing.default_capacity, () => cfg.auth.session_ttl_h * 3600_000);
+  try {
+    switch (sub) {
+      case 'add': {
+        if (typeof v.login !== 'string') { console.error('--login is required\n'); console.log(HELP.agent); return 1; }
+        const password = typeof v.password === 'string' ? v.password : randomToken(12);
+        const capacity = v.capacity !== undefined ? Number(v.capacity) : undefined;
+        if (capacity !== undefined && !(Number.isInteger(capacity) && capacity > 0)) { console.error('--capacity must be a positive integer'); return 1; }
+        const role = v.role === 'admin' ? 'admin' : 'agent';
+        if (v.role !== undefined && v.role !== 'admin' && v.role !== 'agent') { console.error('--role must be agent or admin'); return 1; }
+        const skills = typeof v.skills === 'string' ? v.skills.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+        const a = await accounts.create({ login: v.login, name: v.name as string | undefined, password, role, capacity, skills });
+        console.log(`added ${a.role} ${a.login} (capacity ${a.capacity})${v.password ? '' : `\npassword: ${password}`}`);
+        return 0;
+      }
+      case 'list': {
+        const rows = await store.listAgents();
+        console.log(['login', 'name', 'role', 'capacity', 'skills', 'status'].join('\t'));
+        for (const a of rows) console.log([a.login, a.name, a.role, a.capacity, a.skills.join(',') || '*', a.disabled ? 'disabled' : 'active'].join('\t'));
+        return 0;
+      }
+      case 'disable':
+      case 'enable': {
+        if (!arg) { console.log(HELP.agent); return 1; }
+        await accounts.setDisabled(arg, sub === 'disable');
+        console.log(`${arg} ${sub}d`);
+        return 0;
+      }
+      default:
+        console.log(HELP.agent);
+        return 1;
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { if (code >= 0) process.exitCode = code; }, (err) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else if (err?.code && typeof err.code === 'string' && err.toJSON) console.error(`error: ${err.code}: ${err.message}`);
+  else if (err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') console.error(err.message);
+  else console.error(err);
+  process.exitCode = err instanceof ConfigError ? 2 : 1;
+});

@@ -1,0 +1,112 @@
+import busboy from 'busboy';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Context } from 'koa';
+import { KefuError } from '../errors.js';
+import { randomToken } from '../model/ids.js';
+import type { Attachment } from '../model/message.js';
+import type { Store } from '../store/store.js';
+
+/** Magic numbers of the image types we accept; the client's Content-Type is not trusted. */
+function sniffImage(b: Buffer): string | undefined {
+  if (b.length >= 8 && b.readUInt32BE(0) === 0x89504e47) return 'image/png';
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  if (b.length >= 6 && b.toString('latin1', 0, 4) === 'GIF8') return 'image/gif';
+  if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
+  return undefined;
+}
+
+/** Width/height from PNG/GIF headers (cheap, lets clients reserve space); undefined otherwise. */
+function dimensions(b: Buffer, mime: string): { width?: number; height?: number } {
+  if (mime === 'image/png' && b.length >= 24) return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+  if (mime === 'image/gif' && b.length >= 10) return { width: b.readUInt16LE(6), height: b.readUInt16LE(8) };
+  return {};
+}
+
+/**
+ * Uploads and serving of media. Ids are 192-bit random capabilities: a URL is only known to
+ * the participants of the conversation it was sent in.
+ */
+export class MediaService {
+  constructor(private store: Store, private dir: string, private maxBytes: () => number) {}
+
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+  }
+
+  /** Reads one multipart file field (any name) from the request and stores it as an image. */
+  async acceptImageUpload(ctx: Context, owner: string): Promise<Attachment> {
+    const type = ctx.get('content-type');
+    if (!type.startsWith('multipart/form-data')) throw new KefuError('unsupported_media_type', 'Send the image as multipart/form-data.');
+    const declared = Number(ctx.get('content-length'));
+    const limit = this.maxBytes();
+    if (declared > limit + 16 * 1024) throw new KefuError('payload_too_large', `Images are limited to ${limit} bytes.`);
+    const file = await readFirstFile(ctx, limit);
+    const mime = sniffImage(file.data);
+    if (!mime) throw new KefuError('invalid_image');
+    const id = randomToken(24);
+    const tmp = join(this.dir, `${id}.part`);
+    await writeFile(tmp, file.data);
+    await rename(tmp, join(this.dir, id));
+    await this.store.putMedia({ id, mime, size: file.data.length, name: file.name, owner, createdAt: new Date() });
+    return { kind: 'image', mediaId: id, mime, size: file.data.length, name: file.name, ...dimensions(file.data, mime) };
+  }
+
+  /** Checks that attachments a client names exist (clients may only reference stored media). */
+  async resolveAttachments(items: unknown): Promise<Attachment[]> {
+    if (!Array.isArray(items) || items.length === 0 || items.length > 10) throw new KefuError('validation_failed', 'attachments must hold 1 to 10 items');
+    const out: Attachment[] = [];
+    for (const it of items) {
+      const id = (it as { mediaId?: unknown })?.mediaId;
+      const rec = typeof id === 'string' ? await this.store.getMedia(id) : undefined;
+      if (!rec) throw new KefuError('validation_failed', 'attachments[].mediaId does not name an uploaded file');
+      out.push({ kind: rec.mime.startsWith('image/') ? 'image' : 'file', mediaId: rec.id, mime: rec.mime, size: rec.size, name: rec.name });
+    }
+    return out;
+  }
+
+  /** Koa handler body for GET /media/:id. */
+  async serve(ctx: Context, id: string): Promise<void> {
+    const rec = /^[A-Za-z0-9_-]{32}$/.test(id) ? await this.store.getMedia(id) : undefined;
+    if (!rec) throw new KefuError('not_found');
+    ctx.set('Content-Type', rec.mime);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Content-Security-Policy', "default-src 'none'; sandbox");
+    ctx.set('Cache-Control', 'private, max-age=31536000, immutable');
+    ctx.length = rec.size;
+    ctx.body = createReadStream(join(this.dir, rec.id));
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(join(this.dir, id), { force: true });
+  }
+}
+
+function readFirstFile(ctx: Context, limit: number): Promise<{ data: Buffer; name?: string }> {
+  return new Promise((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({ headers: ctx.req.headers, limits: { files: 1, fileSize: limit, fields: 10, fieldSize: 1024 } });
+    } catch {
+      return reject(new KefuError('bad_request', 'Malformed multipart request.'));
+    }
+    let found: { data: Buffer; name?: string } | undefined;
+    let failed: KefuError | undefined;
+    bb.on('file', (_field, stream, info) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('limit', () => { failed = new KefuError('payload_too_large', `Images are limited to ${limit} bytes.`); });
+      stream.on('end', () => {
+        if (!failed) found = { data: Buffer.concat(chunks), name: info.filename?.slice(0, 200) };
+      });
+    });
+    bb.on('error', () => reject(new KefuError('bad_request', 'Malformed multipart request.')));
+    bb.on('close', () => {
+      if (failed) return reject(failed);
+      if (!found || found.data.length === 0) return reject(new KefuError('validation_failed', 'No file in the upload.'));
+      resolve(found);
+    });
+    ctx.req.pipe(bb);
+  });
+}

@@ -1,0 +1,36 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+/**
+ * Routes HTTP upgrades by path to WebSocket handlers. `maxPayload` bounds every frame so a
+ * single client cannot make the server buffer megabytes; unknown paths get a plain 404.
+ */
+export class UpgradeRouter {
+  private handlers = new Map<string, { wss: WebSocketServer; onConnection: (ws: WebSocket, req: IncomingMessage) => void; allowed?: () => boolean }>();
+
+  constructor(private maxPayload = 256 * 1024) {}
+
+  add(path: string, onConnection: (ws: WebSocket, req: IncomingMessage) => void, allowed?: () => boolean): void {
+    if (this.handlers.has(path)) throw new Error(`WebSocket path ${path} is already taken`);
+    // perMessageDeflate off: per-socket zlib state costs ~300 kB and most frames are tiny.
+    const wss = new WebSocketServer({ noServer: true, maxPayload: this.maxPayload, perMessageDeflate: false, clientTracking: false });
+    this.handlers.set(path, { wss, onConnection, allowed });
+  }
+
+  attach(server: Server): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const path = (req.url ?? '/').split('?')[0];
+      const h = this.handlers.get(path);
+      if (!h || (h.allowed && !h.allowed())) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      h.wss.handleUpgrade(req, socket, head, (ws) => h.onConnection(ws, req));
+    });
+  }
+
+  close(): void {
+    for (const h of this.handlers.values()) h.wss.close();
+  }
+}

@@ -1,0 +1,152 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { Logger } from 'pino';
+import { KefuError } from '../errors.js';
+import type { ConversationBus } from '../bus/conversation-bus.js';
+import type { AgentAccounts } from '../auth/agents.js';
+import { publicAgent } from '../auth/agents.js';
+import type { Assigner } from '../routing/assigner.js';
+import type { AgentHub } from '../workspace/agent-hub.js';
+import type { AgentRecord } from '../store/store.js';
+import { publicConversation, SESSION_COOKIE, sessionToken } from '../workspace/views.js';
+import { readJson, str } from './body.js';
+import { errorMiddleware, securityHeaders } from './error-middleware.js';
+import type { MediaService } from './media.js';
+import type { Metrics } from './metrics.js';
+import { serveAsset } from './static-assets.js';
+
+export interface WorkspaceDeps {
+  bus: ConversationBus; accounts: AgentAccounts; assigner: Assigner; hub: AgentHub; media: MediaService; metrics: Metrics;
+  logger: Logger; sessionTtlMs: () => number; ready: () => boolean;
+}
+
+const STATUSES = new Set(['bot', 'queued', 'assigned', 'pending', 'resolved']);
+
+/** Port 9000: agent workspace UI and API, admin API, health and metrics. Keep it inside your network. */
+export function createWorkspaceApp(d: WorkspaceDeps): Koa {
+  const app = new Koa();
+  app.proxy = false;
+  const router = new Router();
+  const uiCsp = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'";
+
+  router.get('/healthz', (ctx) => { ctx.body = { ok: true }; });
+  router.get('/readyz', (ctx) => {
+    ctx.status = d.ready() ? 200 : 503;
+    ctx.body = { ok: d.ready() };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = d.metrics.registry.contentType;
+    ctx.body = await d.metrics.registry.metrics();
+  });
+  router.get('/', (ctx) => serveAsset(ctx, 'workspace.html', { maxAge: 0, csp: uiCsp }));
+  router.get('/workspace.js', (ctx) => serveAsset(ctx, 'workspace.js', { maxAge: 300 }));
+
+  router.post('/api/login', async (ctx) => {
+    const body = await readJson(ctx, 4096);
+    const { token, agent } = await d.accounts.login(str(body, 'login', { required: true, max: 64 })!, str(body, 'password', { required: true, max: 1024 })!);
+    ctx.cookies.set(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', maxAge: d.sessionTtlMs(), overwrite: true });
+    ctx.body = { ok: true, token, agent: publicAgent(agent) };
+  });
+
+  // Everything below needs a session.
+  const authed = new Router({ prefix: '/api' });
+  authed.use(async (ctx, next) => {
+    ctx.state.agent = await d.accounts.authenticate(sessionToken(ctx.get('cookie'), ctx.get('authorization')));
+    await next();
+  });
+  const me = (ctx: Koa.Context) => ctx.state.agent as AgentRecord;
+  const admin = (ctx: Koa.Context) => { if (me(ctx).role !== 'admin') throw new KefuError('forbidden'); };
+  const conversation = async (id: string) => {
+    const c = await d.bus.store.getConversation(id);
+    if (!c) throw new KefuError('conversation_not_found');
+    return c;
+  };
+
+  authed.post('/logout', async (ctx) => {
+    const token = sessionToken(ctx.get('cookie'), ctx.get('authorization'));
+    if (token) await d.accounts.logout(token);
+    ctx.cookies.set(SESSION_COOKIE, '', { maxAge: 0 });
+    ctx.body = { ok: true };
+  });
+  authed.get('/me', (ctx) => { ctx.body = { ok: true, agent: publicAgent(me(ctx)) }; });
+  authed.get('/agents', (ctx) => { ctx.body = { ok: true, agents: d.hub.agentList() }; });
+  authed.post('/agents', async (ctx) => {
+    admin(ctx);
+    const b = await readJson(ctx, 4096);
+    const capacity = b.capacity === undefined ? undefined : Number(b.capacity);
+    if (capacity !== undefined && !(Number.isInteger(capacity) && capacity >= 1 && capacity <= 1000)) throw new KefuError('validation_failed', 'capacity must be 1-1000');
+    const role = b.role === 'admin' ? 'admin' : 'agent';
+    const a = await d.accounts.create({ login: str(b, 'login', { required: true })!, name: str(b, 'name', { max: 100 }), password: str(b, 'password', { required: true, max: 1024 })!, role, capacity });
+    ctx.status = 201;
+    ctx.body = { ok: true, agent: publicAgent(a) };
+  });
+
+  authed.get('/conversations', async (ctx) => {
+    const status = String(ctx.query.status ?? 'queued,assigned,pending').split(',').filter((s) => STATUSES.has(s));
+    const mine = ctx.query.mine === '1';
+    const list = await d.bus.store.listConversations({ status: status as never, assigneeId: mine ? me(ctx).id : undefined, limit: 500 });
+    ctx.body = { ok: true, conversations: list.map(publicConversation) };
+  });
+  authed.get('/conversations/:id', async (ctx) => {
+    ctx.body = { ok: true, conversation: publicConversation(await conversation(ctx.params.id)) };
+  });
+  authed.get('/conversations/:id/messages', async (ctx) => {
+    const c = await conversation(ctx.params.id);
+    const after = ctx.query.after !== undefined ? Number(ctx.query.after) : undefined;
+    const before = ctx.query.before !== undefined ? Number(ctx.query.before) : undefined;
+    for (const v of [after, before]) if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new KefuError('validation_failed', 'after/before must be non-negative integers');
+    const limit = Math.min(Number(ctx.query.limit ?? 100) || 100, 500);
+    ctx.body = { ok: true, messages: await d.bus.store.listMessages(c.id, { afterSeq: after, beforeSeq: before, limit }) };
+  });
+  authed.post('/conversations/:id/messages', async (ctx) => {
+    const c = await conversation(ctx.params.id);
+    const b = await readJson(ctx, 64 * 1024);
+    const text = str(b, 'text', { required: true })!;
+    const clientId = str(b, 'clientId', { max: 64 });
+    if (b.private !== true && (c.status !== 'assigned' || c.assigneeId !== me(ctx).id)) await d.assigner.claim(c, me(ctx).id);
+    const res = await d.bus.send({ conversationId: c.id, clientId, private: b.private === true, content: { kind: 'text', text },
+      from: { id: me(ctx).id, role: 'agent', name: me(ctx).name } });
+    ctx.status = res.status === 'accepted' ? 201 : 200;
+    ctx.body = { ok: true, message: res.message };
+  });
+  authed.post('/conversations/:id/claim', async (ctx) => {
+    const c = await conversation(ctx.params.id);
+    await d.assigner.claim(c, me(ctx).id);
+    ctx.body = { ok: true, conversation: publicConversation(c) };
+  });
+  authed.post('/conversations/:id/close', async (ctx) => {
+    const c = await conversation(ctx.params.id);
+    if (c.assigneeId !== me(ctx).id && me(ctx).role !== 'admin' && c.status === 'assigned') throw new KefuError('forbidden', 'Only the assigned agent or an admin can close it.');
+    await d.assigner.resolve(c, { id: me(ctx).id, role: 'agent', name: me(ctx).name });
+    ctx.body = { ok: true, conversation: publicConversation(c) };
+  });
+  authed.post('/conversations/:id/transfer', async (ctx) => {
+    const c = await conversation(ctx.params.id);
+    const b = await readJson(ctx, 4096);
+    if (c.assigneeId !== me(ctx).id && me(ctx).role !== 'admin') throw new KefuError('forbidden', 'Only the assigned agent or an admin can transfer it.');
+    await d.assigner.transfer(c, str(b, 'agentId', { required: true, max: 64 })!);
+    ctx.body = { ok: true, conversation: publicConversation(c) };
+  });
+  authed.post('/conversations/:id/requeue', async (ctx) => {
+    const c = await conversation(ctx.params.id);
+    if (c.assigneeId !== me(ctx).id && me(ctx).role !== 'admin') throw new KefuError('forbidden');
+    if (c.status !== 'assigned') throw new KefuError('invalid_state', 'Only an assigned conversation can go back to the queue.');
+    await d.assigner.requeue(c);
+    ctx.body = { ok: true, conversation: publicConversation(c) };
+  });
+  authed.post('/uploads', async (ctx) => {
+    const attachment = await d.media.acceptImageUpload(ctx, me(ctx).id);
+    ctx.status = 201;
+    ctx.body = { ok: true, attachment };
+  });
+  router.get('/media/:id', async (ctx) => {
+    await d.accounts.authenticate(sessionToken(ctx.get('cookie'), ctx.get('authorization')));
+    await d.media.serve(ctx, ctx.params.id);
+  });
+
+  app.use(errorMiddleware(d.logger));
+  app.use(securityHeaders());
+  app.use(router.routes()).use(router.allowedMethods());
+  app.use(authed.routes()).use(authed.allowedMethods());
+  return app;
+}

@@ -1,0 +1,179 @@
+import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { ConfigSource } from '../config/load.js';
+import type { KefuConfig } from '../config/schema.js';
+import { ConversationBus } from './bus/conversation-bus.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import { GcraRateLimiter } from './ratelimit/rate-limiter.js';
+import { AgentPool } from './routing/agent-pool.js';
+import { Assigner } from './routing/assigner.js';
+import { AgentAccounts } from './auth/agents.js';
+import { VisitorTokens } from './auth/visitor-token.js';
+import { MediaService } from './http/media.js';
+import { createMetrics } from './http/metrics.js';
+import { UpgradeRouter } from './http/upgrade.js';
+import { createPublicApp } from './http/public-app.js';
+import { createWorkspaceApp } from './http/workspace-app.js';
+import { AgentHub } from './workspace/agent-hub.js';
+import { ChannelRegistry } from '../channels/registry.js';
+import { WebChannel } from '../channels/web/index.js';
+import { loadPlugins } from '../plugins/loader.js';
+import type { GatewayApi, Teardown } from '../plugins/contract.js';
+import { randomToken } from './model/ids.js';
+
+export interface GatewayOptions {
+  config: ConfigSource;
+  logger?: Logger;
+  /** Print the generated admin login on first start (the CLI does; tests do not). */
+  onAdminCreated?: (login: string, password: string) => void;
+}
+
+export interface Gateway {
+  readonly config: ConfigSource;
+  readonly logger: Logger;
+  readonly bus: ConversationBus;
+  readonly store: SqliteStore;
+  readonly accounts: AgentAccounts;
+  readonly assigner: Assigner;
+  readonly web: WebChannel;
+  readonly publicPort: number;
+  readonly workspacePort: number;
+  stop(): Promise<void>;
+}
+
+/** Wires the parts together and starts listening. Wiring only: behaviour lives in the parts. */
+export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
+  const source = opts.config;
+  const cfg = (): KefuConfig => source.current;
+  const c0 = cfg();
+  const logger = opts.logger ?? pino({ level: c0.log.level, base: { svc: 'kefu' } });
+  let ready = false;
+
+  let metrics: ReturnType<typeof createMetrics> | undefined;
+  const store = new SqliteStore({ path: resolve(c0.store.path), commitIntervalMs: c0.store.commit_interval_ms, synchronous: c0.store.synchronous,
+    onCommit: (n, s) => metrics?.commit(n, s) });
+  const secret = await ensureSecret(store);
+  const limiter = new GcraRateLimiter(c0.ratelimit.customer_quota, c0.ratelimit.burst);
+  const media = new MediaService(store, resolve(c0.store.media_dir), () => cfg().server.max_upload_bytes);
+  await media.init();
+  const publicUpgrades = new UpgradeRouter();
+  const workspaceUpgrades = new UpgradeRouter();
+
+  let registry: ChannelRegistry;
+  const bus = new ConversationBus({
+    store, limiter, logger,
+    limits: () => ({ maxTextChars: cfg().server.max_text_chars, defaultQueue: cfg().routing.default_queue }),
+    sendOut: (m, c) => registry.sendOut(m, c),
+  });
+  const pool = new AgentPool();
+  const assigner = new Assigner({ bus, pool, logger, graceMs: () => cfg().routing.disconnect_grace_s * 1000 });
+  const accounts = new AgentAccounts(store, () => cfg().routing.default_capacity, () => cfg().auth.session_ttl_h * 3600_000);
+  const web = new WebChannel({ tokens: new VisitorTokens(secret, c0.auth.visitor_ttl_d * 86400), agentsOnline: () => pool.onlineCount() });
+  const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, maxTextChars: () => cfg().server.max_text_chars });
+  metrics = createMetrics({ waiting: () => assigner.waitingList().length, visitorSockets: () => web.connectionCount,
+    agentSockets: () => hub.connectionCount, agentsOnline: () => pool.onlineCount() });
+  registry = new ChannelRegistry({ bus, logger, config: cfg, media, upgrades: publicUpgrades, onSent: (ch) => metrics!.messageOut(ch) });
+  registry.register(web);
+
+  bus.on('message', (m, c) => { if (m.direction === 'inbound') metrics!.messageIn(c.ref.channel); });
+  bus.on('rejected', (code, channel) => metrics!.rejected(code, channel));
+  bus.on('signal', (s) => { if (s.from.role !== 'customer') registry.typing(s).catch((err) => logger.warn({ err }, 'typing relay failed')); });
+
+  const services = new Map<string, unknown>();
+  const api: GatewayApi = {
+    logger, bus, config: cfg,
+    use(stage, fn) { bus.use(stage, fn); return api; },
+    on(event, fn) { bus.on(event, fn as never); return api; },
+    send: (req) => bus.send(req),
+    addChannel: (adapter) => registry.register(adapter),
+    provide(name, impl) {
+      if (services.has(name)) throw new Error(`service "${name}" is provided twice`);
+      services.set(name, impl);
+    },
+    service: <T>(name: string) => services.get(name) as T | undefined,
+    agentsOnline: () => pool.onlineCount(),
+  };
+  const { teardowns } = await loadPlugins(c0, api);
+  await assigner.restore();
+  await ensureAdmin(accounts, opts.onAdminCreated);
+  await registry.reconcile();
+  workspaceUpgrades.add('/ws/agent', (ws, req) => void hub.accept(ws, req));
+
+  source.on('change', (next, prev) => {
+    const restart = ConfigSource.restartNeeded(next, prev);
+    if (restart.length) logger.warn({ keys: restart }, 'config changed keys that need a restart; they keep their old values until then');
+    limiter.configure(next.ratelimit.customer_quota, next.ratelimit.burst);
+    logger.level = next.log.level;
+    registry.reconcile().catch((err) => logger.error({ err }, 'channel reconcile failed'));
+    logger.info('config reloaded');
+  });
+  source.on('invalid', (err) => logger.error({ err: err.message }, 'config file invalid; keeping the previous config'));
+  source.watch();
+
+  const publicServer = createServer(createPublicApp({ logger, channels: registry, media }).callback());
+  const workspaceServer = createServer(createWorkspaceApp({ bus, accounts, assigner, hub, media, metrics, logger,
+    sessionTtlMs: () => cfg().auth.session_ttl_h * 3600_000, ready: () => ready }).callback());
+  publicUpgrades.attach(publicServer);
+  workspaceUpgrades.attach(workspaceServer);
+  await listen(publicServer, c0.server.public_port, c0.server.host);
+  await listen(workspaceServer, c0.server.workspace_port, c0.server.workspace_host);
+  ready = true;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => {
+    ready = false;
+    source.close();
+    const deadline = Date.now() + cfg().server.shutdown_timeout_ms;
+    // Stop accepting, tell clients to come back (1012), drain in-flight work, then close the store.
+    const closed = Promise.all([closeServer(publicServer), closeServer(workspaceServer)]);
+    await registry.stopAll();
+    hub.closeAll();
+    publicUpgrades.close();
+    workspaceUpgrades.close();
+    await Promise.race([Promise.all([bus.idle(), closed]), sleep(Math.max(0, deadline - Date.now()))]);
+    publicServer.closeAllConnections();
+    workspaceServer.closeAllConnections();
+    for (const t of teardowns.reverse()) await t();
+    assigner.close();
+    limiter.close();
+    await store.close();
+  })());
+
+  return {
+    config: source, logger, bus, store, accounts, assigner, web, stop,
+    publicPort: (publicServer.address() as AddressInfo).port,
+    workspacePort: (workspaceServer.address() as AddressInfo).port,
+  };
+}
+
+async function ensureSecret(store: SqliteStore): Promise<Buffer> {
+  let s = await store.getMeta('visitor_secret');
+  if (!s) {
+    s = randomBytes(32).toString('base64url');
+    await store.setMeta('visitor_secret', s);
+  }
+  return Buffer.from(s, 'base64url');
+}
+
+async function ensureAdmin(accounts: AgentAccounts, announce?: (login: string, password: string) => void): Promise<void> {
+  if ((await accounts['store'].listAgents()).length > 0) return;
+  const password = process.env.KEFU_ADMIN_PASSWORD || randomToken(12);
+  await accounts.create({ login: 'admin', name: 'Admin', password, role: 'admin' });
+  announce?.('admin', process.env.KEFU_ADMIN_PASSWORD ? '(from KEFU_ADMIN_PASSWORD)' : password);
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((res, rej) => {
+    server.once('error', rej);
+    server.listen(port, host, () => { server.off('error', rej); res(); });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((res) => server.close(() => res()));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());

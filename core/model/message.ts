@@ -1,0 +1,97 @@
+/**
+ * The normalized model every channel maps to. Core never branches on a vendor's raw
+ * payload: adapters parse raw → these types, and send these types back out.
+ */
+export type ChannelName = 'web' | 'api' | 'wechat-mp' | 'wechaty' | 'dingtalk' | 'feishu' | 'email' | 'sms' | (string & {});
+
+/** Where a conversation lives on its channel: e.g. web:default:<visitorId>, sms:+1555…:+1666…. */
+export interface ConversationRef {
+  channel: ChannelName;
+  account: string;
+  thread: string;
+}
+
+export type Role = 'customer' | 'agent' | 'bot' | 'system';
+
+export interface Participant {
+  id: string;
+  role: Role;
+  name?: string;
+}
+
+export interface Attachment {
+  kind: 'image' | 'file' | 'voice';
+  /** Gateway-local media id (see store media); served at /media/<id>. */
+  mediaId: string;
+  mime: string;
+  size: number;
+  name?: string;
+  width?: number;
+  height?: number;
+}
+
+export type Content =
+  | { kind: 'text'; text: string }
+  | { kind: 'media'; attachments: Attachment[]; caption?: string }
+  | { kind: 'event'; event: 'typing' | 'read' | 'join' | 'leave' | 'handoff' | 'assigned' | 'resolved' | 'notice'; refId?: string; text?: string };
+
+export interface Message {
+  /** Server id, time-sortable, unique across the gateway. */
+  id: string;
+  /** Position in its conversation, 1-based, gap-free in normal operation; clients resume from it. */
+  seq: number;
+  conversationId: string;
+  /** Vendor message id (inbound) or client-generated id: the idempotency key within a conversation. */
+  sourceId?: string;
+  direction: 'inbound' | 'outbound';
+  from: Participant;
+  content: Content;
+  sentAt: Date;
+  /** Private notes are visible to agents only and never leave through a channel. */
+  private?: boolean;
+  intent?: { label: string; score: number };
+}
+
+export type ConversationStatus = 'bot' | 'queued' | 'assigned' | 'pending' | 'resolved';
+
+export interface Conversation {
+  id: string;
+  ref: ConversationRef;
+  customer: Participant;
+  status: ConversationStatus;
+  queue: string;
+  priority: number;
+  intent?: { label: string; score: number };
+  /** 1 = the bot may answer; lowered by requests for a human (AI plugin). */
+  aiWeight: number;
+  assigneeId?: string;
+  createdAt: Date;
+  updatedAt: Date;
+  /** When it entered its current queue wait (for FIFO/aging); undefined unless queued. */
+  queuedAt?: Date;
+  lastSeq: number;
+  lastMessageAt?: Date;
+  /** Free-form labels, e.g. an order number an integration tagged the conversation with. */
+  tags: string[];
+}
+
+/** What an adapter hands to ChannelContext.ingest: a message before it has ids or a conversation. */
+export interface InboundMessage {
+  ref: ConversationRef;
+  customer: { externalId: string; name?: string };
+  sourceId?: string;
+  content: Content;
+  sentAt?: Date;
+  /** Entry-point hints (widget data-queue, API field) that routing may use. */
+  hints?: { queue?: string };
+}
+
+export function textOf(content: Content): string {
+  if (content.kind === 'text') return content.text;
+  if (content.kind === 'media') return content.caption ?? `[${content.attachments.map((a) => a.kind).join(', ')}]`;
+  return content.text ?? '';
+}
+
+export function refKey(ref: ConversationRef): string {
+  return `${ref.channel}:${ref.account}:${ref.thread}`;
+}

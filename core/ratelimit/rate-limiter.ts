@@ -1,0 +1,49 @@
+/**
+ * Per-customer rate limiting with GCRA (the cell-rate algorithm behind many API gateways):
+ * one number per customer (the theoretical arrival time), exact sustained rate, explicit burst.
+ * `quotaPerMinute` messages per minute sustained, plus up to `burst` at once.
+ * The interface is what cluster-redis replaces with a shared implementation.
+ */
+export interface RateLimiter {
+  /** Consumes one unit for `key`; returns 0 when allowed, else the seconds to wait. */
+  take(key: string): number;
+  configure(quotaPerMinute: number, burst: number): void;
+}
+
+export class GcraRateLimiter implements RateLimiter {
+  private tat = new Map<string, number>();
+  private intervalMs = 0;
+  private toleranceMs = 0;
+  private sweepTimer: NodeJS.Timeout;
+
+  constructor(quotaPerMinute: number, burst: number, private now: () => number = Date.now) {
+    this.configure(quotaPerMinute, burst);
+    // Forget customers whose allowance is fully restored, so memory tracks active senders only.
+    this.sweepTimer = setInterval(() => this.sweep(), 60_000);
+    this.sweepTimer.unref();
+  }
+
+  configure(quotaPerMinute: number, burst: number): void {
+    this.intervalMs = quotaPerMinute > 0 ? 60_000 / quotaPerMinute : 0;
+    this.toleranceMs = this.intervalMs * burst;
+  }
+
+  take(key: string): number {
+    if (this.intervalMs === 0) return 0;
+    const now = this.now();
+    const tat = Math.max(this.tat.get(key) ?? now, now);
+    const allowAt = tat - this.toleranceMs;
+    if (now < allowAt) return Math.ceil((allowAt - now) / 1000);
+    this.tat.set(key, tat + this.intervalMs);
+    return 0;
+  }
+
+  get size(): number { return this.tat.size; }
+
+  sweep(): void {
+    const now = this.now();
+    for (const [k, t] of this.tat) if (t <= now) this.tat.delete(k);
+  }
+
+  close(): void { clearInterval(this.sweepTimer); }
+}

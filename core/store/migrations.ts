@@ -1,0 +1,33 @@
+/**
+ * Schema migrations, applied in order; PRAGMA user_version records the last one applied.
+ * Never edit a released step: append a new one.
+ */
+export const MIGRATIONS: string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE conversations (
+     id TEXT PRIMARY KEY, channel TEXT NOT NULL, account TEXT NOT NULL, thread TEXT NOT NULL,
+     customer_id TEXT NOT NULL, customer_name TEXT, status TEXT NOT NULL, queue TEXT NOT NULL,
+     priority INTEGER NOT NULL DEFAULT 0, intent_label TEXT, intent_score REAL,
+     ai_weight REAL NOT NULL DEFAULT 1, assignee_id TEXT, created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL, queued_at INTEGER, last_seq INTEGER NOT NULL DEFAULT 0,
+     last_message_at INTEGER, tags TEXT NOT NULL DEFAULT '[]',
+     UNIQUE (channel, account, thread));
+   CREATE INDEX conversations_status ON conversations (status, queued_at);
+   CREATE INDEX conversations_assignee ON conversations (assignee_id, status);
+   CREATE TABLE conversation_tags (tag TEXT NOT NULL, conversation_id TEXT NOT NULL, PRIMARY KEY (tag, conversation_id));
+   CREATE TABLE messages (
+     id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, source_id TEXT,
+     direction TEXT NOT NULL, from_id TEXT NOT NULL, from_role TEXT NOT NULL, from_name TEXT,
+     content TEXT NOT NULL, sent_at INTEGER NOT NULL, private INTEGER NOT NULL DEFAULT 0,
+     intent_label TEXT, intent_score REAL,
+     UNIQUE (conversation_id, seq));
+   CREATE UNIQUE INDEX messages_source ON messages (conversation_id, source_id) WHERE source_id IS NOT NULL;
+   CREATE INDEX messages_sent ON messages (sent_at, id);
+   CREATE TABLE agents (
+     id TEXT PRIMARY KEY, login TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL,
+     password_hash TEXT NOT NULL, capacity INTEGER NOT NULL, skills TEXT NOT NULL DEFAULT '[]',
+     disabled INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+   CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, agent_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
+   CREATE TABLE media (id TEXT PRIMARY KEY, mime TEXT NOT NULL, size INTEGER NOT NULL, name TEXT,
+     owner TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+];

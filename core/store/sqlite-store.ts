@@ -1,0 +1,265 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Conversation, ConversationRef, Message } from '../model/message.js';
+import type { AgentRecord, ConversationQuery, MediaRecord, MessageQuery, Store } from './store.js';
+import { MIGRATIONS } from './migrations.js';
+import { createBatcher, type Batcher } from './group-commit.js';
+
+type Row = Record<string, any>;
+
+const CACHE_LIMIT = 50_000;
+
+export interface SqliteStoreOptions {
+  path: string;
+  commitIntervalMs?: number;
+  synchronous?: 'full' | 'normal';
+  onCommit?: (size: number, seconds: number) => void;
+}
+
+/**
+ * The embedded store. better-sqlite3 is synchronous, which makes group commit simple: a
+ * batch is one transaction executed in one tick. Conversations are cached write-through
+ * so a conversation created in a batch that has not committed yet is still found by ref.
+ */
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+  private batcher: Batcher;
+  private convCache = new Map<string, Conversation>();
+  private refIndex = new Map<string, string>();
+  private stmts: Record<string, Database.Statement>;
+
+  constructor(opts: SqliteStoreOptions) {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    this.db = new Database(opts.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    const tx = this.db.transaction((run: () => void) => run());
+    this.batcher = createBatcher((run) => tx(run), opts.commitIntervalMs ?? 2, opts.onCommit);
+    const p = (sql: string) => this.db.prepare(sql);
+    this.stmts = {
+      convById: p('SELECT * FROM conversations WHERE id = ?'),
+      convByRef: p('SELECT * FROM conversations WHERE channel = ? AND account = ? AND thread = ?'),
+      convUpsert: p(`INSERT INTO conversations (id, channel, account, thread, customer_id, customer_name, status, queue,
+          priority, intent_label, intent_score, ai_weight, assignee_id, created_at, updated_at, queued_at, last_seq, last_message_at, tags)
+        VALUES (@id, @channel, @account, @thread, @customer_id, @customer_name, @status, @queue, @priority, @intent_label,
+          @intent_score, @ai_weight, @assignee_id, @created_at, @updated_at, @queued_at, @last_seq, @last_message_at, @tags)
+        ON CONFLICT (id) DO UPDATE SET customer_name = excluded.customer_name, status = excluded.status, queue = excluded.queue,
+          priority = excluded.priority, intent_label = excluded.intent_label, intent_score = excluded.intent_score,
+          ai_weight = excluded.ai_weight, assignee_id = excluded.assignee_id, updated_at = excluded.updated_at,
+          queued_at = excluded.queued_at, last_seq = excluded.last_seq, last_message_at = excluded.last_message_at, tags = excluded.tags`),
+      tagDelete: p('DELETE FROM conversation_tags WHERE conversation_id = ?'),
+      tagInsert: p('INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES (?, ?)'),
+      convByTag: p('SELECT c.* FROM conversation_tags t JOIN conversations c ON c.id = t.conversation_id WHERE t.tag = ? ORDER BY c.updated_at DESC LIMIT 50'),
+      msgInsert: p(`INSERT INTO messages (id, conversation_id, seq, source_id, direction, from_id, from_role, from_name, content,
+          sent_at, private, intent_label, intent_score)
+        VALUES (@id, @conversation_id, @seq, @source_id, @direction, @from_id, @from_role, @from_name, @content, @sent_at,
+          @private, @intent_label, @intent_score)`),
+      convSeq: p('UPDATE conversations SET last_seq = ?, last_message_at = ?, updated_at = ? WHERE id = ?'),
+      msgBySource: p('SELECT * FROM messages WHERE conversation_id = ? AND source_id = ?'),
+      msgAfter: p('SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      msgBefore: p('SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
+      msgBetween: p('SELECT * FROM messages WHERE sent_at >= ? AND sent_at < ? AND id > ? ORDER BY id LIMIT ?'),
+      agentInsert: p(`INSERT INTO agents (id, login, name, role, password_hash, capacity, skills, disabled, created_at)
+        VALUES (@id, @login, @name, @role, @password_hash, @capacity, @skills, @disabled, @created_at)`),
+      agentUpdate: p(`UPDATE agents SET name = @name, role = @role, password_hash = @password_hash, capacity = @capacity,
+        skills = @skills, disabled = @disabled WHERE id = @id`),
+      agentById: p('SELECT * FROM agents WHERE id = ?'),
+      agentByLogin: p('SELECT * FROM agents WHERE login = ?'),
+      agentList: p('SELECT * FROM agents ORDER BY created_at'),
+      sessionInsert: p('INSERT INTO sessions (token_hash, agent_id, expires_at) VALUES (?, ?, ?)'),
+      sessionGet: p('SELECT * FROM sessions WHERE token_hash = ?'),
+      sessionDelete: p('DELETE FROM sessions WHERE token_hash = ?'),
+      sessionPurge: p('DELETE FROM sessions WHERE expires_at < ?'),
+      mediaInsert: p('INSERT INTO media (id, mime, size, name, owner, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      mediaGet: p('SELECT * FROM media WHERE id = ?'),
+      metaGet: p('SELECT value FROM meta WHERE key = ?'),
+      metaSet: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    };
+    this.stmts.sessionPurge.run(Date.now());
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  private cache(conv: Conversation): Conversation {
+    this.convCache.delete(conv.id);
+    this.convCache.set(conv.id, conv);
+    this.refIndex.set(refKeyOf(conv.ref), conv.id);
+    if (this.convCache.size > CACHE_LIMIT) {
+      // Evict the least recently used; safe because committed rows can be read back.
+      const [oldId, old] = this.convCache.entries().next().value as [string, Conversation];
+      if (this.batcher.pending === 0) {
+        this.convCache.delete(oldId);
+        this.refIndex.delete(refKeyOf(old.ref));
+      }
+    }
+    return conv;
+  }
+
+  async getConversation(id: string): Promise<Conversation | undefined> {
+    const hit = this.convCache.get(id);
+    if (hit) return hit;
+    const row = this.stmts.convById.get(id) as Row | undefined;
+    return row ? this.cache(rowToConversation(row)) : undefined;
+  }
+
+  async findConversationByRef(ref: ConversationRef): Promise<Conversation | undefined> {
+    const id = this.refIndex.get(refKeyOf(ref));
+    if (id) return this.getConversation(id);
+    const row = this.stmts.convByRef.get(ref.channel, ref.account, ref.thread) as Row | undefined;
+    return row ? this.cache(rowToConversation(row)) : undefined;
+  }
+
+  async findConversationsByTag(tag: string): Promise<Conversation[]> {
+    this.batcher.flush();
+    return (this.stmts.convByTag.all(tag) as Row[]).map((r) => this.convCache.get(r.id) ?? this.cache(rowToConversation(r)));
+  }
+
+  async listConversations(q: ConversationQuery): Promise<Conversation[]> {
+    this.batcher.flush(); // a list must include conversations whose creation is in flight
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.status?.length) { where.push(`status IN (${q.status.map(() => '?').join(',')})`); args.push(...q.status); }
+    if (q.assigneeId) { where.push('assignee_id = ?'); args.push(q.assigneeId); }
+    const sql = `SELECT * FROM conversations ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+      ORDER BY COALESCE(queued_at, updated_at) ASC LIMIT ?`;
+    args.push(q.limit ?? 500);
+    return (this.db.prepare(sql).all(...args) as Row[]).map((r) => this.convCache.get(r.id) ?? this.cache(rowToConversation(r)));
+  }
+
+  saveConversation(conv: Conversation): Promise<void> {
+    this.cache(conv);
+    const row = conversationToRow(conv);
+    const tags = [...conv.tags];
+    return this.batcher.enqueue(() => {
+      this.stmts.convUpsert.run(row);
+      this.stmts.tagDelete.run(conv.id);
+      for (const t of tags) this.stmts.tagInsert.run(t, conv.id);
+    });
+  }
+
+  appendMessage(msg: Message, conv: Conversation): Promise<void> {
+    const row = messageToRow(msg);
+    const at = msg.sentAt.getTime();
+    return this.batcher.enqueue(() => {
+      this.stmts.msgInsert.run(row);
+      this.stmts.convSeq.run(msg.seq, at, at, conv.id);
+    });
+  }
+
+  async findMessageBySource(conversationId: string, sourceId: string): Promise<Message | undefined> {
+    const row = this.stmts.msgBySource.get(conversationId, sourceId) as Row | undefined;
+    return row ? rowToMessage(row) : undefined;
+  }
+
+  async listMessages(conversationId: string, q: MessageQuery): Promise<Message[]> {
+    const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
+    const rows = q.beforeSeq !== undefined
+      ? this.stmts.msgBefore.all(conversationId, q.beforeSeq, limit)
+      : this.stmts.msgAfter.all(conversationId, q.afterSeq ?? 0, limit);
+    return (rows as Row[]).map(rowToMessage);
+  }
+
+  async listMessagesBetween(from: Date, to: Date, afterId = '', limit = 1000): Promise<Message[]> {
+    return (this.stmts.msgBetween.all(from.getTime(), to.getTime(), afterId, limit) as Row[]).map(rowToMessage);
+  }
+
+  async createAgent(a: AgentRecord): Promise<void> { this.stmts.agentInsert.run(agentToRow(a)); }
+  async updateAgent(a: AgentRecord): Promise<void> { this.stmts.agentUpdate.run(agentToRow(a)); }
+  async getAgent(id: string): Promise<AgentRecord | undefined> { return rowToAgent(this.stmts.agentById.get(id) as Row); }
+  async getAgentByLogin(login: string): Promise<AgentRecord | undefined> { return rowToAgent(this.stmts.agentByLogin.get(login) as Row); }
+  async listAgents(): Promise<AgentRecord[]> { return (this.stmts.agentList.all() as Row[]).map((r) => rowToAgent(r)!); }
+
+  async createSession(tokenHash: string, agentId: string, expiresAt: Date): Promise<void> {
+    this.stmts.sessionInsert.run(tokenHash, agentId, expiresAt.getTime());
+  }
+  async getSession(tokenHash: string) {
+    const row = this.stmts.sessionGet.get(tokenHash) as Row | undefined;
+    return row ? { agentId: row.agent_id as string, expiresAt: new Date(row.expires_at) } : undefined;
+  }
+  async deleteSession(tokenHash: string): Promise<void> { this.stmts.sessionDelete.run(tokenHash); }
+
+  async putMedia(m: MediaRecord): Promise<void> {
+    this.stmts.mediaInsert.run(m.id, m.mime, m.size, m.name ?? null, m.owner, m.createdAt.getTime());
+  }
+  async getMedia(id: string): Promise<MediaRecord | undefined> {
+    const r = this.stmts.mediaGet.get(id) as Row | undefined;
+    return r ? { id: r.id, mime: r.mime, size: r.size, name: r.name ?? undefined, owner: r.owner, createdAt: new Date(r.created_at) } : undefined;
+  }
+
+  async getMeta(key: string): Promise<string | undefined> { return (this.stmts.metaGet.get(key) as Row | undefined)?.value; }
+  async setMeta(key: string, value: string): Promise<void> { this.stmts.metaSet.run(key, value); }
+
+  async close(): Promise<void> {
+    this.batcher.flush();
+    if (this.db.open) this.db.close();
+  }
+}
+
+function refKeyOf(ref: ConversationRef): string { return `${ref.channel}\u0000${ref.account}\u0000${ref.thread}`; }
+const d = (v: number | null | undefined) => (v == null ? undefined : new Date(v));
+
+function conversationToRow(c: Conversation): Row {
+  return {
+    id: c.id, channel: c.ref.channel, account: c.ref.account, thread: c.ref.thread, customer_id: c.customer.id,
+    customer_name: c.customer.name ?? null, status: c.status, queue: c.queue, priority: c.priority,
+    intent_label: c.intent?.label ?? null, intent_score: c.intent?.score ?? null, ai_weight: c.aiWeight,
+    assignee_id: c.assigneeId ?? null, created_at: c.createdAt.getTime(), updated_at: c.updatedAt.getTime(),
+    queued_at: c.queuedAt?.getTime() ?? null, last_seq: c.lastSeq, last_message_at: c.lastMessageAt?.getTime() ?? null,
+    tags: JSON.stringify(c.tags),
+  };
+}
+
+function rowToConversation(r: Row): Conversation {
+  return {
+    id: r.id, ref: { channel: r.channel, account: r.account, thread: r.thread },
+    customer: { id: r.customer_id, role: 'customer', name: r.customer_name ?? undefined },
+    status: r.status, queue: r.queue, priority: r.priority,
+    intent: r.intent_label ? { label: r.intent_label, score: r.intent_score } : undefined,
+    aiWeight: r.ai_weight, assigneeId: r.assignee_id ?? undefined, createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at), queuedAt: d(r.queued_at), lastSeq: r.last_seq, lastMessageAt: d(r.last_message_at),
+    tags: JSON.parse(r.tags),
+  };
+}
+
+function messageToRow(m: Message): Row {
+  return {
+    id: m.id, conversation_id: m.conversationId, seq: m.seq, source_id: m.sourceId ?? null, direction: m.direction,
+    from_id: m.from.id, from_role: m.from.role, from_name: m.from.name ?? null, content: JSON.stringify(m.content),
+    sent_at: m.sentAt.getTime(), private: m.private ? 1 : 0, intent_label: m.intent?.label ?? null, intent_score: m.intent?.score ?? null,
+  };
+}
+
+function rowToMessage(r: Row): Message {
+  return {
+    id: r.id, seq: r.seq, conversationId: r.conversation_id, sourceId: r.source_id ?? undefined, direction: r.direction,
+    from: { id: r.from_id, role: r.from_role, name: r.from_name ?? undefined }, content: JSON.parse(r.content),
+    sentAt: new Date(r.sent_at), private: r.private === 1 || undefined,
+    intent: r.intent_label ? { label: r.intent_label, score: r.intent_score } : undefined,
+  };
+}
+
+function agentToRow(a: AgentRecord): Row {
+  return { id: a.id, login: a.login, name: a.name, role: a.role, password_hash: a.passwordHash, capacity: a.capacity,
+    skills: JSON.stringify(a.skills), disabled: a.disabled ? 1 : 0, created_at: a.createdAt.getTime() };
+}
+
+function rowToAgent(r: Row | undefined): AgentRecord | undefined {
+  if (!r) return undefined;
+  return { id: r.id, login: r.login, name: r.name, role: r.role, passwordHash: r.password_hash, capacity: r.capacity,
+    skills: JSON.parse(r.skills), disabled: r.disabled === 1, createdAt: new Date(r.created_at) };
+}

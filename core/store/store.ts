@@ -1,0 +1,78 @@
+import type { Conversation, ConversationRef, ConversationStatus, Message } from '../model/message.js';
+
+export interface AgentRecord {
+  id: string;
+  login: string;
+  name: string;
+  role: 'agent' | 'admin';
+  passwordHash: string;
+  capacity: number;
+  /** Queues this agent serves; empty = all queues. */
+  skills: string[];
+  disabled: boolean;
+  createdAt: Date;
+}
+
+export interface MediaRecord {
+  id: string;
+  mime: string;
+  size: number;
+  name?: string;
+  /** Participant id that uploaded it. */
+  owner: string;
+  createdAt: Date;
+}
+
+export interface ConversationQuery {
+  status?: ConversationStatus[];
+  assigneeId?: string;
+  limit?: number;
+}
+
+export interface MessageQuery {
+  afterSeq?: number;
+  beforeSeq?: number;
+  limit?: number;
+}
+
+/**
+ * The persistence contract. Every write resolves only once it is durable (committed);
+ * implementations batch writes (group commit) and must keep a failed write from taking
+ * its batch companions down with it. Reads see every write whose promise has resolved.
+ * The in-process SQLite store implements it; plugins/store-mongo provides the shared one.
+ */
+export interface Store {
+  /** Conversation by id, including ones whose creation is still being committed. */
+  getConversation(id: string): Promise<Conversation | undefined>;
+  findConversationByRef(ref: ConversationRef): Promise<Conversation | undefined>;
+  /** Conversations tagged with an external reference such as an order number. */
+  findConversationsByTag(tag: string): Promise<Conversation[]>;
+  listConversations(q: ConversationQuery): Promise<Conversation[]>;
+  saveConversation(conv: Conversation): Promise<void>;
+
+  /** Appends a message and advances its conversation's lastSeq in the same commit. */
+  appendMessage(msg: Message, conv: Conversation): Promise<void>;
+  findMessageBySource(conversationId: string, sourceId: string): Promise<Message | undefined>;
+  listMessages(conversationId: string, q: MessageQuery): Promise<Message[]>;
+  /** Messages across conversations in time order (exports, analytics). */
+  listMessagesBetween(from: Date, to: Date, afterId?: string, limit?: number): Promise<Message[]>;
+
+  createAgent(agent: AgentRecord): Promise<void>;
+  updateAgent(agent: AgentRecord): Promise<void>;
+  getAgent(id: string): Promise<AgentRecord | undefined>;
+  getAgentByLogin(login: string): Promise<AgentRecord | undefined>;
+  listAgents(): Promise<AgentRecord[]>;
+
+  createSession(tokenHash: string, agentId: string, expiresAt: Date): Promise<void>;
+  getSession(tokenHash: string): Promise<{ agentId: string; expiresAt: Date } | undefined>;
+  deleteSession(tokenHash: string): Promise<void>;
+
+  putMedia(rec: MediaRecord): Promise<void>;
+  getMedia(id: string): Promise<MediaRecord | undefined>;
+
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+
+  /** Commits everything pending, then closes. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,156 @@
+import type { WebSocket } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
+import { KefuError, toKefuError } from '../errors.js';
+import type { Content, Conversation, Message } from '../model/message.js';
+import type { ConversationBus } from '../bus/conversation-bus.js';
+import type { AgentAccounts } from '../auth/agents.js';
+import type { AgentRecord } from '../store/store.js';
+import type { Assigner } from '../routing/assigner.js';
+import type { AgentPool } from '../routing/agent-pool.js';
+import type { MediaService } from '../http/media.js';
+import { parseAgentFrame } from './agent-frames.js';
+import { publicConversation, sessionToken } from './views.js';
+
+interface Conn { ws: WebSocket; agent: AgentRecord; open: Set<string> }
+
+/**
+ * Live side of the workspace: one socket per open workspace tab. Agents get every
+ * conversation change (to keep lists current) and the messages of conversations assigned
+ * to them or opened by them. Sends go through the bus exactly like any other participant.
+ */
+export class AgentHub {
+  private conns = new Set<Conn>();
+
+  constructor(private d: {
+    bus: ConversationBus; accounts: AgentAccounts; assigner: Assigner; pool: AgentPool; media: MediaService;
+    logger: Logger; maxTextChars: () => number;
+  }) {
+    d.bus.on('message', (m, c) => this.onMessage(m, c));
+    d.bus.on('conversation', (c, change) => this.broadcast({ type: 'conversation', change, conversation: publicConversation(c) }));
+    d.bus.on('signal', (s) => {
+      if (s.from.role !== 'customer') return;
+      void d.bus.store.getConversation(s.conversationId).then((c) => {
+        if (c) this.toWatchers(c, { type: s.event, conversationId: c.id, from: s.from, seq: s.seq });
+      });
+    });
+  }
+
+  get connectionCount(): number { return this.conns.size; }
+
+  async accept(ws: WebSocket, req: IncomingMessage): Promise<void> {
+    let agent: AgentRecord;
+    try {
+      agent = await this.d.accounts.authenticate(sessionToken(req.headers.cookie, req.headers.authorization));
+    } catch {
+      send(ws, { type: 'error', code: 'unauthorized', message: 'Log in first.' });
+      ws.close(4003, 'unauthorized');
+      return;
+    }
+    const conn: Conn = { ws, agent, open: new Set() };
+    this.conns.add(conn);
+    this.d.pool.upsert(agent);
+    this.d.assigner.connected(agent.id);
+    send(ws, { type: 'welcome', agent: { id: agent.id, name: agent.name, role: agent.role }, status: this.d.pool.get(agent.id)?.status });
+    this.broadcastAgents();
+    ws.on('message', (data) => void this.onFrame(conn, data.toString()));
+    ws.on('close', () => {
+      this.conns.delete(conn);
+      this.d.assigner.disconnected(agent.id);
+      this.broadcastAgents();
+    });
+    ws.on('error', () => ws.terminate());
+  }
+
+  private async onFrame(conn: Conn, raw: string): Promise<void> {
+    const parsed = parseAgentFrame(raw);
+    if (parsed.kind === 'invalid') return send(conn.ws, { type: 'error', code: parsed.code, message: parsed.message, clientId: parsed.clientId });
+    const f = parsed.frame;
+    try {
+      switch (f.type) {
+        case 'ping': return send(conn.ws, { type: 'pong' });
+        case 'status':
+          this.d.assigner.setStatus(conn.agent.id, f.status);
+          return this.broadcastAgents();
+        case 'open': {
+          const conv = await this.conversation(f.conversationId);
+          conn.open.add(conv.id);
+          let after = f.after;
+          for (;;) {
+            const page = await this.d.bus.store.listMessages(conv.id, { afterSeq: after, limit: 500 });
+            send(conn.ws, { type: 'history', conversationId: conv.id, messages: page, done: page.length < 500 });
+            if (page.length < 500) return;
+            after = page[page.length - 1].seq;
+          }
+        }
+        case 'leave':
+          conn.open.delete(f.conversationId);
+          return;
+        case 'typing':
+        case 'read': {
+          const conv = await this.conversation(f.conversationId);
+          this.d.bus.signal({ conversationId: conv.id, from: { id: conn.agent.id, role: 'agent', name: conn.agent.name }, event: f.type, seq: f.seq });
+          return;
+        }
+        case 'send': {
+          const conv = await this.conversation(f.conversationId);
+          if (!f.private && (conv.status !== 'assigned' || conv.assigneeId !== conn.agent.id)) {
+            // Replying takes the conversation (a common workspace habit); refused when full.
+            await this.d.assigner.claim(conv, conn.agent.id);
+          }
+          const content: Content = f.text !== undefined ? { kind: 'text', text: f.text }
+            : { kind: 'media', attachments: await this.d.media.resolveAttachments(f.attachments), caption: f.caption };
+          const res = await this.d.bus.send({ conversationId: conv.id, clientId: f.clientId, private: f.private,
+            from: { id: conn.agent.id, role: 'agent', name: conn.agent.name }, content });
+          return send(conn.ws, { type: 'ack', clientId: f.clientId, id: res.message.id, seq: res.message.seq, duplicate: res.status === 'duplicate' || undefined });
+        }
+      }
+    } catch (err) {
+      const e = err instanceof KefuError ? err : toKefuError(err);
+      if (!(err instanceof KefuError)) this.d.logger.error({ err }, 'agent frame failed');
+      send(conn.ws, { type: 'error', code: e.code, message: e.toJSON().message, clientId: 'clientId' in f ? f.clientId : undefined });
+    }
+  }
+
+  private async conversation(id: string): Promise<Conversation> {
+    const conv = await this.d.bus.store.getConversation(id);
+    if (!conv) throw new KefuError('conversation_not_found');
+    return conv;
+  }
+
+  private onMessage(m: Message, c: Conversation): void {
+    this.toWatchers(c, { type: 'message', message: m });
+  }
+
+  private toWatchers(c: Conversation, frame: object): void {
+    const data = JSON.stringify(frame);
+    for (const conn of this.conns) {
+      if (conn.open.has(c.id) || c.assigneeId === conn.agent.id) {
+        if (conn.ws.readyState === 1) conn.ws.send(data);
+      }
+    }
+  }
+
+  private broadcast(frame: object): void {
+    const data = JSON.stringify(frame);
+    for (const conn of this.conns) if (conn.ws.readyState === 1) conn.ws.send(data);
+  }
+
+  broadcastAgents(): void {
+    this.broadcast({ type: 'agents', agents: this.agentList() });
+  }
+
+  agentList() {
+    return this.d.pool.all().filter((s) => !s.agent.disabled).map((s) => ({
+      id: s.agent.id, name: s.agent.name, status: s.status, load: s.active.size, capacity: s.agent.capacity,
+    }));
+  }
+
+  closeAll(): void {
+    for (const c of this.conns) c.ws.close(1012, 'restart');
+  }
+}
+
+function send(ws: WebSocket, frame: object): void {
+  if (ws.readyState === 1) ws.send(JSON.stringify(frame));
+}

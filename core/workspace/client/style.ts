@@ -1,0 +1,47 @@
+export const CSS = `
+* { box-sizing: border-box; } html, body { margin: 0; height: 100%; }
+body { font: 14px/1.45 -apple-system, BlinkMacSystemFont, "Segoe UI", "PingFang SC", "Microsoft YaHei", Roboto, sans-serif; color: #1d2433; background: #eef0f4; }
+button { font: inherit; cursor: pointer; border-radius: 8px; border: 1px solid #d4d8df; background: #fff; padding: 6px 12px; color: #1d2433; }
+button.primary { background: #2f6fed; border-color: #2f6fed; color: #fff; font-weight: 600; } button:disabled { opacity: .5; cursor: default; }
+select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radius: 8px; padding: 7px 10px; background: #fff; color: inherit; }
+.login { display: grid; place-items: center; height: 100%; background: linear-gradient(135deg, #1e3a8a, #2f6fed); }
+.login form { background: #fff; padding: 36px; border-radius: 16px; width: 340px; display: flex; flex-direction: column; gap: 12px; box-shadow: 0 20px 60px rgba(0,0,0,.25); }
+.login h1 { margin: 0 0 8px; font-size: 22px; } .login .err { color: #b42318; min-height: 20px; font-size: 13px; }
+.shell { display: grid; grid-template-rows: 52px 1fr; height: 100%; }
+.bar { background: #111a2e; color: #fff; display: flex; align-items: center; gap: 16px; padding: 0 18px; }
+.bar .brand { font-weight: 700; font-size: 17px; letter-spacing: .02em; } .bar .brand span { color: #7aa2ff; }
+.bar .grow { flex: 1; } .bar select { background: #1d2945; color: #fff; border-color: #2c3a5c; }
+.bar .conn { font-size: 12px; opacity: .8; } .bar .conn.down { color: #ffb020; opacity: 1; }
+.main { display: grid; grid-template-columns: 320px 1fr 280px; min-height: 0; }
+.list { background: #fff; border-right: 1px solid #e1e4ea; display: flex; flex-direction: column; min-height: 0; }
+.tabs { display: flex; border-bottom: 1px solid #e1e4ea; } .tabs button { flex: 1; border: 0; border-radius: 0; padding: 12px 4px; background: none; color: #5b6372; border-bottom: 2px solid transparent; }
+.tabs button.on { color: #2f6fed; border-bottom-color: #2f6fed; font-weight: 600; }
+.items { overflow-y: auto; flex: 1; } .empty { color: #8a919c; padding: 28px 20px; text-align: center; }
+.item { padding: 12px 16px; border-bottom: 1px solid #f0f1f4; cursor: pointer; display: grid; grid-template-columns: 36px 1fr auto; gap: 10px; align-items: center; }
+.item:hover { background: #f6f8fb; } .item.on { background: #eaf1ff; }
+.avatar { width: 36px; height: 36px; border-radius: 50%; display: grid; place-items: center; color: #fff; font-weight: 600; font-size: 13px; }
+.item .name { font-weight: 600; } .item .sub { color: #69707d; font-size: 12px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 190px; }
+.item .side { text-align: right; font-size: 11px; color: #8a919c; } .unread { background: #e5484d; color: #fff; border-radius: 9px; padding: 0 6px; font-size: 11px; font-weight: 600; }
+.chip { display: inline-block; font-size: 11px; border-radius: 6px; padding: 1px 6px; background: #eef0f4; color: #4a5261; margin-right: 4px; }
+.chip.queued { background: #fff4d6; color: #8a5a00; } .chip.assigned { background: #e3f5e8; color: #17663a; } .chip.resolved { background: #eef0f4; color: #69707d; }
+.chat { display: flex; flex-direction: column; min-height: 0; background: #f6f7f9; }
+.chat .head { background: #fff; border-bottom: 1px solid #e1e4ea; padding: 12px 18px; display: flex; align-items: center; gap: 10px; }
+.chat .head .who { font-weight: 600; font-size: 15px; } .chat .head .grow { flex: 1; }
+.log { flex: 1; overflow-y: auto; padding: 18px 22px; display: flex; flex-direction: column; gap: 8px; }
+.msg { max-width: 70%; display: flex; flex-direction: column; } .msg.agent, .msg.bot { align-self: flex-end; align-items: flex-end; } .msg.customer { align-self: flex-start; }
+.msg .body { padding: 9px 13px; border-radius: 14px; white-space: pre-wrap; word-break: break-word; }
+.msg.customer .body { background: #fff; border: 1px solid #e1e4ea; border-bottom-left-radius: 4px; }
+.msg.agent .body { background: #2f6fed; color: #fff; border-bottom-right-radius: 4px; } .msg.bot .body { background: #7c3aed; color: #fff; }
+.msg.private .body { background: #fff8db; color: #5c4a00; border: 1px dashed #e0c45c; }
+.msg .meta { font-size: 11px; color: #8a919c; margin: 2px 4px; } .msg img { display: block; max-width: 260px; max-height: 260px; border-radius: 8px; }
+.event { align-self: center; font-size: 12px; color: #69707d; background: #e8eaef; padding: 3px 10px; border-radius: 10px; }
+.typing { padding: 2px 22px 6px; color: #69707d; font-size: 12px; min-height: 20px; }
+.composer { background: #fff; border-top: 1px solid #e1e4ea; padding: 10px 14px; display: flex; gap: 8px; align-items: flex-end; }
+.composer textarea { flex: 1; resize: none; min-height: 40px; max-height: 160px; } .composer label { font-size: 12px; color: #5b6372; display: flex; gap: 4px; align-items: center; }
+.placeholder { margin: auto; color: #8a919c; text-align: center; }
+.side { background: #fff; border-left: 1px solid #e1e4ea; padding: 16px; overflow-y: auto; } .side h3 { font-size: 12px; text-transform: uppercase; letter-spacing: .06em; color: #8a919c; margin: 18px 0 8px; }
+.side dl { margin: 0; display: grid; grid-template-columns: 90px 1fr; gap: 6px; font-size: 13px; } .side dt { color: #8a919c; } .side dd { margin: 0; word-break: break-all; }
+.agent-row { display: flex; justify-content: space-between; font-size: 13px; padding: 4px 0; } .dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; margin-right: 6px; background: #c2c7d0; }
+.dot.online { background: #30a46c; } .dot.away { background: #f5a524; }
+.toast { position: fixed; bottom: 20px; left: 50%; transform: translateX(-50%); background: #111a2e; color: #fff; padding: 10px 16px; border-radius: 10px; font-size: 13px; }
+`;

@@ -1,0 +1,23 @@
+import type { Conversation } from '../model/message.js';
+
+/** What the workspace sees of a conversation. */
+export function publicConversation(c: Conversation) {
+  return {
+    id: c.id, channel: c.ref.channel, customer: c.customer, status: c.status, queue: c.queue, priority: c.priority,
+    intent: c.intent, assigneeId: c.assigneeId, createdAt: c.createdAt, updatedAt: c.updatedAt, queuedAt: c.queuedAt,
+    lastSeq: c.lastSeq, lastMessageAt: c.lastMessageAt, tags: c.tags,
+  };
+}
+
+export const SESSION_COOKIE = 'kefu_session';
+
+/** The session token from the HttpOnly cookie (browser) or a Bearer header (scripts, CLI). */
+export function sessionToken(cookie: string | undefined, authorization: string | undefined): string | undefined {
+  if (authorization?.startsWith('Bearer ')) return authorization.slice(7);
+  if (!cookie) return undefined;
+  for (const part of cookie.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === SESSION_COOKIE) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
