@@ -25,7 +25,7 @@ export const configSchema = z.object({
     max_upload_bytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(5 * 1024 * 1024),
     max_text_chars: z.number().int().min(1).max(100_000).default(4000),
     shutdown_timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   store: z.object({
     driver: z.enum(['sqlite']).default('sqlite'), // (restart) mongo arrives as plugins/store-mongo
     path: z.string().default('./data/kefu.db'), // (restart)
@@ -34,36 +34,36 @@ export const configSchema = z.object({
     commit_interval_ms: z.number().min(0).max(100).default(2),
     /** full = fsync every commit (survives power loss); normal = survives process crashes. */
     synchronous: z.enum(['full', 'normal']).default('full'), // (restart)
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   cluster: z.object({
     mode: z.enum(['single']).default('single'), // (restart) redis arrives as plugins/cluster-redis
     redis_url: z.string().default(''),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   ai: z.object({
     enabled: z.boolean().default(false),
     model_path: z.string().default('./data/model.onnx'),
-  }).passthrough().default({} as never),
+  }).passthrough().prefault({}),
   ratelimit: z.object({
     /** Messages per customer per minute, across channels; 0 disables. */
     customer_quota: z.number().int().min(0).default(60),
     /** Extra messages a customer may send at once before the per-minute rate applies. */
     burst: z.number().int().min(0).default(10),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   routing: z.object({
     default_queue: z.string().min(1).default('general'),
     default_capacity: z.number().int().min(1).max(1000).default(5),
     /** Seconds an agent may be disconnected before their conversations go back to the queue. */
     disconnect_grace_s: z.number().min(0).default(60),
-  }).passthrough().default({} as never),
+  }).passthrough().prefault({}),
   auth: z.object({
     /** Agent session lifetime in hours. */
     session_ttl_h: z.number().min(1).max(24 * 90).default(24 * 7),
     /** Visitor token lifetime in days. */
     visitor_ttl_d: z.number().min(1).max(3650).default(365),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  }).strict().default({} as never),
+  }).strict().prefault({}),
   channels: z.object({
     web: z.object({
       enabled: z.boolean().default(true),
@@ -71,9 +71,10 @@ export const configSchema = z.object({
       welcome: z.string().default('Hi! How can we help you today?'),
       offline_notice: z.string().default('No agent is online right now. Leave your message and we will answer here as soon as we are back.'),
       color: z.string().regex(/^#[0-9a-fA-F]{3,8}$/).default('#2f6fed'),
-    }).strict().default({} as never),
-  }).catchall(z.object({ enabled: z.boolean().default(true) }).passthrough()).default({} as never),
-  plugins: z.array(pluginEntry).default([]),
+    }).strict().prefault({}),
+  }).catchall(z.object({ enabled: z.boolean().default(true) }).passthrough()).prefault({}),
+  /** Default when the key is absent: the built-in offline notice. An explicit list replaces it. */
+  plugins: z.array(pluginEntry).default([{ name: 'offline-notice', enabled: true, options: {} }]),
 }).strict();
 
 export type KefuConfig = z.infer<typeof configSchema>;
