@@ -76,23 +76,18 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     try {
       validateContent(inbound.content, this.opts.limits().maxTextChars);
       const conv = await this.conversationFor(inbound);
-      const key = inbound.sourceId ? `${conv.id}\u0000${inbound.sourceId}` : undefined;
-      const dup = key && await this.findDuplicate(key, conv, inbound.sourceId!);
-      if (dup) return dup;
-      const wait = this.opts.limiter.take(`${conv.customer.id}`);
-      if (wait > 0) throw new KefuError('rate_limited', `Message quota exceeded; retry in ${wait}s.`, { retryAfter: wait });
-      const message: Message = {
-        id: newId('M'), seq: 0, conversationId: conv.id, sourceId: inbound.sourceId, direction: 'inbound',
-        from: conv.customer, content: inbound.content, sentAt: inbound.sentAt ?? new Date(),
-      };
-      const ctx: PipelineContext = { stage: 'ingest', message, conversation: conv, inbound, handled: false, state: {} };
-      const done = this.runners.get('ingest')!(ctx).then(() => ({ status: 'accepted' as const, message, conversation: conv }));
-      if (key) {
-        this.inflight.set(key, done);
-        done.then(() => this.inflight.delete(key), () => this.inflight.delete(key));
-      }
-      const result = await done;
-      this.after(conv.id, () => this.processInbound(ctx));
+      const result = await this.dedupe(conv, inbound.sourceId, async () => {
+        const wait = this.opts.limiter.take(conv.customer.id);
+        if (wait > 0) throw new KefuError('rate_limited', `Message quota exceeded; retry in ${wait}s.`, { retryAfter: wait });
+        const message: Message = {
+          id: newId('M'), seq: 0, conversationId: conv.id, sourceId: inbound.sourceId, direction: 'inbound',
+          from: conv.customer, content: inbound.content, sentAt: inbound.sentAt ?? new Date(),
+        };
+        const ctx: PipelineContext = { stage: 'ingest', message, conversation: conv, inbound, handled: false, state: {} };
+        await this.runners.get('ingest')!(ctx);
+        this.after(conv.id, () => this.processInbound(ctx));
+        return message;
+      });
       return result;
     } catch (err) {
       if (err instanceof KefuError) this.emit('rejected', err.code, inbound.ref.channel);
@@ -105,26 +100,43 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     validateContent(req.content, this.opts.limits().maxTextChars);
     const conv = await this.opts.store.getConversation(req.conversationId);
     if (!conv) throw new KefuError('conversation_not_found');
-    const key = req.clientId ? `${conv.id}\u0000${req.clientId}` : undefined;
-    const dup = key && await this.findDuplicate(key, conv, req.clientId!);
-    if (dup) return dup;
-    const message: Message = {
-      id: newId('M'), seq: 0, conversationId: conv.id, sourceId: req.clientId, direction: 'outbound',
-      from: req.from, content: req.content, sentAt: new Date(), private: req.private || undefined,
-    };
-    const ctx: PipelineContext = { stage: 'send', message, conversation: conv, handled: false, state: {} };
-    const done = this.runners.get('send')!(ctx).then(() => ({ status: 'accepted' as const, message, conversation: conv }));
-    if (key) {
-      this.inflight.set(key, done);
-      done.then(() => this.inflight.delete(key), () => this.inflight.delete(key));
-    }
-    const result = await done;
-    this.emit('message', message, conv);
-    // Private notes stay inside; the adapter decides which event kinds its channel can show.
-    if (!message.private) {
-      this.opts.sendOut(message, conv).catch((err) => this.opts.logger.error({ err, conversationId: conv.id }, 'outbound send failed'));
+    const result = await this.dedupe(conv, req.clientId, async () => {
+      const message: Message = {
+        id: newId('M'), seq: 0, conversationId: conv.id, sourceId: req.clientId, direction: 'outbound',
+        from: req.from, content: req.content, sentAt: new Date(), private: req.private || undefined,
+      };
+      await this.runners.get('send')!({ stage: 'send', message, conversation: conv, handled: false, state: {} });
+      return message;
+    });
+    if (result.status === 'accepted') {
+      this.emit('message', result.message, conv);
+      // Private notes stay inside; the adapter decides which event kinds its channel can show.
+      if (!result.message.private) {
+        this.opts.sendOut(result.message, conv).catch((err) => this.opts.logger.error({ err, conversationId: conv.id }, 'outbound send failed'));
+      }
     }
     return result;
+  }
+
+  /**
+   * Runs `create` at most once per (conversation, sourceId): a retry racing its original, or
+   * arriving after it was stored, gets the stored message back as a duplicate. The in-flight
+   * map is checked and filled synchronously, so no await can slip between the two.
+   */
+  private dedupe(conv: Conversation, sourceId: string | undefined, create: () => Promise<Message>): Promise<IngestResult> {
+    if (!sourceId) return create().then((message) => ({ status: 'accepted', message, conversation: conv }));
+    const key = `${conv.id}\u0000${sourceId}`;
+    const pending = this.inflight.get(key);
+    if (pending) return pending.then((r) => ({ ...r, status: 'duplicate' as const }));
+    const p = (async (): Promise<IngestResult> => {
+      const stored = await this.opts.store.findMessageBySource(conv.id, sourceId);
+      if (stored) return { status: 'duplicate', message: stored, conversation: conv };
+      return { status: 'accepted', message: await create(), conversation: conv };
+    })();
+    this.inflight.set(key, p);
+    const clear = () => { this.inflight.delete(key); };
+    p.then(clear, clear);
+    return p;
   }
 
   /** Relays a typing/read signal; nothing is stored. */
@@ -175,13 +187,6 @@ export class ConversationBus extends EventEmitter<BusEvents> {
   /** Resolves once every accepted message has gone through all stages (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
-  }
-
-  private async findDuplicate(key: string, conv: Conversation, sourceId: string): Promise<IngestResult | undefined> {
-    const pending = this.inflight.get(key);
-    if (pending) return { ...(await pending), status: 'duplicate' };
-    const stored = await this.opts.store.findMessageBySource(conv.id, sourceId);
-    return stored ? { status: 'duplicate', message: stored, conversation: conv } : undefined;
   }
 
   private async conversationFor(inbound: InboundMessage): Promise<Conversation> {
