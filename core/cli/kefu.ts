@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const [command, sub, arg] = positionals;
-  if (!command || (values.help && !HELP[command])) { console.log(HELP.main); return command ? 0 : 1; }
+  if (!command || (values.help && !HELP[command])) { console.log(HELP.main); return values.help ? 0 : 1; }
   if (values.help) { console.log(HELP[command]); return 0; }
 
   switch (command) {

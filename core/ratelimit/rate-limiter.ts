@@ -24,6 +24,8 @@ export class GcraRateLimiter implements RateLimiter {
   }
 
   configure(quotaPerMinute: number, burst: number): void {
+    // Stored arrival times are in units of the old rate: a new quota starts everyone afresh.
+    this.tat?.clear();
     this.intervalMs = quotaPerMinute > 0 ? 60_000 / quotaPerMinute : 0;
     this.toleranceMs = this.intervalMs * burst;
   }
