@@ -72,7 +72,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const assigner = new Assigner({ bus, pool, logger, graceMs: () => cfg().routing.disconnect_grace_s * 1000 });
   const accounts = new AgentAccounts(store, () => cfg().routing.default_capacity, () => cfg().auth.session_ttl_h * 3600_000);
   const web = new WebChannel({ tokens: new VisitorTokens(secret, c0.auth.visitor_ttl_d * 86400), agentsOnline: () => pool.onlineCount() });
-  const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, maxTextChars: () => cfg().server.max_text_chars });
+  const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, maxTextChars: () => cfg().server.max_text_chars,
+    onPresence: (n) => web.presence(n) });
   metrics = createMetrics({ waiting: () => assigner.waitingList().length, visitorSockets: () => web.connectionCount,
     agentSockets: () => hub.connectionCount, agentsOnline: () => pool.onlineCount() });
   registry = new ChannelRegistry({ bus, logger, config: cfg, media, upgrades: publicUpgrades, onSent: (ch) => metrics!.messageOut(ch) });

@@ -24,6 +24,7 @@ export class WebChannel implements ChannelAdapter {
   readonly name = 'web';
   private ctx?: ChannelContext;
   private sockets = new Map<string, Set<WebSocket>>();
+  private lastOnline = false;
 
   constructor(private opts: WebChannelOptions) {}
 
@@ -42,6 +43,18 @@ export class WebChannel implements ChannelAdapter {
     let n = 0;
     for (const s of this.sockets.values()) n += s.size;
     return n;
+  }
+
+  /**
+   * Tells open widgets whether anyone is there to answer. Only the 0 ↔ >0 transitions are
+   * sent: a busy team changing status must not fan out to every idle visitor socket.
+   */
+  presence(agentsOnline: number): void {
+    const online = agentsOnline > 0;
+    if (online === this.lastOnline) return;
+    this.lastOnline = online;
+    const frame = JSON.stringify({ type: 'presence', agentsOnline });
+    for (const set of this.sockets.values()) for (const ws of set) if (ws.readyState === 1) ws.send(frame);
   }
 
   async send(msg: Message, conv: Conversation): Promise<SendResult> {

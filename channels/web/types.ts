@@ -25,6 +25,7 @@ export type ServerFrame =
   | { type: 'ack'; clientId: string; id: string; seq: number; duplicate?: boolean }
   | { type: 'error'; code: string; message: string; clientId?: string; retryAfter?: number }
   | { type: 'typing'; from: { role: string; name?: string } }
+  | { type: 'presence'; agentsOnline: number }
   | { type: 'pong' };
 
 export function toVisitorMessage(m: Message): VisitorMessage {

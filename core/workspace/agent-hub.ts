@@ -25,6 +25,8 @@ export class AgentHub {
   constructor(private d: {
     bus: ConversationBus; accounts: AgentAccounts; assigner: Assigner; pool: AgentPool; media: MediaService;
     logger: Logger; maxTextChars: () => number;
+    /** Called when the number of agents accepting conversations may have changed. */
+    onPresence?: (agentsOnline: number) => void;
   }) {
     d.bus.on('message', (m, c) => this.onMessage(m, c));
     d.bus.on('conversation', (c, change) => this.broadcast({ type: 'conversation', change, conversation: publicConversation(c) }));
@@ -138,6 +140,7 @@ export class AgentHub {
 
   broadcastAgents(): void {
     this.broadcast({ type: 'agents', agents: this.agentList() });
+    this.d.onPresence?.(this.d.pool.onlineCount());
   }
 
   agentList() {

@@ -159,6 +159,10 @@ function connect(): void {
         setStatus();
         for (const frame of state.outbox.values()) ws.send(JSON.stringify(frame)); // same clientId: the server dedupes
         break;
+      case 'presence':
+        state.online = f.agentsOnline;
+        setStatus();
+        break;
       case 'message':
         upsert(f.message);
         render();

@@ -1,5 +1,5 @@
 export const CSS = `
-* { box-sizing: border-box; } html, body { margin: 0; height: 100%; }
+* { box-sizing: border-box; } html, body, #app { margin: 0; height: 100%; }
 body { font: 14px/1.45 -apple-system, BlinkMacSystemFont, "Segoe UI", "PingFang SC", "Microsoft YaHei", Roboto, sans-serif; color: #1d2433; background: #eef0f4; }
 button { font: inherit; cursor: pointer; border-radius: 8px; border: 1px solid #d4d8df; background: #fff; padding: 6px 12px; color: #1d2433; }
 button.primary { background: #2f6fed; border-color: #2f6fed; color: #fff; font-weight: 600; } button:disabled { opacity: .5; cursor: default; }
@@ -21,7 +21,7 @@ select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radiu
 .item:hover { background: #f6f8fb; } .item.on { background: #eaf1ff; }
 .avatar { width: 36px; height: 36px; border-radius: 50%; display: grid; place-items: center; color: #fff; font-weight: 600; font-size: 13px; }
 .item .name { font-weight: 600; } .item .sub { color: #69707d; font-size: 12px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 190px; }
-.item .side { text-align: right; font-size: 11px; color: #8a919c; } .unread { background: #e5484d; color: #fff; border-radius: 9px; padding: 0 6px; font-size: 11px; font-weight: 600; }
+.item .when { text-align: right; font-size: 11px; color: #8a919c; } .unread { background: #e5484d; color: #fff; border-radius: 9px; padding: 0 6px; font-size: 11px; font-weight: 600; }
 .chip { display: inline-block; font-size: 11px; border-radius: 6px; padding: 1px 6px; background: #eef0f4; color: #4a5261; margin-right: 4px; }
 .chip.queued { background: #fff4d6; color: #8a5a00; } .chip.assigned { background: #e3f5e8; color: #17663a; } .chip.resolved { background: #eef0f4; color: #69707d; }
 .chat { display: flex; flex-direction: column; min-height: 0; background: #f6f7f9; }

@@ -98,10 +98,13 @@ function connect(): void {
   };
 }
 
+/** Highest seq up to which we hold every message: resume from there, never skip a gap. */
 function lastSeq(convId: string): number {
-  let max = 0;
-  for (const m of S.msgs.get(convId)?.values() ?? []) if (m.seq > max) max = m.seq;
-  return max;
+  const seqs = new Set<number>();
+  for (const m of S.msgs.get(convId)?.values() ?? []) if (!m.pending) seqs.add(m.seq);
+  let n = 0;
+  while (seqs.has(n + 1)) n++;
+  return n;
 }
 
 function addMessage(m: Msg): void {
@@ -119,13 +122,16 @@ function onFrame(f: any): void {
       else S.convs.set(f.conversation.id, f.conversation);
       break;
     }
-    case 'message':
+    case 'message': {
       addMessage(f.message);
+      const c = S.convs.get(f.message.conversationId);
+      if (c && f.message.seq > c.lastSeq) { c.lastSeq = f.message.seq; c.lastMessageAt = f.message.sentAt; }
       if (f.message.conversationId !== S.current && f.message.direction === 'inbound') {
         S.unread.set(f.message.conversationId, (S.unread.get(f.message.conversationId) ?? 0) + 1);
       }
       S.typing.delete(f.message.conversationId);
       break;
+    }
     case 'history':
       for (const m of f.messages) addMessage(m);
       break;
@@ -186,7 +192,7 @@ function render(): void {
     const unread = S.unread.get(c.id);
     return h('div', { class: `item${c.id === S.current ? ' on' : ''}`, 'data-id': c.id, onclick: () => open(c.id) }, avatar(name),
       h('div', {}, h('div', { class: 'name' }, name), h('div', { class: 'sub' }, S.preview.get(c.id) ?? `${c.channel} · ${c.queue}`)),
-      h('div', { class: 'side' }, h('div', {}, ago(c.lastMessageAt ?? c.updatedAt)), unread ? h('span', { class: 'unread' }, unread) : h('span', { class: `chip ${c.status}` }, c.status)));
+      h('div', { class: 'when' }, h('div', {}, ago(c.lastMessageAt ?? c.updatedAt)), unread ? h('span', { class: 'unread' }, unread) : h('span', { class: `chip ${c.status}` }, c.status)));
   });
   const statusSel = h('select', { 'aria-label': 'status', onchange: (e: Event) => {
     S.status = (e.target as HTMLSelectElement).value;
@@ -244,7 +250,7 @@ function chatView(): HTMLElement {
       action('Return to queue', 'requeue', mine), action('Close', 'close', c.status !== 'resolved')),
     h('div', { class: 'log' }, ...msgs.map(bubble)),
     h('div', { class: 'typing' }, typingAt && Date.now() - typingAt < 4000 ? `${c.customer.name ?? 'Customer'} is typing…` : ''),
-    h('div', { class: 'composer' }, h('button', { title: 'Send an image', onclick: () => file.click() }, '🖼'), file, ta,
+    h('div', { class: 'composer' }, h('button', { title: 'Send an image', onclick: () => file.click() }, 'Image'), file, ta,
       h('label', {}, priv, 'Private note'), h('button', { class: 'primary', onclick: submit }, 'Send')));
 }
 
