@@ -69,7 +69,7 @@ describe('store crash safety (kill -9 mid-stream)', () => {
         assert.ok(checked >= 400, `checked ${checked} acknowledged messages`);
       } finally {
         second.proc.kill('SIGTERM');
-        await second.exited;
+        assert.equal(await second.exited, 0, 'graceful shutdown on SIGTERM exits 0');
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
