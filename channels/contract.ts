@@ -7,6 +7,7 @@ import type { IngestResult } from '../core/bus/conversation-bus.js';
 import type { Signal } from '../core/bus/events.js';
 import type { MediaService } from '../core/http/media.js';
 import type { KefuConfig } from '../config/schema.js';
+import type { QueueStatus } from '../core/routing/assigner.js';
 
 /**
  * The channel contract. An adapter turns one vendor's traffic into InboundMessages and sends
@@ -31,6 +32,8 @@ export interface ChannelAdapter {
   send(msg: Message, conv: Conversation): Promise<SendResult>;
   /** Optional capabilities: present only when the channel really supports them. */
   typing?(conv: Conversation, signal: Signal): Promise<void>;
+  /** Shows a waiting customer their place in line and the estimated wait. */
+  queueStatus?(conv: Conversation, status: QueueStatus): Promise<void>;
 }
 
 export interface SendResult {

@@ -7,6 +7,7 @@ import { KefuError } from '../core/errors.js';
 import type { Conversation, Message } from '../core/model/message.js';
 import type { MediaService } from '../core/http/media.js';
 import type { UpgradeRouter } from '../core/http/upgrade.js';
+import type { QueueStatus } from '../core/routing/assigner.js';
 import { ChannelError, type ChannelAdapter, type ChannelContext } from './contract.js';
 
 interface Entry { adapter: ChannelAdapter; running: boolean; abort?: AbortController; routesMounted: boolean }
@@ -129,6 +130,13 @@ export class ChannelRegistry {
         if (!retryable || attempt >= RETRY_DELAYS_MS.length) throw err;
         await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[attempt]));
       }
+    }
+  }
+
+  queueStatus(conv: Conversation, status: QueueStatus): void {
+    const e = this.entries.get(conv.ref.channel);
+    if (e?.running && e.adapter.queueStatus) {
+      e.adapter.queueStatus(conv, status).catch((err) => this.deps.logger.warn({ err }, 'queue status relay failed'));
     }
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseHours, validTimeZone } from '../core/routing/business-hours.js';
 
 /**
  * The whole configuration. Keys marked (restart) are read once at start; everything else
@@ -12,6 +13,33 @@ const pluginEntry = z.object({
   enabled: z.boolean().default(true),
   options: z.record(z.string(), z.unknown()).default({}),
 }).strict();
+
+const queueSpec = z.object({
+  name: z.string().regex(/^[a-z0-9_-]{1,40}$/, 'lowercase letters, digits, _ and -'),
+  label: z.string().default(''),
+  /** Higher is more urgent (strict-priority order, ties in the weighted strategy). */
+  priority: z.number().int().min(0).max(100).default(0),
+  /** Share of freed agent capacity at peak, relative to the other queues' weights. */
+  weight: z.number().min(0.01).max(1000).default(1),
+  /** The longest a conversation should wait here; aging serves it before then. */
+  max_wait_s: z.number().min(1).default(600),
+  /** Intents (from the AI plugin) that send a conversation here. */
+  intents: z.array(z.string()).default([]),
+  /** Case-insensitive substrings of the first message that send a conversation here. */
+  keywords: z.array(z.string()).default([]),
+  /** "mon-fri 09:00-18:00; sat 10:00-16:00" in [routing] timezone; empty = always open. */
+  hours: z.string().default('').superRefine((h, ctx) => {
+    try { parseHours(h); } catch (e) { ctx.addIssue({ code: 'custom', message: (e as Error).message }); }
+  }),
+  closed_notice: z.string().default('We are closed right now ({hours}). Your message is kept and an agent will answer when we open.'),
+}).strict();
+
+const DEFAULT_QUEUES = [
+  { name: 'after_sales', label: '售后投诉', priority: 3, weight: 8, max_wait_s: 120, intents: ['售后投诉', '退换货'], keywords: ['投诉', '退款', '坏了', 'complaint', 'refund', 'broken'] },
+  { name: 'order', label: '订单查询', priority: 2, weight: 4, max_wait_s: 300, intents: ['订单查询', '物流', '支付', '发票'], keywords: ['订单', '物流', '快递', 'order', 'shipping', 'delivery'] },
+  { name: 'product', label: '商品咨询', priority: 1, weight: 2, max_wait_s: 600, intents: ['商品咨询', '优惠'], keywords: ['价格', '有货', 'price', 'stock'] },
+  { name: 'general', label: '其他', priority: 0, weight: 1, max_wait_s: 900 },
+].map((q) => queueSpec.parse(q));
 
 export const configSchema = z.object({
   server: z.object({
@@ -54,7 +82,21 @@ export const configSchema = z.object({
     default_capacity: z.number().int().min(1).max(1000).default(5),
     /** Seconds an agent may be disconnected before their conversations go back to the queue. */
     disconnect_grace_s: z.number().min(0).default(60),
-  }).passthrough().prefault({}),
+    /** Seconds an agent has to answer a newly assigned conversation before it is re-queued; 0 = off. */
+    answer_timeout_s: z.number().min(0).default(0),
+    /** weighted (ours: weights + aging), priority (strict), fifo (one line). */
+    strategy: z.enum(['weighted', 'priority', 'fifo']).default('weighted'),
+    /** A waiting conversation past this fraction of its queue's max_wait is served first. */
+    aging: z.number().min(0.1).max(1).default(0.8),
+    timezone: z.string().refine(validTimeZone, 'not an IANA time zone').default('Asia/Shanghai'),
+    queues: z.array(queueSpec).min(1).default(DEFAULT_QUEUES),
+    /** Per-agent overrides by login, applied live: capacity and the queues they serve. */
+    agents: z.record(z.string(), z.object({ capacity: z.number().int().min(1).max(1000).optional(), skills: z.array(z.string()).optional() }).strict()).default({}),
+  }).strict().prefault({}).superRefine((r, ctx) => {
+    const names = r.queues.map((q) => q.name);
+    if (!names.includes(r.default_queue)) ctx.addIssue({ code: 'custom', path: ['default_queue'], message: `"${r.default_queue}" is not one of the queues (${names.join(', ')})` });
+    if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', path: ['queues'], message: 'queue names must be unique' });
+  }),
   auth: z.object({
     /** Agent session lifetime in hours. */
     session_ttl_h: z.number().min(1).max(24 * 90).default(24 * 7),

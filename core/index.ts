@@ -23,6 +23,8 @@ import { WebChannel } from '../channels/web/index.js';
 import { loadPlugins } from '../plugins/loader.js';
 import type { GatewayApi, Teardown } from '../plugins/contract.js';
 import { randomToken } from './model/ids.js';
+import { textOf } from './model/message.js';
+import { resolveQueue } from './routing/queue-resolver.js';
 
 export interface GatewayOptions {
   config: ConfigSource;
@@ -65,16 +67,20 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let registry: ChannelRegistry;
   const bus = new ConversationBus({
     store, limiter, logger,
+    chooseQueue: (conv, ctx) => resolveQueue(cfg().routing, {
+      hint: ctx.inbound?.hints?.queue, intent: conv.intent?.label ?? ctx.message.intent?.label, text: textOf(ctx.message.content),
+    }),
     limits: () => ({ maxTextChars: cfg().server.max_text_chars, defaultQueue: cfg().routing.default_queue }),
     sendOut: (m, c) => registry.sendOut(m, c),
   });
-  const pool = new AgentPool();
-  const assigner = new Assigner({ bus, pool, logger, graceMs: () => cfg().routing.disconnect_grace_s * 1000 });
+  const pool = new AgentPool(() => cfg().routing.agents);
+  const assigner = new Assigner({ bus, pool, logger, routing: () => cfg().routing,
+    onQueueStatus: (conv, status) => registry.queueStatus(conv, status) });
   const accounts = new AgentAccounts(store, () => cfg().routing.default_capacity, () => cfg().auth.session_ttl_h * 3600_000);
   const web = new WebChannel({ tokens: new VisitorTokens(secret, c0.auth.visitor_ttl_d * 86400), agentsOnline: () => pool.onlineCount() });
   const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, maxTextChars: () => cfg().server.max_text_chars,
     onPresence: (n) => web.presence(n) });
-  metrics = createMetrics({ waiting: () => assigner.waitingList().length, visitorSockets: () => web.connectionCount,
+  metrics = createMetrics({ waiting: () => assigner.waitingCount(), visitorSockets: () => web.connectionCount,
     agentSockets: () => hub.connectionCount, agentsOnline: () => pool.onlineCount() });
   registry = new ChannelRegistry({ bus, logger, config: cfg, media, upgrades: publicUpgrades, onSent: (ch) => metrics!.messageOut(ch) });
   registry.register(web);
@@ -106,7 +112,13 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   source.on('change', (next, prev) => {
     const restart = ConfigSource.restartNeeded(next, prev);
     if (restart.length) logger.warn({ keys: restart }, 'config changed keys that need a restart; they keep their old values until then');
-    limiter.configure(next.ratelimit.customer_quota, next.ratelimit.burst);
+    if (next.ratelimit.customer_quota !== prev.ratelimit.customer_quota || next.ratelimit.burst !== prev.ratelimit.burst) {
+      limiter.configure(next.ratelimit.customer_quota, next.ratelimit.burst);
+    }
+    if (JSON.stringify(next.routing) !== JSON.stringify(prev.routing)) {
+      assigner.reconfigure();
+      hub.broadcastAgents();
+    }
     logger.level = next.log.level;
     registry.reconcile().catch((err) => logger.error({ err }, 'channel reconcile failed'));
     logger.info('config reloaded');

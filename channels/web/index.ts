@@ -7,6 +7,7 @@ import type { VisitorTokens } from '../../core/auth/visitor-token.js';
 import { readJson, str } from '../../core/http/body.js';
 import { serveAsset } from '../../core/http/static-assets.js';
 import type { ChannelAdapter, ChannelContext, SendResult } from '../contract.js';
+import type { QueueStatus } from '../../core/routing/assigner.js';
 import { handleVisitorSocket, sendFrame, visitorName, webRef } from './visitor-socket.js';
 import { toVisitorMessage } from './types.js';
 import { parseVisitorFrame, textContent } from './parse.js';
@@ -65,6 +66,10 @@ export class WebChannel implements ChannelAdapter {
       for (const ws of set) if (ws.readyState === 1) ws.send(frame);
     }
     return { sourceId: msg.id };
+  }
+
+  async queueStatus(conv: Conversation, s: QueueStatus): Promise<void> {
+    for (const ws of this.sockets.get(conv.ref.thread) ?? []) sendFrame(ws, { type: 'queue', position: s.position, etaSeconds: s.etaSeconds, open: s.open });
   }
 
   async typing(conv: Conversation, signal: { from: { role: string; name?: string } }): Promise<void> {

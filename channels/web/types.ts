@@ -26,6 +26,7 @@ export type ServerFrame =
   | { type: 'error'; code: string; message: string; clientId?: string; retryAfter?: number }
   | { type: 'typing'; from: { role: string; name?: string } }
   | { type: 'presence'; agentsOnline: number }
+  | { type: 'queue'; position: number; etaSeconds: number; open: boolean }
   | { type: 'pong' };
 
 export function toVisitorMessage(m: Message): VisitorMessage {

@@ -25,6 +25,8 @@ export interface BusOptions {
   limiter: RateLimiter;
   logger: Logger;
   limits: () => { maxTextChars: number; defaultQueue: string };
+  /** The queue for a conversation about to wait for a human (routing's resolver). */
+  chooseQueue?: (conv: Conversation, ctx: PipelineContext) => string;
   /** Hands an outbound message to the customer's channel (wired to the channel registry). */
   sendOut: (msg: Message, conv: Conversation) => Promise<void>;
 }
@@ -64,7 +66,7 @@ export class ConversationBus extends EventEmitter<BusEvents> {
       ingest: (ctx) => this.persist(ctx),
       classify: () => {},
       decide: () => {},
-      route: (ctx) => { if (!ctx.handled) return this.queueForHuman(ctx.conversation); },
+      route: (ctx) => { if (!ctx.handled) return this.queueForHuman(ctx); },
       deliver: (ctx) => { this.emit('message', ctx.message, ctx.conversation); },
       send: (ctx) => this.persist(ctx),
     };
@@ -153,9 +155,11 @@ export class ConversationBus extends EventEmitter<BusEvents> {
   }
 
   /** Lets routing know a conversation needs a human; the router listens for 'queued'. */
-  private async queueForHuman(conv: Conversation): Promise<void> {
+  private async queueForHuman(ctx: PipelineContext): Promise<void> {
+    const conv = ctx.conversation;
     if (conv.status === 'queued' || conv.status === 'assigned') return;
-    await this.updateConversation(conv, { status: 'queued', queuedAt: new Date(), assigneeId: undefined }, 'queued');
+    const queue = this.opts.chooseQueue?.(conv, ctx) ?? conv.queue;
+    await this.updateConversation(conv, { status: 'queued', queue, queuedAt: new Date(), assigneeId: undefined }, 'queued');
   }
 
   private async persist(ctx: PipelineContext): Promise<void> {

@@ -70,6 +70,7 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   });
   authed.get('/me', (ctx) => { ctx.body = { ok: true, agent: publicAgent(me(ctx)) }; });
   authed.get('/agents', (ctx) => { ctx.body = { ok: true, agents: d.hub.agentList() }; });
+  authed.get('/supervisor', (ctx) => { ctx.body = { ok: true, queues: d.assigner.supervisorView() }; });
   authed.post('/agents', async (ctx) => {
     admin(ctx);
     const b = await readJson(ctx, 4096);
@@ -124,7 +125,8 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
     const c = await conversation(ctx.params.id);
     const b = await readJson(ctx, 4096);
     if (c.assigneeId !== me(ctx).id && me(ctx).role !== 'admin') throw new KefuError('forbidden', 'Only the assigned agent or an admin can transfer it.');
-    await d.assigner.transfer(c, str(b, 'agentId', { required: true, max: 64 })!);
+    const queue = str(b, 'queue', { max: 40 });
+    await d.assigner.transfer(c, queue ? `queue:${queue}` : str(b, 'agentId', { required: true, max: 64 })!);
     ctx.body = { ok: true, conversation: publicConversation(c) };
   });
   authed.post('/conversations/:id/requeue', async (ctx) => {

@@ -12,9 +12,17 @@ export interface AgentState {
   lastAssignedAt: number;
 }
 
-/** In-process presence and load of agents; cluster-redis replaces it with a shared one. */
+export type AgentOverrides = Record<string, { capacity?: number; skills?: string[] }>;
+
+/**
+ * Presence, load and eligibility of agents. Capacity and skills come from the agent's record,
+ * overridden live by `[routing.agents.<login>]`. Shared by the gateway and the simulator;
+ * cluster-redis replaces the in-process state with a shared one.
+ */
 export class AgentPool {
   private agents = new Map<string, AgentState>();
+
+  constructor(private overrides: () => AgentOverrides = () => ({})) {}
 
   upsert(agent: AgentRecord): AgentState {
     let s = this.agents.get(agent.id);
@@ -30,13 +38,18 @@ export class AgentPool {
   get(id: string): AgentState | undefined { return this.agents.get(id); }
   all(): AgentState[] { return [...this.agents.values()]; }
 
-  hasRoom(s: AgentState): boolean {
-    return s.active.size < s.agent.capacity;
-  }
+  capacity(s: AgentState): number { return this.overrides()[s.agent.login]?.capacity ?? s.agent.capacity; }
+  skills(s: AgentState): string[] { return this.overrides()[s.agent.login]?.skills ?? s.agent.skills; }
+  serves(s: AgentState, queue: string): boolean { const k = this.skills(s); return k.length === 0 || k.includes(queue); }
+  hasRoom(s: AgentState): boolean { return s.active.size < this.capacity(s); }
 
   eligible(s: AgentState, queue: string): boolean {
-    return s.status === 'online' && !s.agent.disabled && this.hasRoom(s)
-      && (s.agent.skills.length === 0 || s.agent.skills.includes(queue));
+    return s.status === 'online' && !s.agent.disabled && this.hasRoom(s) && this.serves(s, queue);
+  }
+
+  anyEligible(queue: string): boolean {
+    for (const s of this.agents.values()) if (this.eligible(s, queue)) return true;
+    return false;
   }
 
   /** Least loaded eligible agent; ties go to whoever has waited longest since an assignment. */
@@ -48,6 +61,17 @@ export class AgentPool {
         || (s.active.size === best.active.size && s.lastAssignedAt < best.lastAssignedAt)) best = s;
     }
     return best;
+  }
+
+  /** Free slots of online agents serving `queue` (for wait estimates). */
+  freeAndTotal(queue: string): { free: number; total: number } {
+    let free = 0, total = 0;
+    for (const s of this.agents.values()) {
+      if (s.status !== 'online' || s.agent.disabled || !this.serves(s, queue)) continue;
+      total += this.capacity(s);
+      free += Math.max(0, this.capacity(s) - s.active.size);
+    }
+    return { free, total };
   }
 
   onlineCount(): number {

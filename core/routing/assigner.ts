@@ -2,66 +2,124 @@ import type { Logger } from 'pino';
 import { KefuError } from '../errors.js';
 import type { Conversation, Participant } from '../model/message.js';
 import type { ConversationBus } from '../bus/conversation-bus.js';
+import type { KefuConfig } from '../../config/schema.js';
 import { AgentPool, type AgentState, type AgentStatus } from './agent-pool.js';
+import { PriorityQueues, type QueueSpec } from './priority-queues.js';
+import { isOpen, parseHours, type Schedule } from './business-hours.js';
+
+export interface QueueStatus { queue: string; position: number; of: number; etaSeconds: number; open: boolean }
 
 export interface AssignerOptions {
   bus: ConversationBus;
   pool: AgentPool;
   logger: Logger;
-  graceMs: () => number;
+  routing: () => KefuConfig['routing'];
+  /** Tells a waiting customer their place in line (the channel shows it when it can). */
+  onQueueStatus?: (conv: Conversation, status: QueueStatus) => void;
+  now?: () => number;
 }
 
 const SYSTEM: Participant = { id: 'system', role: 'system', name: 'kefu' };
+const TICK_MS = 1000;
 
 /**
- * Moves conversations between waiting and agents. Every state change goes through the bus
+ * Moves conversations between waiting and agents. Queue choice is PriorityQueues (shared with
+ * the simulator); agent choice is AgentPool.pick. Every state change goes through the bus
  * (stored, then announced); assignment never exceeds an agent's capacity.
- * Waiting order is FIFO by queuedAt for now; priority queues replace `nextWaiting`.
  */
 export class Assigner {
-  private waiting = new Map<string, Conversation>();
+  readonly queues: PriorityQueues;
+  private convs = new Map<string, Conversation>();
+  private schedules = new Map<string, Schedule>();
   private graceTimers = new Map<string, NodeJS.Timeout>();
+  private answerTimers = new Map<string, NodeJS.Timeout>();
+  private lastStatus = new Map<string, string>();
+  private closedNotified = new Set<string>();
+  private avgHandleMs = 180_000;
+  private assignedAt = new Map<string, number>();
   private running = false;
   private again = false;
+  private ticker: NodeJS.Timeout;
+  private now: () => number;
 
   constructor(private opts: AssignerOptions) {
+    this.now = opts.now ?? Date.now;
+    this.queues = new PriorityQueues([], 'weighted');
+    this.reconfigure();
     opts.bus.on('conversation', (conv, change) => {
-      if (change === 'queued') { this.waiting.set(conv.id, conv); this.schedule(); }
+      if (change === 'queued') this.enqueue(conv);
     });
+    opts.bus.on('message', (m, conv) => {
+      if (m.from.role === 'agent' && m.direction === 'outbound') this.answered(conv.id);
+    });
+    // Aging thresholds and opening hours pass with time, not only with events.
+    this.ticker = setInterval(() => { if (this.queues.size > 0) this.schedule(); }, TICK_MS);
+    this.ticker.unref();
+  }
+
+  /** Applies [routing] (at start and on hot reload) without losing a waiting conversation. */
+  reconfigure(): void {
+    const r = this.opts.routing();
+    const specs: QueueSpec[] = r.queues.map((q) => ({ name: q.name, priority: q.priority, weight: q.weight, maxWaitMs: q.max_wait_s * 1000 }));
+    this.schedules = new Map(r.queues.map((q) => [q.name, parseHours(q.hours)]));
+    this.queues.configure(specs, r.strategy, r.aging, r.default_queue);
+    for (const w of this.queues.all()) { const c = this.convs.get(w.id); if (c) c.queue = w.queue; }
+    this.schedule();
   }
 
   /** Loads waiting and assigned conversations from the store after a restart. */
   async restore(): Promise<void> {
     for (const a of await this.opts.bus.store.listAgents()) this.opts.pool.upsert(a);
-    for (const c of await this.opts.bus.store.listConversations({ status: ['queued', 'assigned', 'pending'] })) {
+    for (const c of await this.opts.bus.store.listConversations({ status: ['queued', 'assigned'], limit: 100_000 })) {
       if (c.status === 'assigned' && c.assigneeId) this.opts.pool.get(c.assigneeId)?.active.add(c.id);
-      else this.waiting.set(c.id, c);
+      else this.enqueue(c, true);
     }
   }
 
-  waitingList(): Conversation[] {
-    return [...this.waiting.values()].sort((a, b) => (a.queuedAt?.getTime() ?? 0) - (b.queuedAt?.getTime() ?? 0));
+  isOpen(queue: string, at = this.now()): boolean {
+    const s = this.schedules.get(queue);
+    return !s || isOpen(s, at, this.opts.routing().timezone);
+  }
+
+  waitingCount(): number { return this.queues.size; }
+
+  private enqueue(conv: Conversation, silent = false): void {
+    this.convs.set(conv.id, conv);
+    conv.queue = this.queues.add({ id: conv.id, queue: conv.queue, priority: conv.priority, queuedAt: (conv.queuedAt ?? conv.createdAt).getTime() });
+    if (!silent && !this.isOpen(conv.queue) && !this.closedNotified.has(conv.id)) {
+      this.closedNotified.add(conv.id);
+      const q = this.opts.routing().queues.find((x) => x.name === conv.queue);
+      const text = (q?.closed_notice ?? 'We are closed right now.').replace('{hours}', q?.hours ?? '');
+      void this.opts.bus.send({ conversationId: conv.id, from: SYSTEM, content: { kind: 'event', event: 'notice', text } })
+        .catch((err) => this.opts.logger.warn({ err }, 'closed notice failed'));
+    }
+    this.schedule();
   }
 
   /** Runs assignment until nothing more fits; coalesces concurrent triggers. */
   schedule(): void {
     if (this.running) { this.again = true; return; }
     this.running = true;
-    void this.assignAll().finally(() => {
+    void this.assignAll().catch((err) => this.opts.logger.error({ err }, 'assignment failed')).finally(() => {
       this.running = false;
-      if (this.again) { this.again = false; this.schedule(); }
+      if (this.again) { this.again = false; this.schedule(); } else this.publishPositions();
     });
   }
 
   private async assignAll(): Promise<void> {
-    for (const conv of this.waitingList()) {
-      const agent = this.opts.pool.pick(conv.queue);
-      if (!agent) continue;
-      try {
-        await this.assign(conv, agent, 'assigned');
-      } catch (err) {
-        this.opts.logger.error({ err, conversationId: conv.id }, 'assignment failed');
-      }
+    const { pool } = this.opts;
+    for (;;) {
+      const now = this.now();
+      const eligible = (q: string) => this.isOpen(q, now) && pool.anyEligible(q);
+      const next = this.queues.peek(now, eligible);
+      if (!next) return;
+      const agent = pool.pick(next.queue)!;
+      const competing = this.queues.queueNames().filter((q) => this.queues.waiting(q).length > 0 && eligible(q));
+      this.queues.take(next.id, competing);
+      const conv = this.convs.get(next.id) ?? await this.opts.bus.store.getConversation(next.id);
+      this.convs.delete(next.id);
+      if (!conv || conv.status !== 'queued') continue;
+      await this.assign(conv, agent, 'assigned');
     }
   }
 
@@ -69,16 +127,43 @@ export class Assigner {
     const prev = conv.assigneeId ? this.opts.pool.get(conv.assigneeId) : undefined;
     prev?.active.delete(conv.id);
     agent.active.add(conv.id);
-    agent.lastAssignedAt = Date.now();
-    this.waiting.delete(conv.id);
+    agent.lastAssignedAt = this.now();
+    this.queues.remove(conv.id);
+    this.convs.delete(conv.id);
+    this.lastStatus.delete(conv.id);
+    this.closedNotified.delete(conv.id);
+    this.assignedAt.set(conv.id, this.now());
     await this.opts.bus.updateConversation(conv, { status: 'assigned', assigneeId: agent.agent.id, queuedAt: undefined }, change);
+    this.armAnswerTimer(conv, agent.agent.id);
     await this.opts.bus.send({
       conversationId: conv.id, from: SYSTEM,
       content: { kind: 'event', event: 'assigned', refId: agent.agent.id, text: `${agent.agent.name} joined the conversation` },
     });
   }
 
-  /** Manual pick from the queue by an agent (may take any waiting conversation it has room for). */
+  /** An assigned conversation the agent does not answer in time goes back to the head of its queue. */
+  private armAnswerTimer(conv: Conversation, agentId: string): void {
+    clearTimeout(this.answerTimers.get(conv.id));
+    const s = this.opts.routing().answer_timeout_s;
+    if (s <= 0) return;
+    const t = setTimeout(() => {
+      this.answerTimers.delete(conv.id);
+      if (conv.status !== 'assigned' || conv.assigneeId !== agentId) return;
+      this.opts.logger.info({ conversationId: conv.id, agentId }, 'no answer in time; re-queued and agent set away');
+      const a = this.opts.pool.get(agentId);
+      if (a && a.status === 'online') a.status = 'away'; // stops the same conversation bouncing back to them
+      void this.requeue(conv);
+    }, s * 1000);
+    t.unref();
+    this.answerTimers.set(conv.id, t);
+  }
+
+  private answered(conversationId: string): void {
+    clearTimeout(this.answerTimers.get(conversationId));
+    this.answerTimers.delete(conversationId);
+  }
+
+  /** Manual pick from the queue by an agent (any waiting conversation it has room for). */
   async claim(conv: Conversation, agentId: string): Promise<void> {
     const agent = this.requireAgent(agentId);
     if (conv.status === 'assigned' && conv.assigneeId === agentId) return;
@@ -87,18 +172,29 @@ export class Assigner {
     await this.assign(conv, agent, 'assigned');
   }
 
-  async transfer(conv: Conversation, toAgentId: string): Promise<void> {
-    const target = this.requireAgent(toAgentId);
+  /** Transfer to an agent (`agent:<id>` or a bare id) or to a queue (`queue:<name>`). */
+  async transfer(conv: Conversation, target: string): Promise<void> {
     if (conv.status === 'resolved') throw new KefuError('invalid_state', 'The conversation is resolved.');
-    if (conv.assigneeId === toAgentId) return;
-    if (target.status !== 'online') throw new KefuError('invalid_state', `${target.agent.name} is not online.`);
-    if (!this.opts.pool.hasRoom(target)) throw new KefuError('agent_at_capacity');
-    await this.assign(conv, target, 'transferred');
+    if (target.startsWith('queue:')) {
+      const queue = target.slice(6);
+      if (!this.queues.spec(queue)) throw new KefuError('validation_failed', `No queue "${queue}".`);
+      if (conv.assigneeId) this.opts.pool.get(conv.assigneeId)?.active.delete(conv.id);
+      this.answered(conv.id);
+      await this.opts.bus.updateConversation(conv, { status: 'queued', queue, assigneeId: undefined, queuedAt: new Date(this.now()) }, 'queued');
+      return;
+    }
+    const agentId = target.replace(/^agent:/, '');
+    const agent = this.requireAgent(agentId);
+    if (conv.assigneeId === agentId) return;
+    if (agent.status !== 'online') throw new KefuError('invalid_state', `${agent.agent.name} is not online.`);
+    if (!this.opts.pool.hasRoom(agent)) throw new KefuError('agent_at_capacity');
+    await this.assign(conv, agent, 'transferred');
   }
 
-  /** Back to the head of its queue (agent's "return to queue", disconnect after grace). */
+  /** Back to the head of its queue (agent's "return to queue", disconnect, answer timeout). */
   async requeue(conv: Conversation): Promise<void> {
     if (conv.assigneeId) this.opts.pool.get(conv.assigneeId)?.active.delete(conv.id);
+    this.answered(conv.id);
     // queuedAt = creation time puts it ahead of everything that arrived later: head of queue.
     await this.opts.bus.updateConversation(conv, { status: 'queued', assigneeId: undefined, queuedAt: conv.createdAt }, 'queued');
   }
@@ -106,13 +202,54 @@ export class Assigner {
   async resolve(conv: Conversation, by: Participant): Promise<void> {
     if (conv.status === 'resolved') return;
     if (conv.assigneeId) this.opts.pool.get(conv.assigneeId)?.active.delete(conv.id);
-    this.waiting.delete(conv.id);
+    const started = this.assignedAt.get(conv.id);
+    if (started) this.avgHandleMs = 0.9 * this.avgHandleMs + 0.1 * (this.now() - started); // EWMA for wait estimates
+    this.assignedAt.delete(conv.id);
+    this.answered(conv.id);
+    this.queues.remove(conv.id);
+    this.convs.delete(conv.id);
     await this.opts.bus.updateConversation(conv, { status: 'resolved', queuedAt: undefined }, 'resolved');
     await this.opts.bus.send({
       conversationId: conv.id, from: SYSTEM,
       content: { kind: 'event', event: 'resolved', refId: by.id, text: `${by.name ?? 'The agent'} closed the conversation` },
     });
     this.schedule();
+  }
+
+  /** Position and estimated wait of every waiting conversation; only changes are published. */
+  private publishPositions(): void {
+    if (!this.opts.onQueueStatus) return;
+    for (const queue of this.queues.queueNames()) {
+      const line = this.queues.waiting(queue);
+      const { total } = this.opts.pool.freeAndTotal(queue);
+      const open = this.isOpen(queue);
+      line.forEach((w, i) => {
+        const conv = this.convs.get(w.id);
+        if (!conv) return;
+        // Each slot frees about once per average handling time; round to keep updates calm.
+        const eta = Math.round(((i + 1) * this.avgHandleMs) / Math.max(1, total) / 1000 / 15) * 15;
+        const status: QueueStatus = { queue, position: i + 1, of: line.length, etaSeconds: eta, open };
+        const key = `${status.position}/${status.etaSeconds}/${open}`;
+        if (this.lastStatus.get(w.id) === key) return;
+        this.lastStatus.set(w.id, key);
+        this.opts.onQueueStatus!(conv, status);
+      });
+    }
+  }
+
+  /** Supervisor view: per queue waiting count, longest wait, agents serving it and their load. */
+  supervisorView() {
+    const now = this.now();
+    const { pool } = this.opts;
+    return this.opts.routing().queues.map((q) => {
+      const line = this.queues.waiting(q.name);
+      return {
+        name: q.name, label: q.label, priority: q.priority, weight: q.weight, maxWaitS: q.max_wait_s, open: this.isOpen(q.name, now),
+        waiting: line.length, longestWaitS: line.length ? Math.round((now - Math.min(...line.map((w) => w.queuedAt))) / 1000) : 0,
+        agents: pool.all().filter((s) => !s.agent.disabled && s.status !== 'offline' && pool.serves(s, q.name))
+          .map((s) => ({ id: s.agent.id, name: s.agent.name, status: s.status, load: s.active.size, capacity: pool.capacity(s) })),
+      };
+    });
   }
 
   setStatus(agentId: string, status: AgentStatus): void {
@@ -138,7 +275,7 @@ export class Assigner {
       if (s.connections > 0) return;
       s.status = 'offline';
       void this.requeueAll(s);
-    }, this.opts.graceMs());
+    }, this.opts.routing().disconnect_grace_s * 1000);
     timer.unref();
     this.graceTimers.set(agentId, timer);
   }
@@ -158,6 +295,8 @@ export class Assigner {
   }
 
   close(): void {
+    clearInterval(this.ticker);
     for (const t of this.graceTimers.values()) clearTimeout(t);
+    for (const t of this.answerTimers.values()) clearTimeout(t);
   }
 }

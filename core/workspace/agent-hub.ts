@@ -40,6 +40,18 @@ export class AgentHub {
 
   get connectionCount(): number { return this.conns.size; }
 
+  private lastSupervisor = '';
+  /** Live supervisor view: sent when it changes, checked every 2 s (waits grow with time). */
+  private supervisorTimer = setInterval(() => this.pushSupervisor(), 2000).unref();
+
+  pushSupervisor(force = false): void {
+    if (this.conns.size === 0) return;
+    const data = JSON.stringify({ type: 'supervisor', queues: this.d.assigner.supervisorView() });
+    if (!force && data === this.lastSupervisor) return;
+    this.lastSupervisor = data;
+    for (const conn of this.conns) if (conn.ws.readyState === 1) conn.ws.send(data);
+  }
+
   async accept(ws: WebSocket, req: IncomingMessage): Promise<void> {
     let agent: AgentRecord;
     try {
@@ -55,6 +67,7 @@ export class AgentHub {
     this.d.assigner.connected(agent.id);
     send(ws, { type: 'welcome', agent: { id: agent.id, name: agent.name, role: agent.role }, status: this.d.pool.get(agent.id)?.status });
     this.broadcastAgents();
+    send(ws, { type: 'supervisor', queues: this.d.assigner.supervisorView() });
     ws.on('message', (data) => void this.onFrame(conn, data.toString()));
     ws.on('close', () => {
       this.conns.delete(conn);
@@ -145,11 +158,12 @@ export class AgentHub {
 
   agentList() {
     return this.d.pool.all().filter((s) => !s.agent.disabled).map((s) => ({
-      id: s.agent.id, name: s.agent.name, status: s.status, load: s.active.size, capacity: s.agent.capacity,
+      id: s.agent.id, name: s.agent.name, status: s.status, load: s.active.size, capacity: this.d.pool.capacity(s),
     }));
   }
 
   closeAll(): void {
+    clearInterval(this.supervisorTimer);
     for (const c of this.conns) c.ws.close(1012, 'restart');
   }
 }

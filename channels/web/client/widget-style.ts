@@ -31,6 +31,7 @@ header { background: --accent-value; color: #fff; padding: 16px 18px; display: f
 .sending .body { opacity: .7; }
 .failed .body { background: #fde8e8; color: #9b1c1c; }
 .event { align-self: center; font-size: 12px; color: #69707d; background: #eceef2; padding: 4px 10px; border-radius: 10px; text-align: center; max-width: 90%; }
+.queue { font-size: 12.5px; background: #eef4ff; color: #1e3a8a; padding: 8px 14px; border-top: 1px solid #dbe5fb; }
 .typing { font-size: 12px; color: #69707d; padding: 4px 16px; background: #f6f7f9; }
 .notice { font-size: 12.5px; background: #fff6e5; color: #7a4d00; padding: 8px 14px; border-top: 1px solid #f3e2bf; }
 .composer { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px; border-top: 1px solid #e6e8ec; background: #fff; }

@@ -40,6 +40,7 @@ root.innerHTML = `<style>${STYLE.replace(/--accent-value/g, color)}</style>
 <section class="panel" role="dialog" aria-label="chat" hidden>
   <header><div><div class="title"></div><div class="status"><i></i><span></span></div></div><button class="close" aria-label="${t.close}">×</button></header>
   <div class="log" role="log" aria-live="polite"></div>
+  <div class="queue" hidden></div>
   <div class="typing" hidden></div>
   <div class="notice" hidden></div>
   <form class="composer"><label class="attach" title="${t.image}"><input type="file" accept="image/png,image/jpeg,image/gif,image/webp" hidden><svg viewBox="0 0 24 24" width="20" height="20"><path fill="currentColor" d="M21 19V5a2 2 0 0 0-2-2H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2zM8.5 13.5l2.5 3 3.5-4.5 4.5 6H5l3.5-4.5z"/></svg></label>
@@ -55,6 +56,7 @@ const fileInput = $<HTMLInputElement>('input[type=file]');
 const badge = $<HTMLSpanElement>('.badge');
 const notice = $<HTMLDivElement>('.notice');
 const typingEl = $<HTMLDivElement>('.typing');
+const queueEl = $<HTMLDivElement>('.queue');
 $<HTMLDivElement>('.title').textContent = data.title || t.title;
 
 function setStatus(): void {
@@ -159,11 +161,16 @@ function connect(): void {
         setStatus();
         for (const frame of state.outbox.values()) ws.send(JSON.stringify(frame)); // same clientId: the server dedupes
         break;
+      case 'queue':
+        queueEl.textContent = f.open ? t.queue(f.position, f.etaSeconds) : t.closed;
+        queueEl.hidden = false;
+        break;
       case 'presence':
         state.online = f.agentsOnline;
         setStatus();
         break;
       case 'message':
+        if (f.message.content.kind === 'event' && (f.message.content.event === 'assigned' || f.message.content.event === 'resolved')) queueEl.hidden = true;
         upsert(f.message);
         render();
         break;

@@ -43,5 +43,9 @@ select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radiu
 .side dl { margin: 0; display: grid; grid-template-columns: 90px 1fr; gap: 6px; font-size: 13px; } .side dt { color: #8a919c; } .side dd { margin: 0; word-break: break-all; }
 .agent-row { display: flex; justify-content: space-between; font-size: 13px; padding: 4px 0; } .dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; margin-right: 6px; background: #c2c7d0; }
 .dot.online { background: #30a46c; } .dot.away { background: #f5a524; }
+.sup { padding: 18px 22px; overflow: auto; } .sup table { width: 100%; border-collapse: collapse; background: #fff; border-radius: 10px; overflow: hidden; }
+.sup th { text-align: left; font-size: 12px; color: #69707d; font-weight: 600; padding: 10px 12px; background: #f6f7f9; border-bottom: 1px solid #e1e4ea; }
+.sup td { padding: 10px 12px; border-bottom: 1px solid #f0f1f4; vertical-align: top; font-size: 13px; } .sup .num { font-variant-numeric: tabular-nums; }
+.late { color: #b42318; font-weight: 600; } .dim { color: #8a919c; font-size: 11.5px; }
 .toast { position: fixed; bottom: 20px; left: 50%; transform: translateX(-50%); background: #111a2e; color: #fff; padding: 10px 16px; border-radius: 10px; font-size: 13px; }
 `;

@@ -6,6 +6,7 @@ type Conv = { id: string; channel: string; customer: { id: string; name?: string
 type Msg = { id: string; seq: number; conversationId: string; sourceId?: string; direction: string; from: { id: string; role: string; name?: string };
   content: any; sentAt: string; private?: boolean; pending?: boolean };
 type AgentRow = { id: string; name: string; status: string; load: number; capacity: number };
+type QueueRow = { name: string; label: string; priority: number; weight: number; maxWaitS: number; open: boolean; waiting: number; longestWaitS: number; agents: AgentRow[] };
 
 const S = {
   me: undefined as undefined | { id: string; name: string; role: string },
@@ -14,7 +15,8 @@ const S = {
   preview: new Map<string, string>(),
   unread: new Map<string, number>(),
   agents: [] as AgentRow[],
-  tab: 'mine' as 'mine' | 'waiting' | 'all',
+  queues: [] as QueueRow[],
+  tab: 'mine' as 'mine' | 'waiting' | 'all' | 'queues',
   current: undefined as string | undefined,
   ws: undefined as WebSocket | undefined,
   retry: 0,
@@ -145,6 +147,10 @@ function onFrame(f: any): void {
     case 'agents':
       S.agents = f.agents;
       break;
+    case 'supervisor':
+      S.queues = f.queues;
+      if (S.tab !== 'queues') return; // the list view does not show it: skip the re-render
+      break;
     case 'error':
       if (f.clientId) S.outbox.delete(f.clientId);
       toast(f.message);
@@ -177,6 +183,7 @@ function send(text: string, priv: boolean, attachments?: any[]): void {
 
 function visible(): Conv[] {
   const all = [...S.convs.values()];
+  if (S.tab === 'queues') return [];
   const list = S.tab === 'mine' ? all.filter((c) => c.assigneeId === S.me?.id && c.status === 'assigned')
     : S.tab === 'waiting' ? all.filter((c) => c.status === 'queued' || c.status === 'pending') : all;
   return list.sort((a, b) => (b.lastMessageAt ?? b.updatedAt).localeCompare(a.lastMessageAt ?? a.updatedAt));
@@ -203,9 +210,10 @@ function render(): void {
       h('span', { class: `conn${down ? ' down' : ''}` }, down ? 'Reconnecting…' : 'Connected'), statusSel, h('span', {}, S.me.name),
       h('button', { onclick: async () => { await api('/api/logout', {}).catch(() => {}); S.ws?.close(); location.reload(); } }, 'Log out')),
     h('div', { class: 'main' },
-      h('div', { class: 'list' }, h('div', { class: 'tabs' }, tab('mine', 'Mine'), tab('waiting', 'Waiting'), tab('all', 'All')),
-        h('div', { class: 'items' }, ...(items.length ? items : [h('div', { class: 'empty' }, 'Nothing here right now.')]))),
-      chatView(), sideView())));
+      h('div', { class: 'list' }, h('div', { class: 'tabs' }, tab('mine', 'Mine'), tab('waiting', 'Waiting'), tab('all', 'All'),
+        h('button', { class: S.tab === 'queues' ? 'on' : '', onclick: () => { S.tab = 'queues'; render(); } }, 'Queues')),
+        h('div', { class: 'items' }, ...(S.tab === 'queues' ? [] : items.length ? items : [h('div', { class: 'empty' }, 'Nothing here right now.')]))),
+      S.tab === 'queues' ? supervisorView() : chatView(), sideView())));
   const log = app.querySelector('.log');
   if (log) log.scrollTop = log.scrollHeight;
 }
@@ -216,11 +224,13 @@ function chatView(): HTMLElement {
   const msgs = [...(S.msgs.get(c.id)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
   const mine = c.assigneeId === S.me!.id && c.status === 'assigned';
   const others = S.agents.filter((a) => a.id !== S.me!.id && a.status === 'online');
-  const transfer = h('select', { 'aria-label': 'transfer', disabled: !mine || others.length === 0, onchange: async (e: Event) => {
+  const transfer = h('select', { 'aria-label': 'transfer', disabled: !mine, onchange: async (e: Event) => {
     const id = (e.target as HTMLSelectElement).value;
     if (!id) return;
-    try { await api(`/api/conversations/${c.id}/transfer`, { agentId: id }); toast('Transferred'); } catch (ex) { toast((ex as Error).message); }
-  } }, h('option', { value: '' }, 'Transfer to…'), ...others.map((a) => h('option', { value: a.id }, `${a.name} (${a.load}/${a.capacity})`)));
+    const body = id.startsWith('queue:') ? { queue: id.slice(6) } : { agentId: id };
+    try { await api(`/api/conversations/${c.id}/transfer`, body); toast('Transferred'); } catch (ex) { toast((ex as Error).message); }
+  } }, h('option', { value: '' }, 'Transfer to…'), ...others.map((a) => h('option', { value: a.id }, `${a.name} (${a.load}/${a.capacity})`)),
+    ...S.queues.filter((q) => q.name !== c.queue).map((q) => h('option', { value: `queue:${q.name}` }, `Queue: ${q.label || q.name}`)));
   const action = (label: string, path: string, show: boolean, primary = false) => show && h('button', { class: primary ? 'primary' : '', onclick: async () => {
     try { await api(`/api/conversations/${c.id}/${path}`, {}); } catch (ex) { toast((ex as Error).message); }
   } }, label);
@@ -252,6 +262,22 @@ function chatView(): HTMLElement {
     h('div', { class: 'typing' }, typingAt && Date.now() - typingAt < 4000 ? `${c.customer.name ?? 'Customer'} is typing…` : ''),
     h('div', { class: 'composer' }, h('button', { title: 'Send an image', onclick: () => file.click() }, 'Image'), file, ta,
       h('label', {}, priv, 'Private note'), h('button', { class: 'primary', onclick: submit }, 'Send')));
+}
+
+function fmtWait(s: number): string {
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+/** Supervisor view: per queue waiting, longest wait (red past max wait), agents and load. Live. */
+function supervisorView(): HTMLElement {
+  const rows = S.queues.map((q) => h('tr', {},
+    h('td', {}, h('b', {}, q.label || q.name), h('div', { class: 'dim' }, `${q.name} · priority ${q.priority} · weight ${q.weight}`)),
+    h('td', {}, q.open ? 'open' : 'closed'),
+    h('td', { class: 'num' }, q.waiting),
+    h('td', { class: `num${q.longestWaitS > q.maxWaitS ? ' late' : ''}` }, q.waiting ? fmtWait(q.longestWaitS) : '—', h('div', { class: 'dim' }, `max ${fmtWait(q.maxWaitS)}`)),
+    h('td', {}, ...(q.agents.length ? q.agents.map((a) => h('div', {}, h('span', { class: `dot ${a.status}` }), `${a.name} ${a.load}/${a.capacity}`)) : ['no agent']))));
+  return h('div', { class: 'chat' }, h('div', { class: 'head' }, h('div', { class: 'who' }, 'Queues'), h('div', { class: 'grow' }), h('span', { class: 'dim' }, 'live')),
+    h('div', { class: 'sup' }, h('table', {}, h('thead', {}, h('tr', {}, ...['Queue', 'Hours', 'Waiting', 'Longest wait', 'Agents (load/capacity)'].map((t) => h('th', {}, t)))), h('tbody', {}, ...rows))));
 }
 
 function bubble(m: Msg): HTMLElement {
