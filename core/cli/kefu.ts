@@ -14,6 +14,7 @@ Commands:
   start                     run the gateway (public port 8000, workspace port 9000)
   agent add|list|disable|enable   manage agent accounts
   config check [FILE]       validate a configuration file
+  simulate SCENARIO.toml    compare routing strategies on a simulated contact center
 
 Options:
   -c, --config FILE         configuration file (default: ./config/kefu.toml, else the built-in default;
@@ -31,6 +32,11 @@ Starts one gateway node. On first start it creates an admin agent and prints its
 
 Without --password a random one is generated and printed once. Works on the store named in
 the config; run it where the gateway's data directory is.`,
+  simulate: `Usage: kefu simulate SCENARIO.toml [--strategy weighted,priority,fifo]
+
+Runs a deterministic simulation (arrival rates per queue over time, agents with capacities and
+handling times, dropouts) through the gateway's own assignment code and prints, per queue and
+strategy, the wait p50/p95/max, abandonment and agent utilization. Scenarios: bench/scenarios/.`,
   config: `Usage: kefu config check [FILE]
 
 Validates FILE (default: the config kefu would use) and prints every problem with its key.`,
@@ -51,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' },
       login: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' },
-      capacity: { type: 'string' }, skills: { type: 'string' },
+      capacity: { type: 'string' }, skills: { type: 'string' }, strategy: { type: 'string' },
     },
   });
   const [command, sub, arg] = positionals;
@@ -81,6 +87,17 @@ async function main(argv: string[]): Promise<number> {
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
       return -1; // keep running
+    }
+    case 'simulate': {
+      if (!sub) { console.log(HELP.simulate); return 1; }
+      const { loadScenario, formatResults } = await import('../routing/scenario.js');
+      const { simulate, drawCustomers } = await import('../routing/simulator.js');
+      const scenario = loadScenario(sub);
+      const strategies = String(values.strategy ?? 'fifo,priority,weighted').split(',') as ('fifo' | 'priority' | 'weighted')[];
+      const customers = drawCustomers(scenario);
+      const results = strategies.map((st) => simulate(scenario, st, customers, scenario.aging));
+      console.log(formatResults(scenario, results));
+      return 0;
     }
     case 'agent':
       return agentCommand(sub, arg, values, configPath(values.config));

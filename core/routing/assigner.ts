@@ -227,7 +227,8 @@ export class Assigner {
         const conv = this.convs.get(w.id);
         if (!conv) return;
         // Each slot frees about once per average handling time; round to keep updates calm.
-        const eta = Math.round(((i + 1) * this.avgHandleMs) / Math.max(1, total) / 1000 / 15) * 15;
+        // No agent serving the queue: no honest estimate, so none (the position still shows).
+        const eta = total === 0 ? 0 : Math.round(((i + 1) * this.avgHandleMs) / total / 1000 / 15) * 15;
         const status: QueueStatus = { queue, position: i + 1, of: line.length, etaSeconds: eta, open };
         const key = `${status.position}/${status.etaSeconds}/${open}`;
         if (this.lastStatus.get(w.id) === key) return;

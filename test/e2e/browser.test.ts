@@ -41,6 +41,7 @@ describe('browser end to end (headless Chromium): widget on the demo shop ↔ ag
     await shop.locator('#kefu-widget .msg.me .body', { hasText: 'Is the Longjing in stock?' }).waitFor();
     await shop.locator('#kefu-widget .msg.me .meta').first().filter({ hasNotText: 'Sending' }).waitFor();
     await shop.locator('#kefu-widget .event', { hasText: 'No agent is online' }).waitFor();
+    await shop.locator('#kefu-widget .queue', { hasText: 'You are #1 in line' }).waitFor();
     await shop.screenshot({ path: `${ARTIFACTS}/1-widget-offline.png` });
 
     const wsCtx = await browser.newContext({ viewport: { width: 1400, height: 820 } });
@@ -62,6 +63,7 @@ describe('browser end to end (headless Chromium): widget on the demo shop ↔ ag
     await shop.locator('#kefu-widget .msg.them .body', { hasText: '42 tins left' }).waitFor();
     await shop.locator('#kefu-widget .event', { hasText: 'joined the conversation' }).waitFor();
     await shop.locator('#kefu-widget .status.online', { hasText: 'We are online' }).waitFor();
+    assert.equal(await shop.locator('#kefu-widget .queue').isHidden(), true, 'queue banner gone once an agent joined');
 
     // Markup from a customer is shown as text in both UIs, never parsed.
     const markup = '<img src=x onerror="window.__pwned=1"><b>bold?</b>';
@@ -80,6 +82,9 @@ describe('browser end to end (headless Chromium): widget on the demo shop ↔ ag
 
     await shop.screenshot({ path: `${ARTIFACTS}/2-widget-chat.png` });
     await agent.screenshot({ path: `${ARTIFACTS}/3-workspace.png` });
+    await agent.locator('.tabs button', { hasText: 'Queues' }).click();
+    await agent.locator('.sup td', { hasText: '售后投诉' }).waitFor();
+    await agent.screenshot({ path: `${ARTIFACTS}/4-supervisor.png` });
 
     // Reload the shop: the returning visitor sees the whole history once (resume, no duplicates).
     await shop.reload();

@@ -37,6 +37,10 @@ export async function startGateway(extra = '', opts: { dir?: string } = {}): Pro
 }
 
 export function testConfig(dir: string, extra = ''): string {
+  // Tests want a short disconnect grace; merged into the caller's [routing] if it has one.
+  const grace = 'disconnect_grace_s = 0.2';
+  const routing = /^\[routing\]$/m.test(extra) ? '' : `[routing]\n${grace}`;
+  if (!routing) extra = extra.replace(/^\[routing\]$/m, `[routing]\n${grace}`);
   return `
 [server]
 host = "127.0.0.1"
@@ -50,8 +54,7 @@ media_dir = "${join(dir, 'media')}"
 synchronous = "normal"
 [log]
 level = "silent"
-[routing]
-disconnect_grace_s = 0.2
+${routing}
 ${extra}
 `;
 }
