@@ -68,9 +68,34 @@ export const configSchema = z.object({
     redis_url: z.string().default(''),
   }).strict().prefault({}),
   ai: z.object({
-    enabled: z.boolean().default(false),
+    /** Intent scoring and bot answers (plugins/intent-onnx). */
+    enabled: z.boolean().default(true),
+    /** Created from the shipped default model on first start; replace the file to hot-swap. */
     model_path: z.string().default('./data/model.onnx'),
-  }).passthrough().prefault({}),
+    /** Minimum intent score for the bot to answer; below it the conversation goes to a human. */
+    threshold: z.number().min(0).max(1).default(0.6),
+    bot_name: z.string().default('小助手 (bot)'),
+    /** Requests for a human in a row before the bot steps aside and the conversation is queued. */
+    handoff_after: z.number().int().min(1).max(10).default(3),
+    /** Conversation priority within its queue after a hand-off (waits ahead of priority 0). */
+    handoff_priority: z.number().int().min(0).max(100).default(1),
+    handoff_keywords: z.array(z.string()).default(['转人工', '找人工', '人工客服', '人工服务', '真人', '人工', 'real person', 'human agent', 'talk to a human', 'representative']),
+    handoff_reply: z.string().default('我是智能助手，很乐意帮您。请直接描述您的问题；如需人工客服，请再说一次「转人工」。/ I am a bot; tell me your question, or say "human" again to reach a person.'),
+    handoff_notice: z.string().default('正在为您转接人工客服，请稍候… / Connecting you to a human agent…'),
+    /** Product-term synonyms applied before scoring (hot-reloaded): canonical = [variants]. */
+    synonyms: z.string().default('./config/synonyms.toml'),
+    /** Most texts scored in one onnxruntime run when many arrive at once. */
+    batch_max: z.number().int().min(1).max(1024).default(64),
+    /** intent → reply. Variables: {name} (customer), {intent}, {bot}. An intent without a reply goes to a human. */
+    answers: z.record(z.string(), z.string()).default({}),
+    pacing: z.object({
+      enabled: z.boolean().default(false),
+      /** HH:MM–HH:MM in [routing] timezone; may wrap past midnight. */
+      from: z.string().regex(/^\d{2}:\d{2}$/).default('00:00'),
+      to: z.string().regex(/^\d{2}:\d{2}$/).default('06:00'),
+      delay_s: z.number().min(0).max(600).default(5),
+    }).strict().prefault({}),
+  }).strict().prefault({}),
   ratelimit: z.object({
     /** Messages per customer per minute, across channels; 0 disables. */
     customer_quota: z.number().int().min(0).default(60),
@@ -116,7 +141,7 @@ export const configSchema = z.object({
     }).strict().prefault({}),
   }).catchall(z.object({ enabled: z.boolean().default(true) }).passthrough()).prefault({}),
   /** Default when the key is absent: the built-in offline notice. An explicit list replaces it. */
-  plugins: z.array(pluginEntry).default([{ name: 'offline-notice', enabled: true, options: {} }]),
+  plugins: z.array(pluginEntry).default([{ name: 'offline-notice', enabled: true, options: {} }, { name: 'intent-onnx', enabled: true, options: {} }]),
 }).strict();
 
 export type KefuConfig = z.infer<typeof configSchema>;

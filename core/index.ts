@@ -102,6 +102,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     },
     service: <T>(name: string) => services.get(name) as T | undefined,
     agentsOnline: () => pool.onlineCount(),
+    onConfigChange: (fn) => { source.on('change', (next) => fn(next)); },
   };
   const { teardowns } = await loadPlugins(c0, api);
   await assigner.restore();

@@ -37,6 +37,8 @@ export interface GatewayApi {
   provide<T>(service: string, impl: T): void;
   /** A service another plugin provided, or undefined. */
   service<T>(service: string): T | undefined;
+  /** Runs after every hot reload of the config file (validated), with the new config. */
+  onConfigChange(fn: (next: KefuConfig) => void): void;
   /** How many agents are online and accepting conversations. */
   agentsOnline(): number;
   readonly bus: ConversationBus;

@@ -58,6 +58,7 @@ export class SqliteStore implements Store {
         VALUES (@id, @conversation_id, @seq, @source_id, @direction, @from_id, @from_role, @from_name, @content, @sent_at,
           @private, @intent_label, @intent_score)`),
       convSeq: p('UPDATE conversations SET last_seq = ?, last_message_at = ?, updated_at = ? WHERE id = ?'),
+      msgIntent: p('UPDATE messages SET intent_label = ?, intent_score = ? WHERE id = ?'),
       msgBySource: p('SELECT * FROM messages WHERE conversation_id = ? AND source_id = ?'),
       msgAfter: p('SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
       msgBefore: p('SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
@@ -159,6 +160,10 @@ export class SqliteStore implements Store {
       this.stmts.msgInsert.run(row);
       this.stmts.convSeq.run(msg.seq, at, at, conv.id);
     });
+  }
+
+  setMessageIntent(messageId: string, intent: { label: string; score: number }): Promise<void> {
+    return this.batcher.enqueue(() => { this.stmts.msgIntent.run(intent.label, intent.score, messageId); });
   }
 
   async findMessageBySource(conversationId: string, sourceId: string): Promise<Message | undefined> {

@@ -53,6 +53,8 @@ export interface Store {
   /** Appends a message and advances its conversation's lastSeq in the same commit. */
   appendMessage(msg: Message, conv: Conversation): Promise<void>;
   findMessageBySource(conversationId: string, sourceId: string): Promise<Message | undefined>;
+  /** Records the intent scored after the message was stored (classify runs after ingest). */
+  setMessageIntent(messageId: string, intent: { label: string; score: number }): Promise<void>;
   listMessages(conversationId: string, q: MessageQuery): Promise<Message[]>;
   /** Messages across conversations in time order (exports, analytics). */
   listMessagesBetween(from: Date, to: Date, afterId?: string, limit?: number): Promise<Message[]>;

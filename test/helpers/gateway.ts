@@ -37,10 +37,19 @@ export async function startGateway(extra = '', opts: { dir?: string } = {}): Pro
 }
 
 export function testConfig(dir: string, extra = ''): string {
-  // Tests want a short disconnect grace; merged into the caller's [routing] if it has one.
-  const grace = 'disconnect_grace_s = 0.2';
-  const routing = /^\[routing\]$/m.test(extra) ? '' : `[routing]\n${grace}`;
-  if (!routing) extra = extra.replace(/^\[routing\]$/m, `[routing]\n${grace}`);
+  // Test defaults per section, merged into the caller's section when it has one (TOML forbids
+  // defining a table twice): short disconnect grace, the intent model inside the temp dir.
+  const defaults: Record<string, string> = {
+    routing: 'disconnect_grace_s = 0.2',
+    ai: `model_path = "${join(dir, 'model.onnx')}"\nsynonyms = "${join(dir, 'synonyms.toml')}"`,
+  };
+  let merged = extra;
+  let appended = '';
+  for (const [section, lines] of Object.entries(defaults)) {
+    const header = new RegExp(`^\\[${section}\\]$`, 'm');
+    if (header.test(merged)) merged = merged.replace(header, `[${section}]\n${lines}`);
+    else appended += `[${section}]\n${lines}\n`;
+  }
   return `
 [server]
 host = "127.0.0.1"
@@ -54,8 +63,8 @@ media_dir = "${join(dir, 'media')}"
 synchronous = "normal"
 [log]
 level = "silent"
-${routing}
-${extra}
+${appended}
+${merged}
 `;
 }
 

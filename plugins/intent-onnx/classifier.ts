@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import { featureHashes, Vocabulary, type FeatureConfig } from './featurize.js';
+import { readMeta } from './onnx-export.js';
+
+export interface Prediction { label: string; score: number }
+
+type Ort = typeof import('onnxruntime-node');
+let ortModule: Promise<Ort> | undefined;
+/** onnxruntime-node is heavy (native library): loaded only when a model is. */
+const ort = () => (ortModule ??= import('onnxruntime-node'));
+
+/**
+ * A loaded intent model: the JS featurizer (parameters from the model's metadata) + an
+ * onnxruntime session. `classify` takes a batch: one session run for many texts.
+ */
+export class IntentClassifier {
+  private constructor(
+    readonly labels: string[],
+    readonly features: FeatureConfig,
+    readonly vocab: Vocabulary,
+    private session: import('onnxruntime-node').InferenceSession,
+    private Tensor: Ort['Tensor'],
+    readonly bytes: number,
+  ) {}
+
+  static async load(path: string): Promise<IntentClassifier> {
+    const buf = await readFile(path);
+    const meta = readMeta(buf);
+    const o = await ort();
+    const session = await o.InferenceSession.create(buf, {
+      intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+    });
+    return new IntentClassifier(meta.labels, meta.features, new Vocabulary(meta.vocab), session, o.Tensor, buf.length);
+  }
+
+  ids(text: string): number[] {
+    return this.vocab.ids(featureHashes(text, this.features));
+  }
+
+  /** Full probability rows for a batch (tests compare them with the trainer's own scorer). */
+  async probabilities(texts: string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    const rows = texts.map((t) => this.ids(t));
+    const L = Math.max(1, ...rows.map((r) => r.length));
+    const pad = BigInt(this.vocab.size);
+    const data = new BigInt64Array(rows.length * L).fill(pad);
+    rows.forEach((r, i) => r.forEach((id, j) => { data[i * L + j] = BigInt(id); }));
+    const out = await this.session.run({ ids: new this.Tensor('int64', data, [rows.length, L]) });
+    const probs = out.probs.data as Float32Array;
+    const C = this.labels.length;
+    return rows.map((_, i) => probs.subarray(i * C, (i + 1) * C));
+  }
+
+  async classify(texts: string[]): Promise<Prediction[]> {
+    return (await this.probabilities(texts)).map((p) => {
+      let best = 0;
+      for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
+      return { label: this.labels[best], score: p[best] };
+    });
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,78 @@
+import { DEFAULT_FEATURES, featureHashes, Vocabulary, type FeatureConfig } from './featurize.js';
+import { train, type Example, type FastTextModel, type TrainOptions } from './fasttext.js';
+import { exportOnnx } from './onnx-export.js';
+import type { LabelledText } from './dataset.js';
+
+export interface TrainConfig extends Omit<TrainOptions, 'onEpoch'> {
+  minCount: number;
+  features: FeatureConfig;
+}
+
+/** Settings chosen on a BANKING77 validation split held out of train (README, "Intent model"). */
+export const DEFAULT_TRAIN: TrainConfig = {
+  dim: 100, epochs: 100, lr: 0.5, dropout: 0.7, labelSmoothing: 0, seed: 1, minCount: 2, features: DEFAULT_FEATURES,
+};
+
+export interface Trained {
+  model: FastTextModel;
+  vocab: Vocabulary;
+  labels: string[];
+  onnx: Uint8Array;
+  seconds: number;
+}
+
+/** Featurizes, builds the vocabulary, trains and exports: the whole `kefu train` in one call. */
+export function trainIntentModel(data: LabelledText[], cfg: TrainConfig, onEpoch?: TrainOptions['onEpoch']): Trained {
+  const t0 = performance.now();
+  const labels = [...new Set(data.filter((d) => !d.negative).map((d) => d.label))].sort();
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const hashed = data.map((d) => featureHashes(d.text, cfg.features));
+  // The vocabulary comes from positive examples only: a negative example teaches "not X", not words.
+  const vocab = Vocabulary.build(hashed.filter((_, i) => !data[i].negative), cfg.minCount);
+  const examples: Example[] = [];
+  data.forEach((d, i) => {
+    const label = index.get(d.label);
+    if (label === undefined) return; // a negative example for an intent nobody trained
+    examples.push({ ids: vocab.ids(hashed[i]), label, weight: d.weight, negative: d.negative });
+  });
+  const model = train(examples, vocab.size, labels.length, { ...cfg, onEpoch });
+  const onnx = exportOnnx(model, { format: 'kefu-fasttext-v1', labels, features: cfg.features, vocab: vocab.hashes,
+    trainedWith: { dim: cfg.dim, epochs: cfg.epochs, lr: cfg.lr, dropout: cfg.dropout, labelSmoothing: cfg.labelSmoothing,
+      seed: cfg.seed, minCount: cfg.minCount, examples: examples.length } });
+  return { model, vocab, labels, onnx, seconds: (performance.now() - t0) / 1000 };
+}
+
+export interface EvalReport {
+  n: number;
+  accuracy: number;
+  macroF1: number;
+  perLabel: { label: string; precision: number; recall: number; f1: number; support: number }[];
+  confusions: { gold: string; predicted: string; count: number }[];
+}
+
+export function evaluate(gold: string[], predicted: string[]): EvalReport {
+  const labels = [...new Set([...gold, ...predicted])].sort();
+  const tp = new Map<string, number>(), fp = new Map<string, number>(), fn = new Map<string, number>();
+  const conf = new Map<string, number>();
+  let correct = 0;
+  gold.forEach((g, i) => {
+    const p = predicted[i];
+    if (g === p) { correct++; tp.set(g, (tp.get(g) ?? 0) + 1); return; }
+    fp.set(p, (fp.get(p) ?? 0) + 1);
+    fn.set(g, (fn.get(g) ?? 0) + 1);
+    conf.set(`${g}\u0000${p}`, (conf.get(`${g}\u0000${p}`) ?? 0) + 1);
+  });
+  const perLabel = labels.filter((l) => gold.includes(l)).map((label) => {
+    const t = tp.get(label) ?? 0, f = fp.get(label) ?? 0, n = fn.get(label) ?? 0;
+    const precision = t + f ? t / (t + f) : 0, recall = t + n ? t / (t + n) : 0;
+    return { label, precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0, support: t + n };
+  });
+  return {
+    n: gold.length,
+    accuracy: gold.length ? correct / gold.length : 0,
+    macroF1: perLabel.reduce((s, x) => s + x.f1, 0) / Math.max(1, perLabel.length),
+    perLabel,
+    confusions: [...conf].map(([k, count]) => { const [g, p] = k.split('\u0000'); return { gold: g, predicted: p, count }; })
+      .sort((a, b) => b.count - a.count),
+  };
+}
