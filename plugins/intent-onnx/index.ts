@@ -90,8 +90,10 @@ export default definePlugin({
         await gw.send({ conversationId: conv.id, from: bot, content: { kind: 'text', text: t } });
       };
       if (isHandoffRequest(text, intent?.label)) {
-        const weight = Math.max(0, round(conv.aiWeight - 1 / cfg.handoff_after));
-        if (weight <= 0) {
+        // aiWeight = 1 - requests/handoff_after; counted as an integer so float steps cannot miss 0.
+        const requests = Math.round((1 - conv.aiWeight) * cfg.handoff_after) + 1;
+        const weight = Math.max(0, 1 - requests / cfg.handoff_after);
+        if (requests >= cfg.handoff_after) {
           await gw.bus.updateConversation(conv, { aiWeight: 0, priority: Math.max(conv.priority, cfg.handoff_priority) }, 'updated');
           await gw.send({ conversationId: conv.id, from: { id: 'system', role: 'system', name: 'kefu' }, content: { kind: 'event', event: 'handoff', text: cfg.handoff_notice } });
           return next(); // not handled: route queues it for a human
@@ -121,5 +123,3 @@ export default definePlugin({
     };
   },
 });
-
-const round = (x: number) => Math.round(x * 1e6) / 1e6;

@@ -8,6 +8,8 @@ import { parse as parseToml } from 'smol-toml';
  */
 export class Synonyms {
   private pairs: [string, string][] = [];
+  private pattern?: RegExp;
+  private canonical = new Map<string, string>();
 
   static fromFile(file: string): Synonyms {
     const s = new Synonyms();
@@ -19,15 +21,16 @@ export class Synonyms {
       for (const v of variants as string[]) if (v) s.pairs.push([v.normalize('NFKC').toLowerCase(), canonical]);
     }
     s.pairs.sort((a, b) => b[0].length - a[0].length);
+    // One pass with an alternation (longest first): a canonical form is never re-matched.
+    s.canonical = new Map(s.pairs);
+    if (s.pairs.length) s.pattern = new RegExp(s.pairs.map(([v]) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
     return s;
   }
 
   get size(): number { return this.pairs.length; }
 
   apply(text: string): string {
-    if (this.pairs.length === 0) return text;
-    let out = text.normalize('NFKC').toLowerCase();
-    for (const [variant, canonical] of this.pairs) if (out.includes(variant)) out = out.split(variant).join(canonical);
-    return out;
+    if (!this.pattern) return text;
+    return text.normalize('NFKC').toLowerCase().replace(this.pattern, (m) => this.canonical.get(m) ?? m);
   }
 }
