@@ -83,7 +83,7 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   });
 
   authed.get('/conversations', async (ctx) => {
-    const status = String(ctx.query.status ?? 'queued,assigned,pending').split(',').filter((s) => STATUSES.has(s));
+    const status = String(ctx.query.status ?? 'queued,assigned,pending,bot').split(',').filter((s) => STATUSES.has(s));
     const mine = ctx.query.mine === '1';
     const list = await d.bus.store.listConversations({ status: status as never, assigneeId: mine ? me(ctx).id : undefined, limit: 500 });
     ctx.body = { ok: true, conversations: list.map(publicConversation) };

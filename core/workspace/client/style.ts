@@ -23,7 +23,7 @@ select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radiu
 .item .name { font-weight: 600; } .item .sub { color: #69707d; font-size: 12px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 190px; }
 .item .when { text-align: right; font-size: 11px; color: #8a919c; } .unread { background: #e5484d; color: #fff; border-radius: 9px; padding: 0 6px; font-size: 11px; font-weight: 600; }
 .chip { display: inline-block; font-size: 11px; border-radius: 6px; padding: 1px 6px; background: #eef0f4; color: #4a5261; margin-right: 4px; }
-.chip.queued { background: #fff4d6; color: #8a5a00; } .chip.assigned { background: #e3f5e8; color: #17663a; } .chip.resolved { background: #eef0f4; color: #69707d; }
+.chip.queued { background: #fff4d6; color: #8a5a00; } .chip.assigned { background: #e3f5e8; color: #17663a; } .chip.bot { background: #efe7fd; color: #5b21b6; } .chip.resolved { background: #eef0f4; color: #69707d; }
 .chat { display: flex; flex-direction: column; min-height: 0; background: #f6f7f9; }
 .chat .head { background: #fff; border-bottom: 1px solid #e1e4ea; padding: 12px 18px; display: flex; align-items: center; gap: 10px; }
 .chat .head .who { font-weight: 600; font-size: 15px; } .chat .head .grow { flex: 1; }

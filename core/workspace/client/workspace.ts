@@ -76,7 +76,7 @@ async function boot(): Promise<void> {
 }
 
 async function refreshList(): Promise<void> {
-  const r = await api('/api/conversations?status=queued,assigned,pending');
+  const r = await api('/api/conversations?status=queued,assigned,pending,bot');
   S.convs = new Map(r.conversations.map((c: Conv) => [c.id, c]));
   S.agents = (await api('/api/agents')).agents;
 }
