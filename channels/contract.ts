@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Conversation, ConversationRef, InboundMessage, Message } from '../core/model/message.js';
 import type { IngestResult } from '../core/bus/conversation-bus.js';
 import type { Signal } from '../core/bus/events.js';
+import type { Middleware, Stage } from '../core/bus/pipeline.js';
 import type { MediaService } from '../core/http/media.js';
 import type { KefuConfig } from '../config/schema.js';
 import type { QueueStatus } from '../core/routing/assigner.js';
@@ -57,6 +58,8 @@ export interface ChannelContext {
   history(ref: ConversationRef, afterSeq: number, limit?: number): Promise<{ conversation?: Conversation; messages: Message[] }>;
   /** Uploaded media: validated, stored, referenced by attachments. */
   readonly media: MediaService;
+  /** Adds pipeline middleware (e.g. a bot channel taking conversations in `decide`); registered once per process. */
+  use(stage: Stage, fn: Middleware): void;
   /** Accepts WebSocket upgrades on the public port under `path`. */
   websocket(path: string, onConnection: (ws: WebSocket, req: IncomingMessage) => void): void;
 }

@@ -21,6 +21,7 @@ const RETRY_DELAYS_MS = [200, 1000, 5000];
  */
 export class ChannelRegistry {
   private entries = new Map<string, Entry>();
+  private hooked = new Set<unknown>();
   readonly router = new Router();
 
   constructor(private deps: {
@@ -86,7 +87,14 @@ export class ChannelRegistry {
   private context(name: string, signal: AbortSignal): ChannelContext {
     const { bus, logger, config, media, upgrades } = this.deps;
     const registered = new Set<string>();
+    const hooked = this.hooked;
     return {
+      use(stage, fn) {
+        // A channel restarted after a disable must not stack the same middleware twice.
+        if (hooked.has(fn)) return;
+        hooked.add(fn);
+        bus.use(stage, fn);
+      },
       logger: logger.child({ channel: name }),
       signal,
       config,

@@ -139,7 +139,32 @@ export const configSchema = z.object({
       offline_notice: z.string().default('No agent is online right now. Leave your message and we will answer here as soon as we are back.'),
       color: z.string().regex(/^#[0-9a-fA-F]{3,8}$/).default('#2f6fed'),
     }).strict().prefault({}),
+    api: z.object({
+      /** The Slack-compatible Web API under /api/ and the Events API to bots (channels/api). */
+      enabled: z.boolean().default(true),
+      /** API calls per token per minute (plus burst); over it: HTTP 429 with Retry-After. */
+      rate_per_min: z.number().int().min(0).default(1200),
+      burst: z.number().int().min(0).default(100),
+      bots: z.array(z.object({
+        name: z.string().regex(/^[a-z0-9_-]{1,40}$/),
+        /** The token the bot calls kefu with (xoxb-…); kept here like a Slack app's config. */
+        token: z.string().min(16),
+        /** Signs the events kefu sends to the bot (X-Slack-Signature). */
+        signing_secret: z.string().min(8),
+        events_url: z.string().url(),
+        /** Conversations this bot serves: by queue, by intent, or all. */
+        queues: z.array(z.string()).default([]),
+        intents: z.array(z.string()).default([]),
+        all: z.boolean().default(false),
+      }).strict()).default([]),
+    }).strict().prefault({}),
   }).catchall(z.object({ enabled: z.boolean().default(true) }).passthrough()).prefault({}),
+  /** Outgoing webhooks for integrators, signed like Slack events. */
+  webhooks: z.array(z.object({
+    url: z.string().url(),
+    secret: z.string().min(8),
+    events: z.array(z.enum(['conversation.created', 'conversation.assigned', 'conversation.resolved', 'message.created'])).min(1),
+  }).strict()).default([]),
   /** Default when the key is absent: the built-in offline notice. An explicit list replaces it. */
   plugins: z.array(pluginEntry).default([{ name: 'offline-notice', enabled: true, options: {} }, { name: 'intent-onnx', enabled: true, options: {} }]),
 }).strict();

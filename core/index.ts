@@ -20,6 +20,7 @@ import { createWorkspaceApp } from './http/workspace-app.js';
 import { AgentHub } from './workspace/agent-hub.js';
 import { ChannelRegistry } from '../channels/registry.js';
 import { WebChannel } from '../channels/web/index.js';
+import { ApiChannel } from '../channels/api/index.js';
 import { loadPlugins } from '../plugins/loader.js';
 import type { GatewayApi, Teardown } from '../plugins/contract.js';
 import { randomToken } from './model/ids.js';
@@ -84,6 +85,15 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     agentSockets: () => hub.connectionCount, agentsOnline: () => pool.onlineCount() });
   registry = new ChannelRegistry({ bus, logger, config: cfg, media, upgrades: publicUpgrades, onSent: (ch) => metrics!.messageOut(ch) });
   registry.register(web);
+  const apiChannel = new ApiChannel({ bus, media, maxTextChars: () => cfg().server.max_text_chars,
+    handoff: async (conv, by) => {
+      if (conv.status === 'queued' || conv.status === 'assigned') return;
+      await bus.send({ conversationId: conv.id, from: { id: 'system', role: 'system', name: 'kefu' },
+        content: { kind: 'event', event: 'handoff', refId: by.id, text: cfg().ai.handoff_notice } });
+      await bus.updateConversation(conv, { status: 'queued', priority: Math.max(conv.priority, cfg().ai.handoff_priority),
+        queuedAt: new Date(), assigneeId: undefined }, 'queued');
+    } });
+  registry.register(apiChannel);
 
   bus.on('message', (m, c) => { if (m.direction === 'inbound') metrics!.messageIn(c.ref.channel); });
   bus.on('rejected', (code, channel) => metrics!.rejected(code, channel));

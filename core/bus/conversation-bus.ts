@@ -18,6 +18,8 @@ export interface OutboundRequest {
   /** Client-generated id: resending the same one returns the stored message (idempotent). */
   clientId?: string;
   private?: boolean;
+  /** Reply in a thread: the root message's id. */
+  threadId?: string;
 }
 
 export interface BusOptions {
@@ -105,7 +107,7 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     const result = await this.dedupe(conv, req.clientId, async () => {
       const message: Message = {
         id: newId('M'), seq: 0, conversationId: conv.id, sourceId: req.clientId, direction: 'outbound',
-        from: req.from, content: req.content, sentAt: new Date(), private: req.private || undefined,
+        from: req.from, content: req.content, sentAt: new Date(), private: req.private || undefined, threadId: req.threadId,
       };
       await this.runners.get('send')!({ stage: 'send', message, conversation: conv, handled: false, state: {} });
       return message;
@@ -139,6 +141,24 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     const clear = () => { this.inflight.delete(key); };
     p.then(clear, clear);
     return p;
+  }
+
+  /**
+   * Edits or deletes a stored message (same id and seq). A deletion replaces the content with a
+   * `deleted` event: the text is gone, the place in the conversation stays. Everyone who saw the
+   * message gets the new version (a `message` event with the same id).
+   */
+  async editMessage(msg: Message, patch: { content?: Content; deleted?: boolean }): Promise<Message> {
+    const conv = await this.opts.store.getConversation(msg.conversationId);
+    if (!conv) throw new KefuError('conversation_not_found');
+    if (msg.deleted) throw new KefuError('invalid_state', 'The message is deleted.');
+    if (patch.content) validateContent(patch.content, this.opts.limits().maxTextChars);
+    const next: Message = { ...msg, editedAt: new Date(),
+      content: patch.deleted ? { kind: 'event', event: 'deleted' } : patch.content ?? msg.content, deleted: patch.deleted || undefined };
+    await this.opts.store.updateMessage(next);
+    this.emit('message', next, conv);
+    if (!next.private) this.opts.sendOut(next, conv).catch((err) => this.opts.logger.error({ err, conversationId: conv.id }, 'outbound update failed'));
+    return next;
   }
 
   /** Relays a typing/read signal; nothing is stored. */

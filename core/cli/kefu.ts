@@ -17,6 +17,7 @@ Commands:
   simulate SCENARIO.toml    compare routing strategies on a simulated contact center
   train --input F --output M   train an intent model (ONNX) from labelled text or conversation logs
   eval --model M --input F  accuracy, macro-F1, per-intent precision/recall, confusions
+  token create|list|revoke  bot tokens for the Slack-compatible API
 
 Options:
   -c, --config FILE         configuration file (default: ./config/kefu.toml, else the built-in default;
@@ -54,6 +55,13 @@ Options (defaults chosen on a BANKING77 validation split):
 
 Scores FILE with the model through onnxruntime (as the gateway does) and prints accuracy,
 macro-F1, per-intent precision/recall/F1 and the most frequent confusions.`,
+  token: `Usage:
+  kefu token create --name NAME --scopes chat:write,channels:read,…
+  kefu token list
+  kefu token revoke NAME|ID
+
+Scopes: chat:write, channels:read, channels:history, users:read, files:write, files:read, kefu:handoff.
+The token (xoxb-kefu-…) is printed once; only its SHA-256 is stored.`,
   config: `Usage: kefu config check [FILE]
 
 Validates FILE (default: the config kefu would use) and prints every problem with its key.`,
@@ -78,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
       input: { type: 'string' }, output: { type: 'string' }, model: { type: 'string' }, dim: { type: 'string' }, epochs: { type: 'string' },
       lr: { type: 'string' }, dropout: { type: 'string' }, 'label-smoothing': { type: 'string' }, 'min-count': { type: 'string' },
       seed: { type: 'string' }, 'negative-weight': { type: 'string' }, top: { type: 'string' }, quiet: { type: 'boolean' },
+      scopes: { type: 'string' },
     },
   });
   const [command, sub, arg] = positionals;
@@ -124,6 +133,8 @@ async function main(argv: string[]): Promise<number> {
       const { trainCommand, evalCommand } = await import('../../plugins/intent-onnx/cli.js');
       return command === 'train' ? trainCommand(values) : evalCommand(values);
     }
+    case 'token':
+      return tokenCommand(sub, arg, values, configPath(values.config));
     case 'agent':
       return agentCommand(sub, arg, values, configPath(values.config));
     case 'config': {
@@ -137,6 +148,39 @@ async function main(argv: string[]): Promise<number> {
       console.error(`Unknown command "${command}".\n`);
       console.log(HELP.main);
       return 1;
+  }
+}
+
+async function tokenCommand(sub: string | undefined, arg: string | undefined, v: Record<string, string | boolean | undefined>, cfgFile: string): Promise<number> {
+  const { SqliteStore } = await import('../store/sqlite-store.js');
+  const { ApiTokens } = await import('../../channels/api/tokens.js');
+  const cfg = loadConfigFile(cfgFile);
+  const store = new SqliteStore({ path: resolve(cfg.store.path), commitIntervalMs: 0 });
+  const tokens = new ApiTokens(store.tokens, () => cfg.channels.api.bots);
+  try {
+    switch (sub) {
+      case 'create': {
+        if (typeof v.name !== 'string' || typeof v.scopes !== 'string') { console.error('--name and --scopes are required\n'); console.log(HELP.token); return 1; }
+        const { token, record } = await tokens.create(v.name, v.scopes.split(',').map((s) => s.trim()).filter(Boolean));
+        console.log(`created ${record.name} (${record.id}) with ${record.scopes.join(', ')}\ntoken: ${token}\n(shown once; store it now)`);
+        return 0;
+      }
+      case 'list':
+        console.log(['name', 'id', 'scopes', 'created', 'status'].join('\t'));
+        for (const t of await tokens.list()) console.log([t.name, t.id, t.scopes.join(','), t.createdAt.toISOString(), t.revokedAt ? 'revoked' : 'active'].join('\t'));
+        return 0;
+      case 'revoke': {
+        if (!arg) { console.log(HELP.token); return 1; }
+        const r = await tokens.revoke(arg);
+        console.log(`revoked ${r.name} (${r.id})`);
+        return 0;
+      }
+      default:
+        console.log(HELP.token);
+        return 1;
+    }
+  } finally {
+    await store.close();
   }
 }
 

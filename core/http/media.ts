@@ -8,6 +8,12 @@ import { randomToken } from '../model/ids.js';
 import type { Attachment } from '../model/message.js';
 import type { Store } from '../store/store.js';
 
+const FILE_TYPES: Record<string, string> = {
+  pdf: 'application/pdf', txt: 'text/plain', csv: 'text/csv', json: 'application/json', zip: 'application/zip',
+  doc: 'application/msword', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xls: 'application/vnd.ms-excel', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', mp3: 'audio/mpeg', mp4: 'video/mp4',
+};
+
 /** Magic numbers of the image types we accept; the client's Content-Type is not trusted. */
 function sniffImage(b: Buffer): string | undefined {
   if (b.length >= 8 && b.readUInt32BE(0) === 0x89504e47) return 'image/png';
@@ -29,7 +35,7 @@ function dimensions(b: Buffer, mime: string): { width?: number; height?: number 
  * the participants of the conversation it was sent in.
  */
 export class MediaService {
-  constructor(private store: Store, private dir: string, private maxBytes: () => number) {}
+  constructor(private store: Store, private dir: string, readonly maxBytes: () => number) {}
 
   async init(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
@@ -43,14 +49,24 @@ export class MediaService {
     const limit = this.maxBytes();
     if (declared > limit + 16 * 1024) throw new KefuError('payload_too_large', `Images are limited to ${limit} bytes.`);
     const file = await readFirstFile(ctx, limit);
-    const mime = sniffImage(file.data);
-    if (!mime) throw new KefuError('invalid_image');
+    if (!sniffImage(file.data)) throw new KefuError('invalid_image');
+    return this.storeBuffer(file.data, file.name, owner);
+  }
+
+  /**
+   * Stores bytes as media. Images are recognized by content; anything else is kept as a file
+   * (served as a download, never rendered inline) with a type from its name's extension.
+   */
+  async storeBuffer(data: Buffer, name: string | undefined, owner: string): Promise<Attachment> {
+    if (data.length > this.maxBytes()) throw new KefuError('payload_too_large', `Files are limited to ${this.maxBytes()} bytes.`);
+    const image = sniffImage(data);
+    const mime = image ?? FILE_TYPES[(name ?? '').toLowerCase().split('.').pop() ?? ''] ?? 'application/octet-stream';
     const id = randomToken(24);
     const tmp = join(this.dir, `${id}.part`);
-    await writeFile(tmp, file.data);
+    await writeFile(tmp, data);
     await rename(tmp, join(this.dir, id));
-    await this.store.putMedia({ id, mime, size: file.data.length, name: file.name, owner, createdAt: new Date() });
-    return { kind: 'image', mediaId: id, mime, size: file.data.length, name: file.name, ...dimensions(file.data, mime) };
+    await this.store.putMedia({ id, mime, size: data.length, name, owner, createdAt: new Date() });
+    return { kind: image ? 'image' : 'file', mediaId: id, mime, size: data.length, name, ...(image ? dimensions(data, image) : {}) };
   }
 
   /** Checks that attachments a client names exist (clients may only reference stored media). */
@@ -74,6 +90,7 @@ export class MediaService {
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Content-Security-Policy', "default-src 'none'; sandbox");
     ctx.set('Cache-Control', 'private, max-age=31536000, immutable');
+    if (!rec.mime.startsWith('image/')) ctx.attachment(rec.name ?? rec.id);
     ctx.length = rec.size;
     ctx.body = createReadStream(join(this.dir, rec.id));
   }

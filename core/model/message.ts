@@ -31,9 +31,9 @@ export interface Attachment {
 }
 
 export type Content =
-  | { kind: 'text'; text: string }
+  | { kind: 'text'; text: string; /** Slack Block Kit, kept as given (text is the fallback). */ blocks?: unknown[] }
   | { kind: 'media'; attachments: Attachment[]; caption?: string }
-  | { kind: 'event'; event: 'typing' | 'read' | 'join' | 'leave' | 'handoff' | 'assigned' | 'resolved' | 'notice'; refId?: string; text?: string };
+  | { kind: 'event'; event: 'typing' | 'read' | 'join' | 'leave' | 'handoff' | 'assigned' | 'resolved' | 'notice' | 'deleted'; refId?: string; text?: string };
 
 export interface Message {
   /** Server id, time-sortable, unique across the gateway. */
@@ -50,6 +50,10 @@ export interface Message {
   /** Private notes are visible to agents only and never leave through a channel. */
   private?: boolean;
   intent?: { label: string; score: number };
+  /** Root message id when this message is a reply in a thread (Slack-compatible API). */
+  threadId?: string;
+  editedAt?: Date;
+  deleted?: boolean;
 }
 
 export type ConversationStatus = 'bot' | 'queued' | 'assigned' | 'pending' | 'resolved';

@@ -30,4 +30,18 @@ export const MIGRATIONS: string[] = [
    CREATE TABLE sessions (token_hash TEXT PRIMARY KEY, agent_id TEXT NOT NULL, expires_at INTEGER NOT NULL);
    CREATE TABLE media (id TEXT PRIMARY KEY, mime TEXT NOT NULL, size INTEGER NOT NULL, name TEXT,
      owner TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+  // 2: Slack-compatible API — threads, edits/deletes, API tokens, the durable outbox for events/webhooks.
+  `ALTER TABLE messages ADD COLUMN thread_id TEXT;
+   ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+   ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX messages_thread ON messages (conversation_id, thread_id) WHERE thread_id IS NOT NULL;
+   CREATE INDEX messages_conv_sent ON messages (conversation_id, sent_at);
+   CREATE TABLE api_tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL UNIQUE,
+     scopes TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER);
+   CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, ordering_key TEXT NOT NULL,
+     payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'pending',
+     last_error TEXT, created_at INTEGER NOT NULL);
+   CREATE INDEX outbox_due ON outbox (status, next_at);
+   CREATE INDEX outbox_key ON outbox (target, ordering_key, id);
+   CREATE INDEX conversations_customer ON conversations (customer_id);`,
 ];

@@ -2,9 +2,10 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Conversation, ConversationRef, Message } from '../model/message.js';
-import type { AgentRecord, ConversationQuery, MediaRecord, MessageQuery, Store } from './store.js';
+import type { AgentRecord, ConversationQuery, MediaRecord, MessageQuery, OutboxStore, Store, TokenStore } from './store.js';
 import { MIGRATIONS } from './migrations.js';
 import { createBatcher, type Batcher } from './group-commit.js';
+import { SqliteOutboxStore, SqliteTokenStore } from './sqlite-api-tables.js';
 
 type Row = Record<string, any>;
 
@@ -28,6 +29,8 @@ export class SqliteStore implements Store {
   private convCache = new Map<string, Conversation>();
   private refIndex = new Map<string, string>();
   private stmts: Record<string, Database.Statement>;
+  readonly tokens: TokenStore;
+  readonly outbox: OutboxStore;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -54,10 +57,15 @@ export class SqliteStore implements Store {
       tagInsert: p('INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES (?, ?)'),
       convByTag: p('SELECT c.* FROM conversation_tags t JOIN conversations c ON c.id = t.conversation_id WHERE t.tag = ? ORDER BY c.updated_at DESC LIMIT 50'),
       msgInsert: p(`INSERT INTO messages (id, conversation_id, seq, source_id, direction, from_id, from_role, from_name, content,
-          sent_at, private, intent_label, intent_score)
+          sent_at, private, intent_label, intent_score, thread_id)
         VALUES (@id, @conversation_id, @seq, @source_id, @direction, @from_id, @from_role, @from_name, @content, @sent_at,
-          @private, @intent_label, @intent_score)`),
+          @private, @intent_label, @intent_score, @thread_id)`),
       convSeq: p('UPDATE conversations SET last_seq = ?, last_message_at = ?, updated_at = ? WHERE id = ?'),
+      msgById: p('SELECT * FROM messages WHERE id = ?'),
+      msgAt: p('SELECT * FROM messages WHERE conversation_id = ? AND sent_at = ? ORDER BY seq'),
+      msgThread: p('SELECT * FROM messages WHERE conversation_id = ? AND thread_id = ? ORDER BY seq LIMIT ?'),
+      msgUpdate: p('UPDATE messages SET content = ?, edited_at = ?, deleted = ? WHERE id = ?'),
+      convPage: p('SELECT * FROM conversations WHERE id > ? ORDER BY id LIMIT ?'),
       msgIntent: p('UPDATE messages SET intent_label = ?, intent_score = ? WHERE id = ?'),
       msgBySource: p('SELECT * FROM messages WHERE conversation_id = ? AND source_id = ?'),
       msgAfter: p('SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
@@ -80,6 +88,8 @@ export class SqliteStore implements Store {
       metaSet: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     };
     this.stmts.sessionPurge.run(Date.now());
+    this.tokens = new SqliteTokenStore(this.db);
+    this.outbox = new SqliteOutboxStore(this.db, (w) => this.batcher.enqueue(w));
   }
 
   private migrate(): void {
@@ -130,6 +140,12 @@ export class SqliteStore implements Store {
     return (this.stmts.convByTag.all(tag) as Row[]).map((r) => this.convCache.get(r.id) ?? this.cache(rowToConversation(r)));
   }
 
+  async findConversationsByCustomer(customerId: string): Promise<Conversation[]> {
+    this.batcher.flush();
+    return (this.db.prepare('SELECT * FROM conversations WHERE customer_id = ? ORDER BY updated_at DESC LIMIT 20').all(customerId) as Row[])
+      .map((r) => this.convCache.get(r.id) ?? this.cache(rowToConversation(r)));
+  }
+
   async listConversations(q: ConversationQuery): Promise<Conversation[]> {
     this.batcher.flush(); // a list must include conversations whose creation is in flight
     const where: string[] = [];
@@ -160,6 +176,33 @@ export class SqliteStore implements Store {
       this.stmts.msgInsert.run(row);
       this.stmts.convSeq.run(msg.seq, at, at, conv.id);
     });
+  }
+
+  async getMessage(id: string): Promise<Message | undefined> {
+    const r = this.stmts.msgById.get(id) as Row | undefined;
+    return r ? rowToMessage(r) : undefined;
+  }
+
+  async findMessagesAt(conversationId: string, sentAtMs: number): Promise<Message[]> {
+    this.batcher.flush();
+    return (this.stmts.msgAt.all(conversationId, sentAtMs) as Row[]).map(rowToMessage);
+  }
+
+  async listThread(conversationId: string, rootId: string, limit = 1000): Promise<Message[]> {
+    return (this.stmts.msgThread.all(conversationId, rootId, limit) as Row[]).map(rowToMessage);
+  }
+
+  updateMessage(msg: Message): Promise<void> {
+    const content = JSON.stringify(msg.content);
+    return this.batcher.enqueue(() => { this.stmts.msgUpdate.run(content, msg.editedAt?.getTime() ?? null, msg.deleted ? 1 : 0, msg.id); });
+  }
+
+  async pageConversations(afterId: string, limit: number, status?: string[]): Promise<Conversation[]> {
+    this.batcher.flush();
+    const rows = status?.length
+      ? this.db.prepare(`SELECT * FROM conversations WHERE id > ? AND status IN (${status.map(() => '?').join(',')}) ORDER BY id LIMIT ?`).all(afterId, ...status, limit)
+      : this.stmts.convPage.all(afterId, limit);
+    return (rows as Row[]).map((r) => this.convCache.get(r.id) ?? this.cache(rowToConversation(r)));
   }
 
   setMessageIntent(messageId: string, intent: { label: string; score: number }): Promise<void> {
@@ -246,6 +289,7 @@ function messageToRow(m: Message): Row {
     id: m.id, conversation_id: m.conversationId, seq: m.seq, source_id: m.sourceId ?? null, direction: m.direction,
     from_id: m.from.id, from_role: m.from.role, from_name: m.from.name ?? null, content: JSON.stringify(m.content),
     sent_at: m.sentAt.getTime(), private: m.private ? 1 : 0, intent_label: m.intent?.label ?? null, intent_score: m.intent?.score ?? null,
+    thread_id: m.threadId ?? null,
   };
 }
 
@@ -255,6 +299,7 @@ function rowToMessage(r: Row): Message {
     from: { id: r.from_id, role: r.from_role, name: r.from_name ?? undefined }, content: JSON.parse(r.content),
     sentAt: new Date(r.sent_at), private: r.private === 1 || undefined,
     intent: r.intent_label ? { label: r.intent_label, score: r.intent_score } : undefined,
+    threadId: r.thread_id ?? undefined, editedAt: d(r.edited_at), deleted: r.deleted === 1 || undefined,
   };
 }
 

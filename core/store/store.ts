@@ -23,6 +23,27 @@ export interface MediaRecord {
   createdAt: Date;
 }
 
+export interface ApiTokenRecord { id: string; name: string; tokenHash: string; scopes: string[]; createdAt: Date; revokedAt?: Date }
+
+export interface TokenStore {
+  create(rec: ApiTokenRecord): Promise<void>;
+  byHash(tokenHash: string): Promise<ApiTokenRecord | undefined>;
+  byNameOrId(nameOrId: string): Promise<ApiTokenRecord | undefined>;
+  list(): Promise<ApiTokenRecord[]>;
+  revoke(id: string): Promise<void>;
+}
+
+export interface OutboxItem { id: number; target: string; orderingKey: string; payload: string; attempts: number; nextAt: number; status: 'pending' | 'delivered' | 'failed'; lastError?: string }
+
+/** Durable queue of outgoing deliveries (bot events, webhooks): at least once, in order per key. */
+export interface OutboxStore {
+  add(items: { target: string; orderingKey: string; payload: string }[]): Promise<void>;
+  /** The oldest pending item of each (target, key) whose turn it is (next_at ≤ now). */
+  due(now: number, limit: number): Promise<OutboxItem[]>;
+  settle(id: number, status: OutboxItem['status'], attempts: number, nextAt: number, lastError?: string): Promise<void>;
+  pending(target?: string): Promise<number>;
+}
+
 export interface ConversationQuery {
   status?: ConversationStatus[];
   assigneeId?: string;
@@ -48,11 +69,24 @@ export interface Store {
   /** Conversations tagged with an external reference such as an order number. */
   findConversationsByTag(tag: string): Promise<Conversation[]>;
   listConversations(q: ConversationQuery): Promise<Conversation[]>;
+  /** The customer's conversations, newest first. */
+  findConversationsByCustomer(customerId: string): Promise<Conversation[]>;
   saveConversation(conv: Conversation): Promise<void>;
 
   /** Appends a message and advances its conversation's lastSeq in the same commit. */
   appendMessage(msg: Message, conv: Conversation): Promise<void>;
   findMessageBySource(conversationId: string, sourceId: string): Promise<Message | undefined>;
+  getMessage(id: string): Promise<Message | undefined>;
+  /** Messages of a conversation sent at exactly this millisecond (Slack `ts` lookups). */
+  findMessagesAt(conversationId: string, sentAtMs: number): Promise<Message[]>;
+  /** A thread's replies (messages whose threadId is the root), oldest first. */
+  listThread(conversationId: string, rootId: string, limit?: number): Promise<Message[]>;
+  /** Stores an edit or deletion of a message's content (same id and seq). */
+  updateMessage(msg: Message): Promise<void>;
+  /** Conversations ordered by id after `afterId` (cursor pagination). */
+  pageConversations(afterId: string, limit: number, status?: string[]): Promise<Conversation[]>;
+  readonly tokens: TokenStore;
+  readonly outbox: OutboxStore;
   /** Records the intent scored after the message was stored (classify runs after ingest). */
   setMessageIntent(messageId: string, intent: { label: string; score: number }): Promise<void>;
   listMessages(conversationId: string, q: MessageQuery): Promise<Message[]>;

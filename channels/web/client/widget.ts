@@ -93,7 +93,7 @@ function line(text: string): HTMLElement {
 }
 
 function bubble(m: Msg): HTMLElement {
-  if (m.content.kind === 'event') return line(m.content.text ?? '');
+  if (m.content.kind === 'event') return line(m.content.event === 'deleted' ? t.deleted : m.content.text ?? '');
   const el = document.createElement('div');
   el.className = `msg ${m.direction === 'inbound' ? 'me' : 'them'}${m.pending ? ' ' + m.pending : ''}`;
   if (m.direction === 'outbound' && m.from.name) {
@@ -125,8 +125,9 @@ function bubble(m: Msg): HTMLElement {
 
 function upsert(m: Msg): void {
   if (m.clientId) state.messages.delete(m.clientId);
-  if (state.messages.has(m.id)) return;
-  state.messages.set(m.id, m);
+  const known = state.messages.has(m.id);
+  state.messages.set(m.id, m); // same id again = an edit or a deletion
+  if (known) return;
   if (m.seq > state.lastSeq) state.lastSeq = m.seq;
   if (!state.open && m.direction === 'outbound') {
     state.unread++;

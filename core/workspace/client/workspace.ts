@@ -281,7 +281,7 @@ function supervisorView(): HTMLElement {
 }
 
 function bubble(m: Msg): HTMLElement {
-  if (m.content.kind === 'event') return h('div', { class: 'event' }, m.content.text ?? m.content.event);
+  if (m.content.kind === 'event') return h('div', { class: 'event' }, m.content.event === 'deleted' ? 'Message deleted' : m.content.text ?? m.content.event);
   const body = h('div', { class: 'body' });
   if (m.content.kind === 'text') body.textContent = m.content.text;
   else for (const a of m.content.attachments ?? []) body.append(h('img', { src: `/media/${encodeURIComponent(a.mediaId)}`, alt: a.name ?? 'image' }));

@@ -1,0 +1,211 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { KefuError } from '../../core/errors.js';
+import { textOf, type Conversation, type Message, type Participant } from '../../core/model/message.js';
+import type { ConversationBus } from '../../core/bus/conversation-bus.js';
+import type { Middleware } from '../../core/bus/pipeline.js';
+import { GcraRateLimiter } from '../../core/ratelimit/rate-limiter.js';
+import { resolveQueue } from '../../core/routing/queue-resolver.js';
+import { readJson, str } from '../../core/http/body.js';
+import type { ChannelAdapter, ChannelContext, SendResult } from '../contract.js';
+import { readArgs } from './parse.js';
+import { ApiTokens, type Caller } from './tokens.js';
+import { conversationFor, kefuToSlackError, METHODS, type MethodDeps } from './methods.js';
+import { ApiError, toSlackMessage, tsOf } from './types.js';
+import { EventDispatcher, verifyUrl } from './events.js';
+
+type BotConfig = ChannelContext extends { config(): infer C } ? C extends { channels: { api: { bots: (infer B)[] } } } ? B : never : never;
+
+/**
+ * The Slack-compatible surface: Web API methods under /api/, the reference push endpoint
+ * /v1/messages, and the Events API (bots declared in [[channels.api.bots]] get Slack-shaped
+ * events for the conversations they serve) plus outgoing webhooks. An existing Slack bot
+ * migrates by changing its API base URL and its events URL.
+ */
+export class ApiChannel implements ChannelAdapter {
+  readonly name = 'api';
+  private ctx?: ChannelContext;
+  private limiter = new GcraRateLimiter(0, 0);
+  private dispatcher?: EventDispatcher;
+  private verified = new Map<string, boolean>();
+  private verifyTimer?: NodeJS.Timeout;
+  private deps: MethodDeps;
+  readonly tokens: ApiTokens;
+
+  constructor(private o: { bus: ConversationBus; handoff: (conv: Conversation, by: Participant) => Promise<void>; maxTextChars: () => number; media: MethodDeps['media'] }) {
+    this.tokens = new ApiTokens(o.bus.store.tokens, () => this.ctx?.config().channels.api.bots ?? []);
+    this.deps = { bus: o.bus, media: o.media, maxTextChars: o.maxTextChars, handoff: o.handoff, uploads: new Map(),
+      botName: (c) => c.name };
+  }
+
+  private cfg() { return this.context().config().channels.api; }
+
+  async start(ctx: ChannelContext): Promise<void> {
+    this.ctx = ctx;
+    this.limiter.configure(this.cfg().rate_per_min, this.cfg().burst);
+    this.dispatcher = new EventDispatcher({ outbox: this.o.bus.store.outbox, logger: ctx.logger, target: (t) => this.target(t) });
+    this.dispatcher.start();
+    ctx.use('decide', this.decide);
+    this.o.bus.on('conversation', this.onConversation);
+    this.o.bus.on('message', this.onMessage);
+    void this.verifyBots();
+    this.verifyTimer = setInterval(() => void this.verifyBots(), 30_000);
+    this.verifyTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.dispatcher?.stop();
+    clearInterval(this.verifyTimer);
+    this.o.bus.off('conversation', this.onConversation);
+    this.o.bus.off('message', this.onMessage);
+  }
+
+  /** No customer conversation lives on this channel: a bot's replies go out on the customer's own channel. */
+  async send(): Promise<SendResult> { return { sourceId: '', skipped: true }; }
+
+  private context(): ChannelContext {
+    if (!this.ctx) throw new KefuError('unavailable');
+    return this.ctx;
+  }
+
+  private target(name: string) {
+    const [kind, id] = name.split(':');
+    if (kind === 'bot') { const b = this.cfg().bots.find((x) => x.name === id); return b && { url: b.events_url, secret: b.signing_secret }; }
+    const w = this.context().config().webhooks[Number(id)];
+    return w && { url: w.url, secret: w.secret };
+  }
+
+  private async verifyBots(): Promise<void> {
+    for (const b of this.cfg().bots) {
+      if (this.verified.get(b.name)) continue;
+      const ok = await verifyUrl({ url: b.events_url, secret: b.signing_secret });
+      this.verified.set(b.name, ok);
+      this.ctx?.logger[ok ? 'info' : 'warn']({ bot: b.name, url: b.events_url }, ok ? 'bot events URL verified' : 'bot events URL did not answer the url_verification challenge; events are queued and retried');
+    }
+  }
+
+  /** Which configured bot (if any) serves this conversation now. */
+  private botFor(conv: Conversation, msg: Message, hint?: string): BotConfig | undefined {
+    const bots = this.cfg().bots;
+    if (bots.length === 0) return undefined;
+    const queue = resolveQueue(this.context().config().routing, { hint, intent: conv.intent?.label ?? msg.intent?.label, text: textOf(msg.content) });
+    return bots.find((b) => b.all || b.queues.includes(queue) || (!!msg.intent && b.intents.includes(msg.intent.label)));
+  }
+
+  /** decide: a conversation a bot serves goes to the bot (an event), not to the human queue. */
+  private decide: Middleware = async (ctx, next) => {
+    const conv = ctx.conversation;
+    if (ctx.handled || conv.status === 'queued' || conv.status === 'assigned') return next();
+    const bot = this.botFor(conv, ctx.message, ctx.inbound?.hints?.queue);
+    if (!bot) return next();
+    if (conv.status !== 'bot') await this.o.bus.updateConversation(conv, { status: 'bot' }, 'updated');
+    await this.dispatcher!.enqueue(`bot:${bot.name}`, conv.id, this.eventEnvelope(bot.name, conv, ctx.message));
+    ctx.handled = true;
+    return next();
+  };
+
+  private eventEnvelope(bot: string, conv: Conversation, m: Message) {
+    const ts = tsOf(m);
+    const sm = toSlackMessage(m, this.base(), undefined);
+    return {
+      token: 'kefu', team_id: 'T0KEFU', api_app_id: `A_${bot}`, type: 'event_callback', event_id: `Ev${m.id}`, event_time: Math.floor(m.sentAt.getTime() / 1000),
+      authorizations: [{ team_id: 'T0KEFU', user_id: `B_${bot}`, is_bot: true, is_enterprise_install: false }],
+      event: { type: 'message', channel: conv.id, channel_type: 'im', user: m.from.id, text: sm.text, ts, event_ts: ts,
+        thread_ts: undefined as string | undefined, files: sm.files, client_msg_id: m.sourceId, kefu: { queue: conv.queue, intent: m.intent, customer: conv.customer } },
+    };
+  }
+
+  private onConversation = (conv: Conversation, change: string) => {
+    const event = change === 'created' ? 'conversation.created' : change === 'assigned' || change === 'transferred' ? 'conversation.assigned' : change === 'resolved' ? 'conversation.resolved' : undefined;
+    if (event) this.webhook(event, conv.id, { conversation: { id: conv.id, channel: conv.ref.channel, status: conv.status, queue: conv.queue, assignee: conv.assigneeId, customer: conv.customer, tags: conv.tags } });
+  };
+
+  private onMessage = (m: Message, conv: Conversation) => {
+    if (!m.editedAt && !m.private) this.webhook('message.created', conv.id, { channel: conv.id, message: toSlackMessage(m, this.base()) });
+  };
+
+  private webhook(event: string, key: string, data: object): void {
+    const hooks = this.context().config().webhooks;
+    hooks.forEach((h, i) => {
+      if (!(h.events as string[]).includes(event)) return;
+      void this.dispatcher!.enqueue(`webhook:${i}`, key, { type: event, event_id: `Ev${Date.now().toString(36)}${i}`, event_time: Math.floor(Date.now() / 1000), ...data })
+        .catch((err) => this.ctx?.logger.error({ err }, 'webhook enqueue failed'));
+    });
+  }
+
+  private base(ctx?: Context): string {
+    const configured = this.context().config().server.public_url;
+    return configured ? configured.replace(/\/$/, '') : ctx ? ctx.origin : '';
+  }
+
+  private async caller(ctx: Context, argToken?: string): Promise<Caller> {
+    const auth = ctx.get('authorization');
+    return this.tokens.authenticate(auth.startsWith('Bearer ') ? auth.slice(7) : argToken);
+  }
+
+  private rateLimit(ctx: Context, caller: Caller): boolean {
+    const cfg = this.cfg();
+    this.limiter.configure(cfg.rate_per_min, cfg.burst); // cheap; picks up hot reloads
+    const wait = this.limiter.take(caller.id);
+    if (wait === 0) return true;
+    ctx.status = 429;
+    ctx.set('Retry-After', String(wait));
+    ctx.body = { ok: false, error: 'ratelimited' };
+    return false;
+  }
+
+  routes(router: Router): void {
+    router.post('/api/files.upload/:fileId', async (ctx) => {
+      const caller = await this.caller(ctx).catch(() => undefined);
+      const u = this.deps.uploads.get(ctx.params.fileId);
+      if (!u || u.expires < Date.now() || (caller && caller.id !== u.caller)) { ctx.status = 404; ctx.body = 'unknown upload'; return; }
+      const { args, file } = await readArgs(ctx, 64 * 1024, this.o.media.maxBytes()).catch((e) => { throw kefuApi(e); });
+      const data = file?.data ?? (args.body !== undefined ? Buffer.from(args.body) : undefined);
+      if (!data || data.length === 0) throw new KefuError('validation_failed', 'no file in the upload');
+      u.attachment = await this.o.media.storeBuffer(data, u.filename, u.caller);
+      ctx.type = 'text/plain';
+      ctx.body = `OK - ${data.length}`;
+    });
+
+    const call = async (ctx: Context) => {
+      const name = ctx.params.method as string;
+      try {
+        const method = Object.hasOwn(METHODS, name) ? METHODS[name] : undefined;
+        if (!method) throw new ApiError('unknown_method');
+        const { args, file } = await readArgs(ctx, this.context().config().server.max_body_bytes, this.o.media.maxBytes());
+        const caller = await this.caller(ctx, args.token);
+        delete args.token;
+        if (!this.rateLimit(ctx, caller)) return;
+        if (method.scope && !caller.scopes.includes(method.scope)) throw new ApiError('missing_scope', { needed: method.scope, provided: caller.scopes.join(',') });
+        ctx.body = await method.handler({ caller, args, file, base: this.base(ctx) }, this.deps);
+      } catch (err) {
+        const e = kefuToSlackError(err);
+        if (e.error === 'internal_error') this.ctx?.logger.error({ err, method: name }, 'api method failed');
+        ctx.status = 200; // Slack's Web API answers errors with HTTP 200 and ok: false
+        ctx.body = { ok: false, error: e.error, ...e.extra };
+      }
+    };
+    router.post('/api/:method', call);
+    router.get('/api/:method', call);
+
+    // The reference system's push endpoint: {"channel": "<conversation id or tag>", "text": "…"}.
+    router.post('/v1/messages', async (ctx) => {
+      const caller = await this.caller(ctx).catch((e: ApiError) => { throw new KefuError(e.error === 'not_authed' ? 'unauthorized' : 'invalid_token'); });
+      if (!this.rateLimit(ctx, caller)) return;
+      if (!caller.scopes.includes('chat:write')) throw new KefuError('forbidden', 'The token lacks the chat:write scope.');
+      const body = await readJson(ctx, this.context().config().server.max_body_bytes);
+      const channel = str(body, 'channel', { required: true, max: 100 })!;
+      const text = str(body, 'text', { required: true, max: this.o.maxTextChars() })!;
+      let conv: Conversation;
+      try { conv = await conversationFor(this.deps, channel); } catch { throw new KefuError('conversation_not_found', `No conversation with id or tag "${channel}".`); }
+      const res = await this.o.bus.send({ conversationId: conv.id, from: { id: caller.id, role: 'bot', name: caller.name }, content: { kind: 'text', text },
+        clientId: str(body, 'client_msg_id', { max: 64 }) });
+      ctx.status = res.status === 'accepted' ? 201 : 200;
+      ctx.body = { ok: true, channel: conv.id, ts: tsOf(res.message), id: res.message.id, seq: res.message.seq };
+    });
+  }
+}
+
+function kefuApi(e: unknown): KefuError {
+  return e instanceof ApiError ? new KefuError(e.error === 'request_too_large' ? 'payload_too_large' : 'bad_request') : (e as KefuError);
+}
