@@ -31,6 +31,8 @@ export interface ChannelAdapter {
    *  Called for every non-private outbound message including events (assigned, resolved,
    *  notice): an adapter that cannot show an event kind returns { sourceId: '' , skipped: true }. */
   send(msg: Message, conv: Conversation): Promise<SendResult>;
+  /** Called on every hot reload while the channel runs (new credentials, bots, limits). */
+  reconfigure?(): void;
   /** Optional capabilities: present only when the channel really supports them. */
   typing?(conv: Conversation, signal: Signal): Promise<void>;
   /** Shows a waiting customer their place in line and the estimated wait. */

@@ -55,6 +55,7 @@ export class ChannelRegistry {
       const want = channels[name]?.enabled ?? false;
       if (want && !e.running) await this.start(name, e);
       else if (!want && e.running) await this.stop(name, e);
+      else if (e.running) e.adapter.reconfigure?.();
     }
   }
 

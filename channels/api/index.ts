@@ -26,6 +26,7 @@ export class ApiChannel implements ChannelAdapter {
   readonly name = 'api';
   private ctx?: ChannelContext;
   private limiter = new GcraRateLimiter(0, 0);
+  private limits: [number, number] = [0, 0];
   private dispatcher?: EventDispatcher;
   private verified = new Map<string, boolean>();
   private verifyTimer?: NodeJS.Timeout;
@@ -42,7 +43,6 @@ export class ApiChannel implements ChannelAdapter {
 
   async start(ctx: ChannelContext): Promise<void> {
     this.ctx = ctx;
-    this.limiter.configure(this.cfg().rate_per_min, this.cfg().burst);
     this.dispatcher = new EventDispatcher({ outbox: this.o.bus.store.outbox, logger: ctx.logger, target: (t) => this.target(t) });
     this.dispatcher.start();
     ctx.use('decide', this.decide);
@@ -51,6 +51,11 @@ export class ApiChannel implements ChannelAdapter {
     void this.verifyBots();
     this.verifyTimer = setInterval(() => void this.verifyBots(), 30_000);
     this.verifyTimer.unref();
+  }
+
+  reconfigure(): void {
+    // New or changed bots get their url_verification now, not at the next periodic check.
+    for (const b of this.cfg().bots) if (!this.verified.get(b.name)) void this.verifyBots();
   }
 
   async stop(): Promise<void> {
@@ -135,7 +140,7 @@ export class ApiChannel implements ChannelAdapter {
 
   private base(ctx?: Context): string {
     const configured = this.context().config().server.public_url;
-    return configured ? configured.replace(/\/$/, '') : ctx ? ctx.origin : '';
+    return configured ? configured.replace(/\/$/, '') : ctx ? `${ctx.protocol}://${ctx.host}` : '';
   }
 
   private async caller(ctx: Context, argToken?: string): Promise<Caller> {
@@ -145,7 +150,10 @@ export class ApiChannel implements ChannelAdapter {
 
   private rateLimit(ctx: Context, caller: Caller): boolean {
     const cfg = this.cfg();
-    this.limiter.configure(cfg.rate_per_min, cfg.burst); // cheap; picks up hot reloads
+    if (cfg.rate_per_min !== this.limits[0] || cfg.burst !== this.limits[1]) { // a hot reload changed them
+      this.limits = [cfg.rate_per_min, cfg.burst];
+      this.limiter.configure(cfg.rate_per_min, cfg.burst);
+    }
     const wait = this.limiter.take(caller.id);
     if (wait === 0) return true;
     ctx.status = 429;
