@@ -60,7 +60,8 @@ export interface ChannelContext {
   history(ref: ConversationRef, afterSeq: number, limit?: number): Promise<{ conversation?: Conversation; messages: Message[] }>;
   /** Uploaded media: validated, stored, referenced by attachments. */
   readonly media: MediaService;
-  /** Adds pipeline middleware (e.g. a bot channel taking conversations in `decide`); registered once per process. */
+  /** Adds pipeline middleware (e.g. a bot channel taking conversations in `decide`); registered once per process,
+   *  ahead of plugin middleware (a bot wired to a channel wins over the built-in bot). */
   use(stage: Stage, fn: Middleware): void;
   /** Accepts WebSocket upgrades on the public port under `path`. */
   websocket(path: string, onConnection: (ws: WebSocket, req: IncomingMessage) => void): void;

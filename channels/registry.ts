@@ -94,7 +94,8 @@ export class ChannelRegistry {
         // A channel restarted after a disable must not stack the same middleware twice.
         if (hooked.has(fn)) return;
         hooked.add(fn);
-        bus.use(stage, fn);
+        // Channel hooks run ahead of plugins': a bot the operator wired to a channel wins over the built-in one.
+        bus.use(stage, fn, { first: true });
       },
       logger: logger.child({ channel: name }),
       signal,

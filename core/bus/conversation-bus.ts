@@ -54,11 +54,12 @@ export class ConversationBus extends EventEmitter<BusEvents> {
 
   get store(): Store { return this.opts.store; }
 
-  use(stage: Stage, fn: Middleware): this {
+  /** Adds middleware to a stage; `first` puts it ahead of what is there (e.g. an explicitly configured bot before the built-in one). */
+  use(stage: Stage, fn: Middleware, opts: { first?: boolean } = {}): this {
     if (typeof fn !== 'function') throw new TypeError('middleware must be a function');
     const list = this.middleware.get(stage);
     if (!list) throw new TypeError(`unknown stage "${stage}"`);
-    list.push(fn);
+    if (opts.first) list.unshift(fn); else list.push(fn);
     this.rebuild();
     return this;
   }

@@ -80,7 +80,7 @@ export default definePlugin({
       const conv = ctx.conversation;
       const cfg = ai();
       // A human is in charge (or about to be): the bot stays out of it.
-      if (!cfg.enabled || conv.status === 'queued' || conv.status === 'assigned' || ctx.message.content.kind !== 'text') return next();
+      if (ctx.handled || !cfg.enabled || conv.status === 'queued' || conv.status === 'assigned' || ctx.message.content.kind !== 'text') return next();
       const text = textOf(ctx.message.content);
       const intent = ctx.message.intent;
       const bot = { id: 'bot', role: 'bot' as const, name: cfg.bot_name };
