@@ -22,7 +22,7 @@ export interface VisitorMessage {
 export type ServerFrame =
   | { type: 'welcome'; visitorId: string; conversationId?: string; lastSeq: number; agentsOnline: number }
   | { type: 'message'; message: VisitorMessage }
-  | { type: 'ack'; clientId: string; id: string; seq: number; duplicate?: boolean }
+  | { type: 'ack'; clientId: string; id: string; seq: number; sentAt?: string; duplicate?: boolean }
   | { type: 'error'; code: string; message: string; clientId?: string; retryAfter?: number }
   | { type: 'typing'; from: { role: string; name?: string } }
   | { type: 'presence'; agentsOnline: number }

@@ -67,10 +67,15 @@ export function handleVisitorSocket(
           ? textContent(f.text)
           : { kind: 'media', attachments: await ctx.media.resolveAttachments(f.attachments), caption: f.caption };
         const res = await ctx.ingest({ ref, customer: { externalId: visitorId, name: visitorName(visitorId) }, sourceId: f.clientId, content, hints: { queue } });
-        sendFrame(ws, { type: 'ack', clientId: f.clientId, id: res.message.id, seq: res.message.seq, duplicate: res.status === 'duplicate' || undefined });
+        sendFrame(ws, { type: 'ack', clientId: f.clientId, id: res.message.id, seq: res.message.seq, sentAt: res.message.sentAt.toISOString(),
+          duplicate: res.status === 'duplicate' || undefined });
         if (res.status === 'accepted') {
-          const frame = JSON.stringify({ type: 'message', message: toVisitorMessage(res.message) });
-          for (const other of sockets.get(visitorId) ?? []) if (other.readyState === 1) other.send(frame);
+          // Other open tabs of this visitor get the message; this socket has the ack.
+          const set = sockets.get(visitorId);
+          if (set && set.size > 1) {
+            const frame = JSON.stringify({ type: 'message', message: toVisitorMessage(res.message) });
+            for (const other of set) if (other !== ws && other.readyState === 1) other.send(frame);
+          }
         }
       } catch (err) {
         const e = err instanceof KefuError ? err : toKefuError(err);

@@ -18,6 +18,11 @@ function encodeTime(ms: number): string {
   return out;
 }
 
+/** The time part of ids minted at `ms`: ids of that millisecond sort after it, earlier ones before. */
+export function idTimePrefix(ms: number): string {
+  return encodeTime(ms);
+}
+
 export function newId(prefix = ''): string {
   const now = Date.now();
   if (now === lastTime) {

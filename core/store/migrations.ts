@@ -44,4 +44,8 @@ export const MIGRATIONS: string[] = [
    CREATE INDEX outbox_due ON outbox (status, next_at);
    CREATE INDEX outbox_key ON outbox (target, ordering_key, id);
    CREATE INDEX conversations_customer ON conversations (customer_id);`,
+  // 3: fewer index writes per message (the hot path): ids are time-sortable, so time ranges use the
+  // primary key, and ts lookups scan one conversation through (conversation_id, seq).
+  `DROP INDEX messages_sent;
+   DROP INDEX messages_conv_sent;`,
 ];

@@ -4,6 +4,9 @@ import { dirname } from 'node:path';
 import type { Conversation, ConversationRef, Message } from '../model/message.js';
 import type { AgentRecord, ConversationQuery, MediaRecord, MessageQuery, OutboxStore, Store, TokenStore } from './store.js';
 import { MIGRATIONS } from './migrations.js';
+import { idTimePrefix } from '../model/ids.js';
+
+const idAt = (ms: number) => `M${idTimePrefix(ms)}`;
 import { createBatcher, type Batcher } from './group-commit.js';
 import { SqliteOutboxStore, SqliteTokenStore } from './sqlite-api-tables.js';
 
@@ -60,7 +63,7 @@ export class SqliteStore implements Store {
           sent_at, private, intent_label, intent_score, thread_id)
         VALUES (@id, @conversation_id, @seq, @source_id, @direction, @from_id, @from_role, @from_name, @content, @sent_at,
           @private, @intent_label, @intent_score, @thread_id)`),
-      convSeq: p('UPDATE conversations SET last_seq = ?, last_message_at = ?, updated_at = ? WHERE id = ?'),
+      convMax: p('SELECT MAX(seq) AS seq, MAX(sent_at) AS at FROM messages WHERE conversation_id = ?'),
       msgById: p('SELECT * FROM messages WHERE id = ?'),
       msgAt: p('SELECT * FROM messages WHERE conversation_id = ? AND sent_at = ? ORDER BY seq'),
       msgThread: p('SELECT * FROM messages WHERE conversation_id = ? AND thread_id = ? ORDER BY seq LIMIT ?'),
@@ -70,7 +73,7 @@ export class SqliteStore implements Store {
       msgBySource: p('SELECT * FROM messages WHERE conversation_id = ? AND source_id = ?'),
       msgAfter: p('SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
       msgBefore: p('SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
-      msgBetween: p('SELECT * FROM messages WHERE sent_at >= ? AND sent_at < ? AND id > ? ORDER BY id LIMIT ?'),
+      msgBetween: p('SELECT * FROM messages WHERE id > ? AND id < ? ORDER BY id LIMIT ?'),
       agentInsert: p(`INSERT INTO agents (id, login, name, role, password_hash, capacity, skills, disabled, created_at)
         VALUES (@id, @login, @name, @role, @password_hash, @capacity, @skills, @disabled, @created_at)`),
       agentUpdate: p(`UPDATE agents SET name = @name, role = @role, password_hash = @password_hash, capacity = @capacity,
@@ -125,25 +128,25 @@ export class SqliteStore implements Store {
     const hit = this.convCache.get(id);
     if (hit) return hit;
     const row = this.stmts.convById.get(id) as Row | undefined;
-    return row ? this.cache(rowToConversation(row)) : undefined;
+    return row ? this.load(row) : undefined;
   }
 
   async findConversationByRef(ref: ConversationRef): Promise<Conversation | undefined> {
     const id = this.refIndex.get(refKeyOf(ref));
     if (id) return this.getConversation(id);
     const row = this.stmts.convByRef.get(ref.channel, ref.account, ref.thread) as Row | undefined;
-    return row ? this.cache(rowToConversation(row)) : undefined;
+    return row ? this.load(row) : undefined;
   }
 
   async findConversationsByTag(tag: string): Promise<Conversation[]> {
     this.batcher.flush();
-    return (this.stmts.convByTag.all(tag) as Row[]).map((r) => this.convCache.get(r.id) ?? this.cache(rowToConversation(r)));
+    return (this.stmts.convByTag.all(tag) as Row[]).map((r) => this.convCache.get(r.id) ?? this.load(r));
   }
 
   async findConversationsByCustomer(customerId: string): Promise<Conversation[]> {
     this.batcher.flush();
     return (this.db.prepare('SELECT * FROM conversations WHERE customer_id = ? ORDER BY updated_at DESC LIMIT 20').all(customerId) as Row[])
-      .map((r) => this.convCache.get(r.id) ?? this.cache(rowToConversation(r)));
+      .map((r) => this.convCache.get(r.id) ?? this.load(r));
   }
 
   async listConversations(q: ConversationQuery): Promise<Conversation[]> {
@@ -155,7 +158,7 @@ export class SqliteStore implements Store {
     const sql = `SELECT * FROM conversations ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
       ORDER BY COALESCE(queued_at, updated_at) ASC LIMIT ?`;
     args.push(q.limit ?? 500);
-    return (this.db.prepare(sql).all(...args) as Row[]).map((r) => this.convCache.get(r.id) ?? this.cache(rowToConversation(r)));
+    return (this.db.prepare(sql).all(...args) as Row[]).map((r) => this.convCache.get(r.id) ?? this.load(r));
   }
 
   saveConversation(conv: Conversation): Promise<void> {
@@ -169,13 +172,22 @@ export class SqliteStore implements Store {
     });
   }
 
-  appendMessage(msg: Message, conv: Conversation): Promise<void> {
+  /**
+   * One INSERT per message and nothing else: the conversation row's last_seq is not rewritten per
+   * message (loading a conversation takes MAX(seq) from its messages), which keeps the hot path cheap.
+   */
+  appendMessage(msg: Message, _conv: Conversation): Promise<void> {
     const row = messageToRow(msg);
-    const at = msg.sentAt.getTime();
-    return this.batcher.enqueue(() => {
-      this.stmts.msgInsert.run(row);
-      this.stmts.convSeq.run(msg.seq, at, at, conv.id);
-    });
+    return this.batcher.enqueue(() => { this.stmts.msgInsert.run(row); });
+  }
+
+  /** A conversation read from disk: its last seq and message time come from its messages. */
+  private load(row: Row): Conversation {
+    const conv = rowToConversation(row);
+    const max = this.stmts.convMax.get(conv.id) as Row;
+    if (max.seq !== null && max.seq > conv.lastSeq) conv.lastSeq = max.seq;
+    if (max.at !== null && (!conv.lastMessageAt || max.at > conv.lastMessageAt.getTime())) conv.lastMessageAt = new Date(max.at);
+    return this.cache(conv);
   }
 
   async getMessage(id: string): Promise<Message | undefined> {
@@ -202,7 +214,7 @@ export class SqliteStore implements Store {
     const rows = status?.length
       ? this.db.prepare(`SELECT * FROM conversations WHERE id > ? AND status IN (${status.map(() => '?').join(',')}) ORDER BY id LIMIT ?`).all(afterId, ...status, limit)
       : this.stmts.convPage.all(afterId, limit);
-    return (rows as Row[]).map((r) => this.convCache.get(r.id) ?? this.cache(rowToConversation(r)));
+    return (rows as Row[]).map((r) => this.convCache.get(r.id) ?? this.load(r));
   }
 
   setMessageIntent(messageId: string, intent: { label: string; score: number }): Promise<void> {
@@ -215,6 +227,7 @@ export class SqliteStore implements Store {
   }
 
   async listMessages(conversationId: string, q: MessageQuery): Promise<Message[]> {
+    this.batcher.flush(); // history reads see every write this process has queued (e.g. intents)
     const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
     const rows = q.beforeSeq !== undefined
       ? this.stmts.msgBefore.all(conversationId, q.beforeSeq, limit)
@@ -222,8 +235,11 @@ export class SqliteStore implements Store {
     return (rows as Row[]).map(rowToMessage);
   }
 
+  /** By server receive time: message ids start with it (see model/ids.ts). */
   async listMessagesBetween(from: Date, to: Date, afterId = '', limit = 1000): Promise<Message[]> {
-    return (this.stmts.msgBetween.all(from.getTime(), to.getTime(), afterId, limit) as Row[]).map(rowToMessage);
+    this.batcher.flush();
+    const lo = idAt(from.getTime());
+    return (this.stmts.msgBetween.all(afterId > lo ? afterId : lo, idAt(to.getTime()), limit) as Row[]).map(rowToMessage);
   }
 
   async createAgent(a: AgentRecord): Promise<void> { this.stmts.agentInsert.run(agentToRow(a)); }

@@ -70,7 +70,8 @@ export default definePlugin({
           const intent = { label: p.label, score: Math.round(p.score * 1e4) / 1e4 };
           ctx.message.intent = intent;
           ctx.conversation.intent = intent;
-          await gw.bus.store.setMessageIntent(ctx.message.id, intent);
+          // The message is already durable; its intent is metadata, so the pipeline does not wait for this write.
+          gw.bus.store.setMessageIntent(ctx.message.id, intent).catch((err) => gw.logger.warn({ err }, 'storing the intent failed'));
         }
       }
       await next();

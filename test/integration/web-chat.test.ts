@@ -47,7 +47,7 @@ describe('web chat end to end (real gateway, real WebSockets)', () => {
     v1.socket.send({ type: 'send', clientId: first, text: 'first' });
     await v1.socket.wait((f) => f.type === 'ack' && f.clientId === first);
     const conv = (await agent.wait((f) => f.type === 'conversation' && f.change === 'assigned')).conversation;
-    const lastSeen = Math.max(...v1.socket.frames.filter((f) => f.type === 'message').map((f) => f.message.seq));
+    const lastSeen = Math.max(...v1.socket.frames.filter((f) => f.type === 'message' || f.type === 'ack').map((f) => f.message?.seq ?? f.seq));
     v1.socket.ws.terminate(); // dropped connection
 
     // While the visitor is away the agent answers twice.

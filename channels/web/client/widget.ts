@@ -176,7 +176,10 @@ function connect(): void {
         render();
         break;
       case 'ack': {
+        // The ack is the server's copy of our message: the pending bubble becomes the stored one.
         state.outbox.delete(f.clientId);
+        const m = state.messages.get(f.clientId);
+        if (m) { m.id = f.id; m.seq = f.seq; m.pending = undefined; if (f.sentAt) m.sentAt = f.sentAt; state.messages.delete(f.clientId); upsert(m); render(); }
         break;
       }
       case 'typing':

@@ -43,7 +43,9 @@ describe('SqliteStore', () => {
     assert.deepEqual(commits, [50], 'one commit for the whole burst');
     const back = await store.listMessages(c.id, {});
     assert.deepEqual(back.map((m) => m.seq), msgs.map((m) => m.seq));
-    assert.equal((store.db.prepare('SELECT last_seq FROM conversations WHERE id = ?').get(c.id) as any).last_seq, 50);
+    await store.close();
+    store = new SqliteStore({ path: join(dir, 'k.db') });
+    assert.equal((await store.getConversation(c.id))?.lastSeq, 50, 'a reloaded conversation continues after its last message');
   });
 
   it('a failing write is rejected alone; its batch companions still commit', async () => {

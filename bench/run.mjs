@@ -1,0 +1,144 @@
+// `npm run bench [-- SCENARIO…]`: every headline figure next to a bare-stack baseline measured in
+// the same run on the same machine. Server pinned to core 0, load generator to core 1 (taskset).
+// Scenarios: text-http text-ws image mixed connections coldstart. Results: bench/results/*.json.
+import { spawn, execFileSync } from 'node:child_process';
+import { writeFileSync, rmSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { ADMIN_PASSWORD, LOAD_CORE, PORTS, ROOT, SERVER_CORE, cpuMs, drive, pinned, rssKb, sleep, startGateway, stop, waitHttp } from './lib.mjs';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ALL = ['text-http', 'text-ws', 'image', 'mixed', 'connections', 'coldstart'];
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
+
+async function measure(child, run) {
+  const c0 = cpuMs(child.pid);
+  const r = await run();
+  r.cpuPerMsgUs = r.msgs ? ((cpuMs(child.pid) - c0) * 1000) / r.msgs : null;
+  r.rssMB = rssKb(child.pid) / 1024;
+  return r;
+}
+
+async function baseline(mode, run) {
+  const child = pinned(SERVER_CORE, [join(ROOT, 'bench/baselines.mjs'), mode, String(PORTS.baseline)]);
+  await waitHttp(`http://127.0.0.1:${PORTS.baseline}/healthz`);
+  try { return await measure(child, run); } finally { await stop(child); }
+}
+
+async function gateway(run, extra) {
+  const { child, dir } = await startGateway(extra);
+  try { return await measure(child, run); } finally { await stop(child); rmSync(dir, { recursive: true, force: true }); }
+}
+
+function botToken(dir) {
+  const out = execFileSync(process.execPath, [join(ROOT, 'dist/core/cli/kefu.js'), 'token', 'create', '--name', 'benchbot', '--scopes', 'chat:write', '--config', join(dir, 'kefu.toml')], { cwd: dir, encoding: 'utf8' });
+  return out.match(/token: (\S+)/)[1];
+}
+
+const scenarios = {
+  'text-http': async () => ({
+    kefu: await gateway(() => drive(['http', 'kefu', SECONDS, 64, 256])),
+    base: await baseline('koa', () => drive(['http', 'baseline', SECONDS, 64, 0])),
+    baseName: 'bare Koa + JSON',
+  }),
+  'text-ws': async () => ({
+    kefu: await gateway(() => drive(['ws', 'kefu', SECONDS, 200, 4])),
+    base: await baseline('relay', () => drive(['ws', 'baseline', SECONDS, 200, 4])),
+    baseName: 'bare ws relay',
+  }),
+  image: async () => ({
+    kefu: await gateway(() => drive(['image', 'kefu', SECONDS, 16])),
+    base: await baseline('multipart', () => drive(['image', 'baseline', SECONDS, 16])),
+    baseName: 'bare multipart → disk',
+  }),
+  mixed: async () => {
+    const { child, dir } = await startGateway();
+    try {
+      const token = botToken(dir);
+      const kefu = await measure(child, () => drive(['mixed', 'kefu', SECONDS, 100], { BENCH_BOT_TOKEN: token }));
+      return { kefu, base: await baseline('relay', () => drive(['ws', 'baseline', SECONDS, 100, 1])), baseName: 'bare ws relay' };
+    } finally { await stop(child); rmSync(dir, { recursive: true, force: true }); }
+  },
+  connections: async () => {
+    const per = Number(process.env.BENCH_CONNECTIONS ?? 19000);
+    const run = async (child, target) => {
+      const before = rssKb(child.pid);
+      const procs = [];
+      const addrs = ['127.0.0.2', '127.0.0.3'];
+      for (const [k, addr] of addrs.entries()) {
+        const p = spawn('taskset', ['-c', String(LOAD_CORE), process.execPath, join(ROOT, 'bench/driver.mjs'), 'idle', target, String(Math.ceil(per / addrs.length)), addr], { stdio: ['pipe', 'pipe', 'inherit'] });
+        p.out = '';
+        p.stdout.on('data', (d) => { p.out += d; });
+        procs.push(p);
+        void k;
+      }
+      for (const p of procs) while (!p.out.includes('ready')) await sleep(100);
+      const opened = procs.map((p) => JSON.parse(p.out.split('\n')[0]));
+      await sleep(1000);
+      const after = rssKb(child.pid);
+      const load = target === 'kefu' ? await drive(['ws', 'kefu', Math.min(SECONDS, 5), 50, 1]) : await drive(['ws', 'baseline', Math.min(SECONDS, 5), 50, 1]);
+      for (const p of procs) p.stdin.end();
+      await Promise.all(procs.map((p) => new Promise((r) => p.once('exit', r))));
+      const open = opened.reduce((s, o) => s + o.open, 0);
+      return { ...load, connections: open, connErrors: opened.reduce((s, o) => s + o.errors, 0), kbPerConn: (after - before) / Math.max(1, open), rssMB: after / 1024 };
+    };
+    const { child, dir } = await startGateway();
+    let kefu;
+    try { kefu = await run(child, 'kefu'); } finally { await stop(child); rmSync(dir, { recursive: true, force: true }); }
+    const b = pinned(SERVER_CORE, [join(ROOT, 'bench/baselines.mjs'), 'relay', String(PORTS.baseline)]);
+    await waitHttp(`http://127.0.0.1:${PORTS.baseline}/healthz`);
+    let base;
+    try { base = await run(b, 'baseline'); } finally { await stop(b); }
+    return { kefu, base, baseName: 'bare ws server' };
+  },
+  coldstart: async () => {
+    const runs = Number(process.env.BENCH_COLDSTART_RUNS ?? 10);
+    const once = async (args, url, opts) => {
+      const t0 = performance.now();
+      const child = pinned(SERVER_CORE, args, opts);
+      await waitHttp(url);
+      const ms = performance.now() - t0;
+      await stop(child);
+      return ms;
+    };
+    const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const k = [], b = [];
+    const { child, dir } = await startGateway(); // a data dir that has been started once: the usual restart
+    await stop(child);
+    for (let i = 0; i < runs; i++) {
+      b.push(await once([join(ROOT, 'bench/baselines.mjs'), 'hello', String(PORTS.baseline)], `http://127.0.0.1:${PORTS.baseline}/`));
+      k.push(await once([join(ROOT, 'dist/core/cli/kefu.js'), 'start', '--config', join(dir, 'kefu.toml')], `http://127.0.0.1:${PORTS.workspace}/healthz`, { cwd: dir, env: { KEFU_ADMIN_PASSWORD: ADMIN_PASSWORD } }));
+    }
+    rmSync(dir, { recursive: true, force: true });
+    return { kefu: { coldMs: med(k), runs: k }, base: { coldMs: med(b), runs: b }, baseName: 'bare node:http' };
+  },
+};
+
+const f = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '–' : Number(x).toFixed(d));
+const results = [];
+for (const name of wanted) {
+  if (!scenarios[name]) { console.error(`unknown scenario ${name}; choose from ${ALL.join(' ')}`); process.exit(1); }
+  process.stderr.write(`running ${name}…\n`);
+  const r = await scenarios[name]();
+  results.push({ scenario: name, ...r });
+}
+
+const lines = [
+  `kefu bench — ${new Date().toISOString()} — ${cpus()[0].model} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; server on core ${SERVER_CORE}, load on core ${LOAD_CORE}`,
+  '',
+  '| scenario | kefu msgs/s | mean ms | p50 ms | p99 ms | errors | server CPU µs/msg | RSS MB | baseline | baseline msgs/s | b. p99 ms | b. CPU µs/msg | ratio |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+];
+for (const r of results) {
+  if (r.scenario === 'coldstart') {
+    lines.push(`| coldstart | – | ${f(r.kefu.coldMs)} (median of ${r.kefu.runs.length}) | – | – | 0 | – | – | ${r.baseName} | – | ${f(r.base.coldMs)} ms | – | ${f(r.kefu.coldMs / r.base.coldMs, 2)}× time |`);
+    continue;
+  }
+  const k = r.kefu, b = r.base;
+  const extra = r.scenario === 'connections' ? ` (${k.connections} idle sockets, ${f(k.kbPerConn, 1)} kB each; bare ${f(b.kbPerConn, 1)} kB)` : '';
+  lines.push(`| ${r.scenario}${extra} | ${f(k.rate)} | ${f(k.mean, 1)} | ${f(k.p50, 1)} | ${f(k.p99, 1)} | ${k.errors + (k.connErrors ?? 0)} | ${f(k.cpuPerMsgUs)} | ${f(k.rssMB)} | ${r.baseName} | ${f(b.rate)} | ${f(b.p99, 1)} | ${f(b.cpuPerMsgUs)} | ${f(k.rate / b.rate, 2)}× |`);
+}
+console.log(lines.join('\n'));
+const file = join(ROOT, 'bench/results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0].model, cores: cpus().length, node: process.version, seconds: SECONDS, results }, null, 2));
+console.log(`\nresults: ${file}`);
