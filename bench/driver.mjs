@@ -38,8 +38,10 @@ async function agentSocket(onMessage) {
   const { token } = await post(`${WSP}/api/login`, { login: 'admin', password: PASSWORD });
   const ws = await open(`${WSP.replace('http', 'ws')}/ws/agent`, { headers: { Authorization: `Bearer ${token}` } });
   ws.on('message', (d) => {
-    const f = JSON.parse(d);
-    if (f.type === 'message' && f.message.direction === 'inbound') onMessage(f.message);
+    const parsed = JSON.parse(d);
+    for (const f of parsed.type === 'batch' ? parsed.frames : [parsed]) {
+      if (f.type === 'message' && f.message.direction === 'inbound') onMessage(f.message);
+    }
   });
   return ws;
 }

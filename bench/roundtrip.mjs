@@ -26,8 +26,10 @@ try {
   visitor.send(JSON.stringify({ type: 'hello', token }));
   const pending = new Map();
   agent.on('message', (d) => {
-    const f = JSON.parse(d.toString());
-    if (f.type === 'message' && f.message.direction === 'inbound') pending.get(f.message.sourceId)?.();
+    const parsed = JSON.parse(d.toString());
+    for (const f of parsed.type === 'batch' ? parsed.frames : [parsed]) {
+      if (f.type === 'message' && f.message.direction === 'inbound') pending.get(f.message.sourceId)?.();
+    }
   });
   const lat = [];
   for (let i = 0; i < N + 50; i++) {

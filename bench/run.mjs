@@ -42,8 +42,8 @@ const scenarios = {
     baseName: 'bare Koa + JSON',
   }),
   'text-ws': async () => ({
-    kefu: await gateway(() => drive(['ws', 'kefu', SECONDS, 200, 4])),
-    base: await baseline('relay', () => drive(['ws', 'baseline', SECONDS, 200, 4])),
+    kefu: await gateway(() => drive(['ws', 'kefu', SECONDS, 200, 2])),
+    base: await baseline('relay', () => drive(['ws', 'baseline', SECONDS, 200, 2])),
     baseName: 'bare ws relay',
   }),
   image: async () => ({

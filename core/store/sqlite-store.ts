@@ -69,7 +69,6 @@ export class SqliteStore implements Store {
       msgThread: p('SELECT * FROM messages WHERE conversation_id = ? AND thread_id = ? ORDER BY seq LIMIT ?'),
       msgUpdate: p('UPDATE messages SET content = ?, edited_at = ?, deleted = ? WHERE id = ?'),
       convPage: p('SELECT * FROM conversations WHERE id > ? ORDER BY id LIMIT ?'),
-      msgIntent: p('UPDATE messages SET intent_label = ?, intent_score = ? WHERE id = ?'),
       msgBySource: p('SELECT * FROM messages WHERE conversation_id = ? AND source_id = ?'),
       msgAfter: p('SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
       msgBefore: p('SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
@@ -215,10 +214,6 @@ export class SqliteStore implements Store {
       ? this.db.prepare(`SELECT * FROM conversations WHERE id > ? AND status IN (${status.map(() => '?').join(',')}) ORDER BY id LIMIT ?`).all(afterId, ...status, limit)
       : this.stmts.convPage.all(afterId, limit);
     return (rows as Row[]).map((r) => this.convCache.get(r.id) ?? this.load(r));
-  }
-
-  setMessageIntent(messageId: string, intent: { label: string; score: number }): Promise<void> {
-    return this.batcher.enqueue(() => { this.stmts.msgIntent.run(intent.label, intent.score, messageId); });
   }
 
   async findMessageBySource(conversationId: string, sourceId: string): Promise<Message | undefined> {

@@ -87,8 +87,6 @@ export interface Store {
   pageConversations(afterId: string, limit: number, status?: string[]): Promise<Conversation[]>;
   readonly tokens: TokenStore;
   readonly outbox: OutboxStore;
-  /** Records the intent scored after the message was stored (classify runs after ingest). */
-  setMessageIntent(messageId: string, intent: { label: string; score: number }): Promise<void>;
   listMessages(conversationId: string, q: MessageQuery): Promise<Message[]>;
   /** Messages across conversations in time order (exports, analytics). */
   listMessagesBetween(from: Date, to: Date, afterId?: string, limit?: number): Promise<Message[]>;

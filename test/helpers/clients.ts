@@ -8,9 +8,12 @@ export class FrameSocket {
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (d) => {
-      const f = JSON.parse(d.toString());
-      this.frames.push(f);
-      for (const w of [...this.waiters]) if (w.pred(f)) { clearTimeout(w.timer); this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(f); }
+      const parsed = JSON.parse(d.toString());
+      // The agent socket may group frames of one tick into a batch frame.
+      for (const f of parsed.type === 'batch' ? parsed.frames : [parsed]) {
+        this.frames.push(f);
+        for (const w of [...this.waiters]) if (w.pred(f)) { clearTimeout(w.timer); this.waiters.splice(this.waiters.indexOf(w), 1); w.resolve(f); }
+      }
     });
     ws.on('close', (code, reason) => { this.closed = { code, reason: reason.toString() }; });
   }

@@ -118,6 +118,7 @@ function addMessage(m: Msg): void {
 }
 
 function onFrame(f: any): void {
+  if (f.type === 'batch') { for (const x of f.frames) onFrame(x); return; }
   switch (f.type) {
     case 'conversation': {
       if (f.conversation.status === 'resolved' && f.conversation.id !== S.current) S.convs.delete(f.conversation.id);
