@@ -34,7 +34,7 @@ const bare = [], kefu = [];
 for (let i = 0; i < runs; i++) {
   bare.push(await measure(['-e', BARE], 19091, { PORT: '19091' }));
   const dir = mkdtempSync(join(tmpdir(), 'kefu-cold-'));
-  kefu.push(await measure([join(root, 'dist/core/cli/kefu.js'), 'start', '--config', join(root, 'config/kefu.toml')], 19092,
+  kefu.push(await measure([join(root, 'dist/kefu.mjs'), 'start', '--config', join(root, 'config/kefu.toml')], 19092,
     { KEFU_SERVER__PUBLIC_PORT: '19093', KEFU_SERVER__WORKSPACE_PORT: '19092', KEFU_SERVER__HOST: '127.0.0.1', KEFU_SERVER__WORKSPACE_HOST: '127.0.0.1', KEFU_ADMIN_PASSWORD: 'bench-password' }, dir));
   rmSync(dir, { recursive: true, force: true });
 }

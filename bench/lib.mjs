@@ -91,7 +91,7 @@ ${extra}
 capacity = 1000
 `;
   writeFileSync(join(dir, 'kefu.toml'), cfg);
-  const child = pinned(SERVER_CORE, [join(ROOT, 'dist/core/cli/kefu.js'), 'start', '--config', join(dir, 'kefu.toml')],
+  const child = pinned(SERVER_CORE, [join(ROOT, 'dist/kefu.mjs'), 'start', '--config', join(dir, 'kefu.toml')],
     { cwd: dir, env: { KEFU_ADMIN_PASSWORD: ADMIN_PASSWORD } });
   await waitHttp(`http://127.0.0.1:${PORTS.workspace}/healthz`);
   return { child, dir };

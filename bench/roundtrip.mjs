@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'kefu-rt-'));
 const env = { ...process.env, KEFU_SERVER__PUBLIC_PORT: '19193', KEFU_SERVER__WORKSPACE_PORT: '19192', KEFU_SERVER__HOST: '127.0.0.1',
   KEFU_SERVER__WORKSPACE_HOST: '127.0.0.1', KEFU_ADMIN_PASSWORD: 'bench-password', KEFU_RATELIMIT__CUSTOMER_QUOTA: '0', KEFU_LOG__LEVEL: 'warn' };
-const gw = spawn(process.execPath, [join(root, 'dist/core/cli/kefu.js'), 'start', '--config', join(root, 'config/kefu.toml')], { cwd: dir, env, stdio: 'ignore' });
+const gw = spawn(process.execPath, [join(root, 'dist/kefu.mjs'), 'start', '--config', join(root, 'config/kefu.toml')], { cwd: dir, env, stdio: 'ignore' });
 const pub = 'http://127.0.0.1:19193', ws9 = 'http://127.0.0.1:19192';
 try {
   for (;;) { try { if ((await fetch(`${ws9}/healthz`)).ok) break; } catch {} await new Promise((r) => setTimeout(r, 20)); }

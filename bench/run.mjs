@@ -107,7 +107,7 @@ const scenarios = {
     await stop(child);
     for (let i = 0; i < runs; i++) {
       b.push(await once([join(ROOT, 'bench/baselines.mjs'), 'hello', String(PORTS.baseline)], `http://127.0.0.1:${PORTS.baseline}/`));
-      k.push(await once([join(ROOT, 'dist/core/cli/kefu.js'), 'start', '--config', join(dir, 'kefu.toml')], `http://127.0.0.1:${PORTS.workspace}/healthz`, { cwd: dir, env: { KEFU_ADMIN_PASSWORD: ADMIN_PASSWORD } }));
+      k.push(await once([join(ROOT, 'dist/kefu.mjs'), 'start', '--config', join(dir, 'kefu.toml')], `http://127.0.0.1:${PORTS.workspace}/healthz`, { cwd: dir, env: { KEFU_ADMIN_PASSWORD: ADMIN_PASSWORD } }));
     }
     rmSync(dir, { recursive: true, force: true });
     return { kefu: { coldMs: med(k), runs: k }, base: { coldMs: med(b), runs: b }, baseName: 'bare node:http' };

@@ -1,17 +1,17 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { KefuConfig } from '../config/schema.js';
 import type { GatewayApi, Plugin, Teardown } from './contract.js';
 
-const BUILTIN_DIR = fileURLToPath(new URL('.', import.meta.url));
+/** Built-in plugins, imported by literal path so a bundle of kefu carries them (and shares one core with them). */
+const BUILTINS: Record<string, () => Promise<{ default?: unknown }>> = {
+  'offline-notice': () => import('./offline-notice/index.js'),
+  'intent-onnx': () => import('./intent-onnx/index.js'),
+};
 
-/** Built-in plugins are folders next to this file; anything else is imported as a package name. */
+/** A built-in plugin by folder name; anything else is imported as a package name. */
 async function importPlugin(name: string): Promise<Plugin> {
-  const builtin = `${BUILTIN_DIR}${name}/index.js`;
-  const spec = /^[a-z0-9-]+$/.test(name) && existsSync(builtin) ? pathToFileURL(builtin).href : name;
   let mod: { default?: unknown };
   try {
-    mod = await import(spec);
+    mod = Object.hasOwn(BUILTINS, name) ? await BUILTINS[name]() : await import(name);
   } catch (err) {
     throw new Error(`plugin "${name}": cannot be loaded (${(err as Error).message.split('\n')[0]}). Is the package installed?`);
   }

@@ -13,3 +13,12 @@ copyFileSync('channels/web/client/demo.html', `${out}/demo.html`);
 copyFileSync('core/workspace/client/workspace.html', `${out}/workspace.html`);
 const widget = readFileSync(`${out}/widget.js`);
 console.log(`widget.js ${widget.length} B, ${gzipSync(widget, { level: 9 }).length} B gzipped`);
+
+// The server as one file: module resolution and loading of ~150 files and their packages is most
+// of a cold start. Native packages stay external; the unbundled dist/ stays for tests.
+await build({
+  entryPoints: ['dist/core/cli/kefu.js'], outfile: 'dist/kefu.mjs', bundle: true, platform: 'node', format: 'esm', target: ['node20'],
+  external: ['better-sqlite3', 'onnxruntime-node', 'onnx-proto', 'bufferutil', 'utf-8-validate'],
+  banner: { js: "import { createRequire as __kefuRequire } from 'node:module'; const require = __kefuRequire(import.meta.url);" },
+  legalComments: 'none', logLevel: 'error', minifySyntax: true,
+});

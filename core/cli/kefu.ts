@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pkgPath } from '../paths.js';
 import { ConfigError, ConfigSource, loadConfigFile } from '../../config/load.js';
 
 const HELP: Record<string, string> = {
@@ -67,7 +67,7 @@ The token (xoxb-kefu-…) is printed once; only its SHA-256 is stored.`,
 Validates FILE (default: the config kefu would use) and prints every problem with its key.`,
 };
 
-const DEFAULT_CONFIG = fileURLToPath(new URL('../../../config/kefu.toml', import.meta.url));
+const DEFAULT_CONFIG = pkgPath('config', 'kefu.toml');
 
 function configPath(explicit?: string): string {
   if (explicit) return resolve(explicit);

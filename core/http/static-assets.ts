@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { pkgPath } from '../paths.js';
 import { gzipSync } from 'node:zlib';
 import type { Context } from 'koa';
 import { KefuError } from '../errors.js';
 
 /** Built front-end bundles (widget, workspace, demo) live in dist/public, made by `npm run build`. */
-export const ASSET_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
+export const ASSET_DIR = pkgPath('dist', 'public') + '/';
 
 interface Asset { body: Buffer; gzip: Buffer; etag: string; type: string }
 const cache = new Map<string, Asset>();

@@ -1,11 +1,11 @@
 import { copyFileSync, existsSync, mkdirSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pkgPath } from '../../core/paths.js';
 import type { Logger } from 'pino';
 import { IntentClassifier } from './classifier.js';
 
 /** The model shipped in the package (`npm run train:default` reproduces it). */
-export const DEFAULT_MODEL = fileURLToPath(new URL('../../../plugins/intent-onnx/model/default.onnx', import.meta.url));
+export const DEFAULT_MODEL = pkgPath('plugins', 'intent-onnx', 'model', 'default.onnx');
 
 /**
  * Holds the current classifier and swaps it when the model file (or `[ai] model_path`) changes.
