@@ -47,8 +47,8 @@ const scenarios = {
     baseName: 'bare ws relay',
   }),
   image: async () => ({
-    kefu: await gateway(() => drive(['image', 'kefu', SECONDS, 16])),
-    base: await baseline('multipart', () => drive(['image', 'baseline', SECONDS, 16])),
+    kefu: await gateway(() => drive(['image', 'kefu', SECONDS, 32])),
+    base: await baseline('multipart', () => drive(['image', 'baseline', SECONDS, 32])),
     baseName: 'bare multipart → disk',
   }),
   mixed: async () => {

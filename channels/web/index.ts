@@ -10,7 +10,7 @@ import type { ChannelAdapter, ChannelContext, SendResult } from '../contract.js'
 import type { QueueStatus } from '../../core/routing/assigner.js';
 import { handleVisitorSocket, sendFrame, visitorName, webRef } from './visitor-socket.js';
 import { toVisitorMessage } from './types.js';
-import { parseVisitorFrame, textContent } from './parse.js';
+import { parseVisitorObject, textContent } from './parse.js';
 
 export interface WebChannelOptions {
   tokens: VisitorTokens;
@@ -104,7 +104,7 @@ export class WebChannel implements ChannelAdapter {
       const visitorId = this.visitor(ctx);
       const c = this.context();
       const body = await readJson(ctx, c.config().server.max_body_bytes);
-      const parsed = parseVisitorFrame(JSON.stringify({ ...body, type: 'send' }), Infinity);
+      const parsed = parseVisitorObject({ ...body, type: 'send' });
       if (parsed.kind === 'invalid') throw new KefuError(parsed.code, parsed.message);
       const f = parsed.frame as Extract<typeof parsed.frame, { type: 'send' }>;
       const content = f.text !== undefined ? textContent(f.text)

@@ -20,6 +20,11 @@ export function parseVisitorFrame(raw: string, maxBytes: number): ParsedFrame {
   } catch {
     return { kind: 'invalid', code: 'invalid_json', message: 'The frame is not valid JSON.' };
   }
+  return parseVisitorObject(v);
+}
+
+/** The same checks on an already-parsed object (the HTTP send endpoint's JSON body). */
+export function parseVisitorObject(v: any): ParsedFrame {
   if (!v || typeof v !== 'object' || typeof v.type !== 'string') return bad('A frame is an object with a "type".');
   switch (v.type) {
     case 'hello':
