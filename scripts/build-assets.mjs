@@ -18,7 +18,7 @@ console.log(`widget.js ${widget.length} B, ${gzipSync(widget, { level: 9 }).leng
 // of a cold start. Native packages stay external; the unbundled dist/ stays for tests.
 await build({
   entryPoints: ['dist/core/cli/kefu.js'], outfile: 'dist/kefu.mjs', bundle: true, platform: 'node', format: 'esm', target: ['node20'],
-  external: ['better-sqlite3', 'onnxruntime-node', 'onnx-proto', 'bufferutil', 'utf-8-validate'],
+  external: ['better-sqlite3', 'onnxruntime-node', 'onnx-proto', '@node-rs/jieba', 'bufferutil', 'utf-8-validate'],
   banner: { js: "import { createRequire as __kefuRequire } from 'node:module'; const require = __kefuRequire(import.meta.url);" },
   legalComments: 'none', logLevel: 'error', minifySyntax: true,
 });

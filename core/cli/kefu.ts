@@ -18,6 +18,8 @@ Commands:
   train --input F --output M   train an intent model (ONNX) from labelled text or conversation logs
   eval --model M --input F  accuracy, macro-F1, per-intent precision/recall, confusions
   token create|list|revoke  bot tokens for the Slack-compatible API
+  export --from D --to D --output F     conversation logs as CSV or JSONL
+  analyze --input F --output report.html [--filter EXPR] [--model M]   HTML report with an intent word cloud
 
 Options:
   -c, --config FILE         configuration file (default: ./config/kefu.toml, else the built-in default;
@@ -62,6 +64,21 @@ macro-F1, per-intent precision/recall/F1 and the most frequent confusions.`,
 
 Scopes: chat:write, channels:read, channels:history, users:read, files:write, files:read, kefu:handoff.
 The token (xoxb-kefu-…) is printed once; only its SHA-256 is stored.`,
+  export: `Usage: kefu export [--from 2026-11-01] [--to 2026-11-30] --output logs.csv|logs.jsonl
+
+One row per message: conversation_id, channel, queue, intent, intent_score, role, text, time,
+session_duration_s, message_count, handed_off, csat. Dates are server receive time; a bare --to
+date includes that whole day. Private notes are not exported.`,
+  analyze: `Usage: kefu analyze --input=logs.csv --output=report.html [--filter=EXPR] [--model=model.onnx]
+
+Streams a CSV/JSONL log of any size (see kefu export) and writes ONE self-contained HTML report:
+intent word cloud, intent distribution, volume by hour and weekday, session durations, hand-off
+rate by intent, top questions the bot could not answer, per-channel breakdown.
+--filter, in Chinese or English field names, with units:
+  会话时长>30s   duration>=2m   渠道=wechat   消息数>=3 and 意图!=问候   channel in (web,sms)
+  fields: duration/会话时长 messages/消息数 channel/渠道 intent/意图 queue/队列 role/角色 text/内容
+          handed_off/转人工 score/置信度 csat/满意度; operators = != > >= < <= ~(contains) in; and or not ( )
+--model labels rows that have no intent with an intent model.`,
   config: `Usage: kefu config check [FILE]
 
 Validates FILE (default: the config kefu would use) and prints every problem with its key.`,
@@ -86,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
       input: { type: 'string' }, output: { type: 'string' }, model: { type: 'string' }, dim: { type: 'string' }, epochs: { type: 'string' },
       lr: { type: 'string' }, dropout: { type: 'string' }, 'label-smoothing': { type: 'string' }, 'min-count': { type: 'string' },
       seed: { type: 'string' }, 'negative-weight': { type: 'string' }, top: { type: 'string' }, quiet: { type: 'boolean' },
-      scopes: { type: 'string' },
+      scopes: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, filter: { type: 'string' },
     },
   });
   const [command, sub, arg] = positionals;
@@ -132,6 +149,11 @@ async function main(argv: string[]): Promise<number> {
     case 'eval': {
       const { trainCommand, evalCommand } = await import('../../plugins/intent-onnx/cli.js');
       return command === 'train' ? trainCommand(values) : evalCommand(values);
+    }
+    case 'export':
+    case 'analyze': {
+      const { exportCommand, analyzeCommand } = await import('../../plugins/analytics/cli.js');
+      return command === 'export' ? exportCommand(values, configPath(values.config)) : analyzeCommand(values);
     }
     case 'token':
       return tokenCommand(sub, arg, values, configPath(values.config));

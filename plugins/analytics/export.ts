@@ -1,0 +1,63 @@
+import { createWriteStream } from 'node:fs';
+import type { Conversation, Message } from '../../core/model/message.js';
+import { textOf } from '../../core/model/message.js';
+import type { Store } from '../../core/store/store.js';
+
+/**
+ * `kefu export` format, one row per message (CSV with this header, or JSONL with these keys):
+ * conversation_id, channel, queue, intent, intent_score, role, text, time (ISO 8601, server time),
+ * session_duration_s (first to last message of the conversation), message_count, handed_off
+ * (the conversation reached a human), csat (1–5 when collected; empty otherwise).
+ */
+export const EXPORT_COLUMNS = ['conversation_id', 'channel', 'queue', 'intent', 'intent_score', 'role', 'text', 'time',
+  'session_duration_s', 'message_count', 'handed_off', 'csat'] as const;
+
+interface ConvInfo { conv?: Conversation; duration: number; count: number; handedOff: boolean }
+
+function csvCell(v: unknown): string {
+  const s = v === undefined || v === null ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export async function exportLogs(store: Store, from: Date, to: Date, output: string, onProgress?: (n: number) => void): Promise<number> {
+  const jsonl = output.endsWith('.jsonl') || output.endsWith('.ndjson');
+  const out = createWriteStream(output);
+  const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
+  if (!jsonl) await write(EXPORT_COLUMNS.join(',') + '\n');
+  const infos = new Map<string, ConvInfo>();
+  const info = async (id: string): Promise<ConvInfo> => {
+    let i = infos.get(id);
+    if (!i) {
+      const conv = await store.getConversation(id);
+      const all = await store.listMessages(id, { afterSeq: 0, limit: 1000 });
+      const times = all.map((m) => m.sentAt.getTime());
+      i = { conv, duration: times.length ? Math.round((Math.max(...times) - Math.min(...times)) / 1000) : 0,
+        count: all.filter((m) => m.content.kind !== 'event').length,
+        handedOff: !!conv?.assigneeId || conv?.status === 'queued' || conv?.status === 'assigned' };
+      if (infos.size > 50_000) infos.clear(); // bounded: rows come in time order, conversations cluster
+      infos.set(id, i);
+    }
+    return i;
+  };
+  let after = '';
+  let n = 0;
+  for (;;) {
+    const page: Message[] = await store.listMessagesBetween(from, to, after, 1000);
+    if (page.length === 0) break;
+    for (const m of page) {
+      if (m.private) continue;
+      const i = await info(m.conversationId);
+      const row = {
+        conversation_id: m.conversationId, channel: i.conv?.ref.channel ?? '', queue: i.conv?.queue ?? '', intent: m.intent?.label ?? '',
+        intent_score: m.intent?.score ?? '', role: m.from.role, text: textOf(m.content), time: m.sentAt.toISOString(),
+        session_duration_s: i.duration, message_count: i.count, handed_off: i.handedOff, csat: '',
+      };
+      await write(jsonl ? JSON.stringify(row) + '\n' : EXPORT_COLUMNS.map((c) => csvCell(row[c])).join(',') + '\n');
+      n++;
+    }
+    after = page[page.length - 1].id;
+    onProgress?.(n);
+  }
+  await new Promise<void>((r, j) => out.end((err?: Error | null) => (err ? j(err) : r())));
+  return n;
+}
