@@ -31,7 +31,7 @@ async function gateway(run, extra) {
 }
 
 function botToken(dir) {
-  const out = execFileSync(process.execPath, [join(ROOT, 'dist/core/cli/kefu.js'), 'token', 'create', '--name', 'benchbot', '--scopes', 'chat:write', '--config', join(dir, 'kefu.toml')], { cwd: dir, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [join(ROOT, 'dist/kefu.mjs'), 'token', 'create', '--name', 'benchbot', '--scopes', 'chat:write', '--config', join(dir, 'kefu.toml')], { cwd: dir, encoding: 'utf8' });
   return out.match(/token: (\S+)/)[1];
 }
 
@@ -55,8 +55,8 @@ const scenarios = {
     const { child, dir } = await startGateway();
     try {
       const token = botToken(dir);
-      const kefu = await measure(child, () => drive(['mixed', 'kefu', SECONDS, 100], { BENCH_BOT_TOKEN: token }));
-      return { kefu, base: await baseline('relay', () => drive(['ws', 'baseline', SECONDS, 100, 1])), baseName: 'bare ws relay' };
+      const kefu = await measure(child, () => drive(['mixed', 'kefu', SECONDS, 150], { BENCH_BOT_TOKEN: token }));
+      return { kefu, base: await baseline('relay', () => drive(['ws', 'baseline', SECONDS, 150, 1])), baseName: 'bare ws relay' };
     } finally { await stop(child); rmSync(dir, { recursive: true, force: true }); }
   },
   connections: async () => {

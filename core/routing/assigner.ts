@@ -149,10 +149,10 @@ export class Assigner {
     const t = setTimeout(() => {
       this.answerTimers.delete(conv.id);
       if (conv.status !== 'assigned' || conv.assigneeId !== agentId) return;
-      this.opts.logger.info({ conversationId: conv.id, agentId }, 'no answer in time; re-queued and agent set away');
-      const a = this.opts.pool.get(agentId);
-      if (a && a.status === 'online') a.status = 'away'; // stops the same conversation bouncing back to them
-      void this.requeue(conv);
+      this.opts.logger.info({ conversationId: conv.id, agentId }, 'no answer in time; agent set away, conversations re-queued');
+      // Away stops the conversation bouncing back to them and re-queues what they hold.
+      if (this.opts.pool.get(agentId)?.status === 'online') this.setStatus(agentId, 'away');
+      else void this.requeue(conv);
     }, s * 1000);
     t.unref();
     this.answerTimers.set(conv.id, t);
@@ -253,10 +253,13 @@ export class Assigner {
     });
   }
 
+  /** Going away hands the agent's open conversations back to the head of their queues. */
   setStatus(agentId: string, status: AgentStatus): void {
     const s = this.requireAgent(agentId);
+    const was = s.status;
     s.status = status;
     if (status === 'online') this.schedule();
+    if (status === 'away' && was !== 'away') void this.requeueAll(s).catch((err) => this.opts.logger.error({ err }, 're-queue on away failed'));
   }
 
   connected(agentId: string): void {
