@@ -1,5 +1,6 @@
 import { AgentPool } from './agent-pool.js';
 import { PriorityQueues, type QueueSpec, type Strategy } from './priority-queues.js';
+import { rng } from '../model/rng.js';
 
 /**
  * A deterministic discrete-event simulation of the contact center, driven by the same
@@ -26,16 +27,6 @@ export interface SimResult { strategy: Strategy; queues: QueueResult[]; utilizat
 
 interface Customer { id: string; queue: string; at: number; handleMs: number; patienceMs: number }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const exp = (r: () => number, mean: number) => -Math.log(1 - r()) * mean;
 
 export function drawCustomers(s: Scenario): Customer[] {

@@ -1,3 +1,5 @@
+import { rng } from '../../core/model/rng.js';
+
 /**
  * A fastText-style classifier: the average of the input features' embedding rows, then a
  * linear layer and softmax. Trained with plain SGD (linearly decaying rate) in TypeScript,
@@ -31,16 +33,6 @@ export interface FastTextModel {
   b: Float32Array;
 }
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function train(examples: Example[], vocab: number, classes: number, o: TrainOptions): FastTextModel {
   const r = rng(o.seed);
