@@ -183,7 +183,7 @@ async function ensureSecret(store: SqliteStore): Promise<Buffer> {
 }
 
 async function ensureAdmin(accounts: AgentAccounts, announce?: (login: string, password: string) => void): Promise<void> {
-  if ((await accounts['store'].listAgents()).length > 0) return;
+  if (await accounts.any()) return;
   const password = process.env.KEFU_ADMIN_PASSWORD || randomToken(12);
   await accounts.create({ login: 'admin', name: 'Admin', password, role: 'admin' });
   announce?.('admin', process.env.KEFU_ADMIN_PASSWORD ? '(from KEFU_ADMIN_PASSWORD)' : password);

@@ -31,6 +31,10 @@ export class AgentAccounts {
     return rec;
   }
 
+  async any(): Promise<boolean> {
+    return (await this.store.listAgents()).length > 0;
+  }
+
   async setDisabled(login: string, disabled: boolean): Promise<AgentRecord> {
     const a = await this.store.getAgentByLogin(login);
     if (!a) throw new KefuError('agent_not_found');
