@@ -62,6 +62,8 @@ export const configSchema = z.object({
     commit_interval_ms: z.number().min(0).max(100).default(2),
     /** full = fsync every commit (survives power loss); normal = survives process crashes. */
     synchronous: z.enum(['full', 'normal']).default('full'), // (restart)
+    /** thread: commits run on a writer thread (the event loop never waits on the disk); inline: on the main thread. */
+    writer: z.enum(['thread', 'inline']).default('thread'), // (restart)
   }).strict().prefault({}),
   cluster: z.object({
     mode: z.enum(['single']).default('single'), // (restart) redis arrives as plugins/cluster-redis
@@ -174,5 +176,5 @@ export type KefuConfig = z.infer<typeof configSchema>;
 /** Keys whose change needs a restart; hot reload logs a warning when they differ. */
 export const RESTART_KEYS = [
   'server.host', 'server.public_port', 'server.workspace_host', 'server.workspace_port',
-  'store.driver', 'store.path', 'store.media_dir', 'store.synchronous', 'cluster.mode',
+  'store.driver', 'store.path', 'store.media_dir', 'store.synchronous', 'store.writer', 'cluster.mode',
 ] as const;

@@ -57,6 +57,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
 
   let metrics: ReturnType<typeof createMetrics> | undefined;
   const store = new SqliteStore({ path: resolve(c0.store.path), commitIntervalMs: c0.store.commit_interval_ms, synchronous: c0.store.synchronous,
+    writer: c0.store.writer,
     onCommit: (n, s) => metrics?.commit(n, s) });
   const secret = await ensureSecret(store);
   const limiter = new GcraRateLimiter(c0.ratelimit.customer_quota, c0.ratelimit.burst);

@@ -133,7 +133,7 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
     const c = await conversation(ctx.params.id);
     if (c.assigneeId !== me(ctx).id && me(ctx).role !== 'admin') throw new KefuError('forbidden');
     if (c.status !== 'assigned') throw new KefuError('invalid_state', 'Only an assigned conversation can go back to the queue.');
-    await d.assigner.requeue(c);
+    await d.assigner.requeue(c, { returned: true });
     ctx.body = { ok: true, conversation: publicConversation(c) };
   });
   authed.post('/uploads', async (ctx) => {

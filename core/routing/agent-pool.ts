@@ -53,10 +53,10 @@ export class AgentPool {
   }
 
   /** Least loaded eligible agent; ties go to whoever has waited longest since an assignment. */
-  pick(queue: string): AgentState | undefined {
+  pick(queue: string, exceptAgentId?: string): AgentState | undefined {
     let best: AgentState | undefined;
     for (const s of this.agents.values()) {
-      if (!this.eligible(s, queue)) continue;
+      if (!this.eligible(s, queue) || s.agent.id === exceptAgentId) continue;
       if (!best || s.active.size < best.active.size
         || (s.active.size === best.active.size && s.lastAssignedAt < best.lastAssignedAt)) best = s;
     }

@@ -21,6 +21,7 @@ export interface AssignerOptions {
 
 const SYSTEM: Participant = { id: 'system', role: 'system', name: 'kefu' };
 const TICK_MS = 1000;
+const RETURN_COOL_OFF_MS = 60_000;
 
 /**
  * Moves conversations between waiting and agents. Queue choice is PriorityQueues (shared with
@@ -37,6 +38,7 @@ export class Assigner {
   private closedNotified = new Set<string>();
   private avgHandleMs = 180_000;
   private assignedAt = new Map<string, number>();
+  private returnedBy = new Map<string, { agentId: string; until: number }>();
   private running = false;
   private again = false;
   private ticker: NodeJS.Timeout;
@@ -113,7 +115,12 @@ export class Assigner {
       const eligible = (q: string) => this.isOpen(q, now) && pool.anyEligible(q);
       const next = this.queues.peek(now, eligible);
       if (!next) return;
-      const agent = pool.pick(next.queue)!;
+      const back = this.returnedBy.get(next.id);
+      const skip = back && back.until > now ? back.agentId : undefined;
+      const agent = pool.pick(next.queue, skip);
+      // Only the agent who just gave it back has room: it waits (the tick retries) rather than bouncing.
+      if (!agent) return;
+      this.returnedBy.delete(next.id);
       const competing = this.queues.queueNames().filter((q) => this.queues.waiting(q).length > 0 && eligible(q));
       this.queues.take(next.id, competing);
       const conv = this.convs.get(next.id) ?? await this.opts.bus.store.getConversation(next.id);
@@ -191,9 +198,16 @@ export class Assigner {
     await this.assign(conv, agent, 'transferred');
   }
 
-  /** Back to the head of its queue (agent's "return to queue", disconnect, answer timeout). */
-  async requeue(conv: Conversation): Promise<void> {
-    if (conv.assigneeId) this.opts.pool.get(conv.assigneeId)?.active.delete(conv.id);
+  /**
+   * Back to the head of its queue (agent's "return to queue", going away, disconnect, answer
+   * timeout). After an agent's own "return to queue" (`returned`), that agent is not handed the
+   * same conversation again for a minute; the other causes already keep it from them (status).
+   */
+  async requeue(conv: Conversation, opts: { returned?: boolean } = {}): Promise<void> {
+    if (conv.assigneeId) {
+      this.opts.pool.get(conv.assigneeId)?.active.delete(conv.id);
+      if (opts.returned) this.returnedBy.set(conv.id, { agentId: conv.assigneeId, until: this.now() + RETURN_COOL_OFF_MS });
+    }
     this.answered(conv.id);
     // queuedAt = creation time puts it ahead of everything that arrived later: head of queue.
     await this.opts.bus.updateConversation(conv, { status: 'queued', assigneeId: undefined, queuedAt: conv.createdAt }, 'queued');

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { ApiTokenRecord, OutboxItem, OutboxStore, TokenStore } from './store.js';
+import type { WriteOp } from './sqlite-ops.js';
 
 type Row = Record<string, any>;
 
@@ -27,20 +28,12 @@ function toToken(r: Row | undefined): ApiTokenRecord | undefined {
  * next_at has passed: that gives in-order, one-at-a-time delivery per conversation.
  */
 export class SqliteOutboxStore implements OutboxStore {
-  private addTx;
-
-  constructor(private db: Database.Database, private enqueue: (write: () => void) => Promise<void>) {
-    const ins = db.prepare('INSERT INTO outbox (target, ordering_key, payload, next_at, created_at) VALUES (?, ?, ?, ?, ?)');
-    this.addTx = (items: { target: string; orderingKey: string; payload: string }[]) => {
-      const now = Date.now();
-      for (const i of items) ins.run(i.target, i.orderingKey, i.payload, now, now);
-    };
-  }
+  constructor(private db: Database.Database, private enqueue: (op: WriteOp) => Promise<void>) {}
 
   /** Goes through group commit: an event is durable before the message that caused it is acknowledged further. */
   add(items: { target: string; orderingKey: string; payload: string }[]): Promise<void> {
     if (items.length === 0) return Promise.resolve();
-    return this.enqueue(() => this.addTx(items));
+    return this.enqueue({ op: 'outboxAdd', items, now: Date.now() });
   }
 
   async due(now: number, limit: number): Promise<OutboxItem[]> {

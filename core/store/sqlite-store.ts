@@ -7,7 +7,8 @@ import { MIGRATIONS } from './migrations.js';
 import { idTimePrefix } from '../model/ids.js';
 
 const idAt = (ms: number) => `M${idTimePrefix(ms)}`;
-import { createBatcher, type Batcher } from './group-commit.js';
+import { InlineWriter, ThreadWriter, type Writer } from './writer.js';
+import { configure } from './sqlite-ops.js';
 import { SqliteOutboxStore, SqliteTokenStore } from './sqlite-api-tables.js';
 
 type Row = Record<string, any>;
@@ -18,6 +19,8 @@ export interface SqliteStoreOptions {
   path: string;
   commitIntervalMs?: number;
   synchronous?: 'full' | 'normal';
+  /** thread (default): commits on a writer thread, the event loop never waits on fsync; inline: on the main connection. */
+  writer?: 'thread' | 'inline';
   onCommit?: (size: number, seconds: number) => void;
 }
 
@@ -28,7 +31,7 @@ export interface SqliteStoreOptions {
  */
 export class SqliteStore implements Store {
   readonly db: Database.Database;
-  private batcher: Batcher;
+  private writer: Writer;
   private convCache = new Map<string, Conversation>();
   private refIndex = new Map<string, string>();
   private stmts: Record<string, Database.Statement>;
@@ -38,36 +41,20 @@ export class SqliteStore implements Store {
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
     this.db = new Database(opts.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-    this.db.pragma('busy_timeout = 5000');
+    configure(this.db, opts.synchronous);
     this.migrate();
-    const tx = this.db.transaction((run: () => void) => run());
-    this.batcher = createBatcher((run) => tx(run), opts.commitIntervalMs ?? 2, opts.onCommit);
+    this.writer = opts.path === ':memory:' || opts.writer === 'inline'
+      ? new InlineWriter(this.db, opts.commitIntervalMs ?? 2, opts.onCommit)
+      : new ThreadWriter(opts.path, opts.synchronous ?? 'full', opts.onCommit);
     const p = (sql: string) => this.db.prepare(sql);
     this.stmts = {
       convById: p('SELECT * FROM conversations WHERE id = ?'),
       convByRef: p('SELECT * FROM conversations WHERE channel = ? AND account = ? AND thread = ?'),
-      convUpsert: p(`INSERT INTO conversations (id, channel, account, thread, customer_id, customer_name, status, queue,
-          priority, intent_label, intent_score, ai_weight, assignee_id, created_at, updated_at, queued_at, last_seq, last_message_at, tags)
-        VALUES (@id, @channel, @account, @thread, @customer_id, @customer_name, @status, @queue, @priority, @intent_label,
-          @intent_score, @ai_weight, @assignee_id, @created_at, @updated_at, @queued_at, @last_seq, @last_message_at, @tags)
-        ON CONFLICT (id) DO UPDATE SET customer_name = excluded.customer_name, status = excluded.status, queue = excluded.queue,
-          priority = excluded.priority, intent_label = excluded.intent_label, intent_score = excluded.intent_score,
-          ai_weight = excluded.ai_weight, assignee_id = excluded.assignee_id, updated_at = excluded.updated_at,
-          queued_at = excluded.queued_at, last_seq = excluded.last_seq, last_message_at = excluded.last_message_at, tags = excluded.tags`),
-      tagDelete: p('DELETE FROM conversation_tags WHERE conversation_id = ?'),
-      tagInsert: p('INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES (?, ?)'),
       convByTag: p('SELECT c.* FROM conversation_tags t JOIN conversations c ON c.id = t.conversation_id WHERE t.tag = ? ORDER BY c.updated_at DESC LIMIT 50'),
-      msgInsert: p(`INSERT INTO messages (id, conversation_id, seq, source_id, direction, from_id, from_role, from_name, content,
-          sent_at, private, intent_label, intent_score, thread_id)
-        VALUES (@id, @conversation_id, @seq, @source_id, @direction, @from_id, @from_role, @from_name, @content, @sent_at,
-          @private, @intent_label, @intent_score, @thread_id)`),
       convMax: p('SELECT MAX(seq) AS seq, MAX(sent_at) AS at FROM messages WHERE conversation_id = ?'),
       msgById: p('SELECT * FROM messages WHERE id = ?'),
       msgAt: p('SELECT * FROM messages WHERE conversation_id = ? AND sent_at = ? ORDER BY seq'),
       msgThread: p('SELECT * FROM messages WHERE conversation_id = ? AND thread_id = ? ORDER BY seq LIMIT ?'),
-      msgUpdate: p('UPDATE messages SET content = ?, edited_at = ?, deleted = ? WHERE id = ?'),
       convPage: p('SELECT * FROM conversations WHERE id > ? ORDER BY id LIMIT ?'),
       msgBySource: p('SELECT * FROM messages WHERE conversation_id = ? AND source_id = ?'),
       msgAfter: p('SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
@@ -91,7 +78,7 @@ export class SqliteStore implements Store {
     };
     this.stmts.sessionPurge.run(Date.now());
     this.tokens = new SqliteTokenStore(this.db);
-    this.outbox = new SqliteOutboxStore(this.db, (w) => this.batcher.enqueue(w));
+    this.outbox = new SqliteOutboxStore(this.db, (op) => this.writer.enqueue(op));
   }
 
   private migrate(): void {
@@ -115,7 +102,7 @@ export class SqliteStore implements Store {
     if (this.convCache.size > CACHE_LIMIT) {
       // Evict the least recently used; safe because committed rows can be read back.
       const [oldId, old] = this.convCache.entries().next().value as [string, Conversation];
-      if (this.batcher.pending === 0) {
+      if (this.writer.pending === 0) {
         this.convCache.delete(oldId);
         this.refIndex.delete(refKeyOf(old.ref));
       }
@@ -138,18 +125,18 @@ export class SqliteStore implements Store {
   }
 
   async findConversationsByTag(tag: string): Promise<Conversation[]> {
-    this.batcher.flush();
+    await this.writer.settled();
     return (this.stmts.convByTag.all(tag) as Row[]).map((r) => this.convCache.get(r.id) ?? this.load(r));
   }
 
   async findConversationsByCustomer(customerId: string): Promise<Conversation[]> {
-    this.batcher.flush();
+    await this.writer.settled();
     return (this.db.prepare('SELECT * FROM conversations WHERE customer_id = ? ORDER BY updated_at DESC LIMIT 20').all(customerId) as Row[])
       .map((r) => this.convCache.get(r.id) ?? this.load(r));
   }
 
   async listConversations(q: ConversationQuery): Promise<Conversation[]> {
-    this.batcher.flush(); // a list must include conversations whose creation is in flight
+    await this.writer.settled(); // a list must include conversations whose creation is in flight
     const where: string[] = [];
     const args: unknown[] = [];
     if (q.status?.length) { where.push(`status IN (${q.status.map(() => '?').join(',')})`); args.push(...q.status); }
@@ -162,13 +149,7 @@ export class SqliteStore implements Store {
 
   saveConversation(conv: Conversation): Promise<void> {
     this.cache(conv);
-    const row = conversationToRow(conv);
-    const tags = [...conv.tags];
-    return this.batcher.enqueue(() => {
-      this.stmts.convUpsert.run(row);
-      this.stmts.tagDelete.run(conv.id);
-      for (const t of tags) this.stmts.tagInsert.run(t, conv.id);
-    });
+    return this.writer.enqueue({ op: 'convUpsert', row: conversationToRow(conv), tags: [...conv.tags] });
   }
 
   /**
@@ -176,8 +157,7 @@ export class SqliteStore implements Store {
    * message (loading a conversation takes MAX(seq) from its messages), which keeps the hot path cheap.
    */
   appendMessage(msg: Message, _conv: Conversation): Promise<void> {
-    const row = messageToRow(msg);
-    return this.batcher.enqueue(() => { this.stmts.msgInsert.run(row); });
+    return this.writer.enqueue({ op: 'msgInsert', row: messageToRow(msg) });
   }
 
   /** A conversation read from disk: its last seq and message time come from its messages. */
@@ -195,7 +175,7 @@ export class SqliteStore implements Store {
   }
 
   async findMessagesAt(conversationId: string, sentAtMs: number): Promise<Message[]> {
-    this.batcher.flush();
+    await this.writer.settled();
     return (this.stmts.msgAt.all(conversationId, sentAtMs) as Row[]).map(rowToMessage);
   }
 
@@ -204,12 +184,11 @@ export class SqliteStore implements Store {
   }
 
   updateMessage(msg: Message): Promise<void> {
-    const content = JSON.stringify(msg.content);
-    return this.batcher.enqueue(() => { this.stmts.msgUpdate.run(content, msg.editedAt?.getTime() ?? null, msg.deleted ? 1 : 0, msg.id); });
+    return this.writer.enqueue({ op: 'msgUpdate', id: msg.id, content: JSON.stringify(msg.content), editedAt: msg.editedAt?.getTime() ?? null, deleted: msg.deleted ? 1 : 0 });
   }
 
   async pageConversations(afterId: string, limit: number, status?: string[]): Promise<Conversation[]> {
-    this.batcher.flush();
+    await this.writer.settled();
     const rows = status?.length
       ? this.db.prepare(`SELECT * FROM conversations WHERE id > ? AND status IN (${status.map(() => '?').join(',')}) ORDER BY id LIMIT ?`).all(afterId, ...status, limit)
       : this.stmts.convPage.all(afterId, limit);
@@ -222,7 +201,7 @@ export class SqliteStore implements Store {
   }
 
   async listMessages(conversationId: string, q: MessageQuery): Promise<Message[]> {
-    this.batcher.flush(); // history reads see every write this process has queued (e.g. intents)
+    await this.writer.settled(); // history reads see every write this process has queued
     const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
     const rows = q.beforeSeq !== undefined
       ? this.stmts.msgBefore.all(conversationId, q.beforeSeq, limit)
@@ -232,7 +211,7 @@ export class SqliteStore implements Store {
 
   /** By server receive time: message ids start with it (see model/ids.ts). */
   async listMessagesBetween(from: Date, to: Date, afterId = '', limit = 1000): Promise<Message[]> {
-    this.batcher.flush();
+    await this.writer.settled();
     const lo = idAt(from.getTime());
     return (this.stmts.msgBetween.all(afterId > lo ? afterId : lo, idAt(to.getTime()), limit) as Row[]).map(rowToMessage);
   }
@@ -264,7 +243,7 @@ export class SqliteStore implements Store {
   async setMeta(key: string, value: string): Promise<void> { this.stmts.metaSet.run(key, value); }
 
   async close(): Promise<void> {
-    this.batcher.flush();
+    await this.writer.settled();
     if (this.db.open) this.db.close();
   }
 }

@@ -1,0 +1,50 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Every write the hot path makes, as plain data: the same operations run on the main thread
+ * (inline writer) or in the writer thread, which owns its own connection.
+ */
+export type WriteOp =
+  | { op: 'msgInsert'; row: Record<string, unknown> }
+  | { op: 'convUpsert'; row: Record<string, unknown>; tags: string[] }
+  | { op: 'msgUpdate'; id: string; content: string; editedAt: number | null; deleted: number }
+  | { op: 'outboxAdd'; items: { target: string; orderingKey: string; payload: string }[]; now: number };
+
+export function prepareOps(db: Database.Database): (op: WriteOp) => void {
+  const p = (sql: string) => db.prepare(sql);
+  const msgInsert = p(`INSERT INTO messages (id, conversation_id, seq, source_id, direction, from_id, from_role, from_name, content,
+      sent_at, private, intent_label, intent_score, thread_id)
+    VALUES (@id, @conversation_id, @seq, @source_id, @direction, @from_id, @from_role, @from_name, @content, @sent_at,
+      @private, @intent_label, @intent_score, @thread_id)`);
+  const convUpsert = p(`INSERT INTO conversations (id, channel, account, thread, customer_id, customer_name, status, queue,
+      priority, intent_label, intent_score, ai_weight, assignee_id, created_at, updated_at, queued_at, last_seq, last_message_at, tags)
+    VALUES (@id, @channel, @account, @thread, @customer_id, @customer_name, @status, @queue, @priority, @intent_label,
+      @intent_score, @ai_weight, @assignee_id, @created_at, @updated_at, @queued_at, @last_seq, @last_message_at, @tags)
+    ON CONFLICT (id) DO UPDATE SET customer_name = excluded.customer_name, status = excluded.status, queue = excluded.queue,
+      priority = excluded.priority, intent_label = excluded.intent_label, intent_score = excluded.intent_score,
+      ai_weight = excluded.ai_weight, assignee_id = excluded.assignee_id, updated_at = excluded.updated_at,
+      queued_at = excluded.queued_at, last_seq = excluded.last_seq, last_message_at = excluded.last_message_at, tags = excluded.tags`);
+  const tagDelete = p('DELETE FROM conversation_tags WHERE conversation_id = ?');
+  const tagInsert = p('INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES (?, ?)');
+  const msgUpdate = p('UPDATE messages SET content = ?, edited_at = ?, deleted = ? WHERE id = ?');
+  const outboxAdd = p('INSERT INTO outbox (target, ordering_key, payload, next_at, created_at) VALUES (?, ?, ?, ?, ?)');
+  return (o) => {
+    switch (o.op) {
+      case 'msgInsert': msgInsert.run(o.row); return;
+      case 'convUpsert':
+        convUpsert.run(o.row);
+        tagDelete.run(o.row.id);
+        for (const t of o.tags) tagInsert.run(t, o.row.id);
+        return;
+      case 'msgUpdate': msgUpdate.run(o.content, o.editedAt, o.deleted, o.id); return;
+      case 'outboxAdd': for (const i of o.items) outboxAdd.run(i.target, i.orderingKey, i.payload, o.now, o.now); return;
+    }
+  };
+}
+
+/** Opens a connection the way every kefu connection is opened. */
+export function configure(db: Database.Database, synchronous: 'full' | 'normal' | undefined): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('busy_timeout = 5000');
+}

@@ -1,0 +1,102 @@
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { createBatcher, type Batcher } from './group-commit.js';
+import { prepareOps, type WriteOp } from './sqlite-ops.js';
+import { pkgPath } from '../paths.js';
+
+/** Where the store's writes go. Every promise resolves only once its write has committed. */
+export interface Writer {
+  enqueue(op: WriteOp): Promise<void>;
+  /** Resolves once everything enqueued so far has committed (reads that must see it wait here). */
+  settled(): Promise<void>;
+  readonly pending: number;
+  close(): Promise<void>;
+}
+
+/** Writes on the main connection, batched by timer (tests with :memory:, or `store.writer = "inline"`). */
+export class InlineWriter implements Writer {
+  private batcher: Batcher;
+  private apply: (op: WriteOp) => void;
+
+  constructor(db: Database.Database, intervalMs: number, onCommit?: (n: number, s: number) => void) {
+    this.apply = prepareOps(db);
+    const tx = db.transaction((run: () => void) => run());
+    this.batcher = createBatcher((run) => tx(run), intervalMs, onCommit);
+  }
+
+  enqueue(op: WriteOp): Promise<void> { return this.batcher.enqueue(() => this.apply(op)); }
+  settled(): Promise<void> { this.batcher.flush(); return Promise.resolve(); }
+  get pending(): number { return this.batcher.pending; }
+  async close(): Promise<void> { this.batcher.flush(); }
+}
+
+interface Pending { op: WriteOp; resolve: () => void; reject: (e: unknown) => void }
+
+/**
+ * Group commit on a writer thread: writes that arrive while a commit is on disk form the next
+ * batch, which leaves the moment that commit returns. Batch size follows the disk's latency by
+ * itself, and the event loop never blocks on fsync.
+ */
+export class ThreadWriter implements Writer {
+  private worker: Worker;
+  private queue: Pending[] = [];
+  private inFlight = new Map<number, Pending[]>();
+  private nextId = 1;
+  private scheduled = false;
+  private last: Promise<void> = Promise.resolve();
+
+  constructor(path: string, synchronous: 'full' | 'normal', private onCommit?: (n: number, s: number) => void) {
+    this.worker = new Worker(pkgPath('dist', 'core', 'store', 'sqlite-writer-worker.js'), { workerData: { path, synchronous } });
+    this.worker.on('message', (m: { id?: number; ms: number; errors?: Record<number, { message: string; code?: string }> }) => {
+      if (m.id === undefined) return;
+      const batch = this.inFlight.get(m.id)!;
+      this.inFlight.delete(m.id);
+      this.onCommit?.(batch.length, m.ms / 1000);
+      batch.forEach((p, i) => {
+        const e = m.errors?.[i];
+        if (e) p.reject(Object.assign(new Error(e.message), { code: e.code }));
+        else p.resolve();
+      });
+      if (this.queue.length) this.send();
+    });
+    this.worker.on('error', (err) => {
+      for (const b of this.inFlight.values()) for (const p of b) p.reject(err);
+      this.inFlight.clear();
+    });
+    this.worker.unref();
+  }
+
+  enqueue(op: WriteOp): Promise<void> {
+    const p = new Promise<void>((resolve, reject) => this.queue.push({ op, resolve, reject }));
+    this.last = p.catch(() => {});
+    // Nothing on disk: leave at the end of this tick, with whatever else this tick writes.
+    if (this.inFlight.size === 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => { this.scheduled = false; if (this.inFlight.size === 0 && this.queue.length) this.send(); });
+    }
+    return p;
+  }
+
+  private send(): void {
+    const batch = this.queue.splice(0, 5000);
+    const id = this.nextId++;
+    this.inFlight.set(id, batch);
+    this.worker.postMessage({ id, ops: batch.map((p) => p.op) });
+  }
+
+  settled(): Promise<void> { return this.last; }
+  get pending(): number { return this.queue.length + [...this.inFlight.values()].reduce((n, b) => n + b.length, 0); }
+
+  async close(): Promise<void> {
+    while (this.queue.length || this.inFlight.size) {
+      if (this.inFlight.size === 0) this.send();
+      await this.last;
+      await new Promise((r) => setImmediate(r));
+    }
+    await new Promise<void>((resolve) => {
+      this.worker.once('message', () => resolve());
+      this.worker.postMessage({ close: true });
+    });
+    await this.worker.terminate();
+  }
+}
