@@ -8,7 +8,8 @@ export type WriteOp =
   | { op: 'msgInsert'; row: Record<string, unknown> }
   | { op: 'convUpsert'; row: Record<string, unknown>; tags: string[] }
   | { op: 'msgUpdate'; id: string; content: string; editedAt: number | null; deleted: number }
-  | { op: 'outboxAdd'; items: { target: string; orderingKey: string; payload: string }[]; now: number };
+  | { op: 'outboxAdd'; items: { target: string; orderingKey: string; payload: string }[]; now: number }
+  | { op: 'mediaInsert'; args: [string, string, number, string | null, string, number] };
 
 export function prepareOps(db: Database.Database): (op: WriteOp) => void {
   const p = (sql: string) => db.prepare(sql);
@@ -27,6 +28,7 @@ export function prepareOps(db: Database.Database): (op: WriteOp) => void {
   const tagDelete = p('DELETE FROM conversation_tags WHERE conversation_id = ?');
   const tagInsert = p('INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES (?, ?)');
   const msgUpdate = p('UPDATE messages SET content = ?, edited_at = ?, deleted = ? WHERE id = ?');
+  const mediaInsert = p('INSERT INTO media (id, mime, size, name, owner, created_at) VALUES (?, ?, ?, ?, ?, ?)');
   const outboxAdd = p('INSERT INTO outbox (target, ordering_key, payload, next_at, created_at) VALUES (?, ?, ?, ?, ?)');
   return (o) => {
     switch (o.op) {
@@ -37,6 +39,7 @@ export function prepareOps(db: Database.Database): (op: WriteOp) => void {
         for (const t of o.tags) tagInsert.run(t, o.row.id);
         return;
       case 'msgUpdate': msgUpdate.run(o.content, o.editedAt, o.deleted, o.id); return;
+      case 'mediaInsert': mediaInsert.run(...o.args); return;
       case 'outboxAdd': for (const i of o.items) outboxAdd.run(i.target, i.orderingKey, i.payload, o.now, o.now); return;
     }
   };

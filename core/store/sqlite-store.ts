@@ -71,7 +71,6 @@ export class SqliteStore implements Store {
       sessionGet: p('SELECT * FROM sessions WHERE token_hash = ?'),
       sessionDelete: p('DELETE FROM sessions WHERE token_hash = ?'),
       sessionPurge: p('DELETE FROM sessions WHERE expires_at < ?'),
-      mediaInsert: p('INSERT INTO media (id, mime, size, name, owner, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       mediaGet: p('SELECT * FROM media WHERE id = ?'),
       metaGet: p('SELECT value FROM meta WHERE key = ?'),
       metaSet: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
@@ -231,10 +230,12 @@ export class SqliteStore implements Store {
   }
   async deleteSession(tokenHash: string): Promise<void> { this.stmts.sessionDelete.run(tokenHash); }
 
-  async putMedia(m: MediaRecord): Promise<void> {
-    this.stmts.mediaInsert.run(m.id, m.mime, m.size, m.name ?? null, m.owner, m.createdAt.getTime());
+  /** Through the writer: a main-connection write would wait on the writer's lock (and block the event loop). */
+  putMedia(m: MediaRecord): Promise<void> {
+    return this.writer.enqueue({ op: 'mediaInsert', args: [m.id, m.mime, m.size, m.name ?? null, m.owner, m.createdAt.getTime()] });
   }
   async getMedia(id: string): Promise<MediaRecord | undefined> {
+    await this.writer.settled();
     const r = this.stmts.mediaGet.get(id) as Row | undefined;
     return r ? { id: r.id, mime: r.mime, size: r.size, name: r.name ?? undefined, owner: r.owner, createdAt: new Date(r.created_at) } : undefined;
   }
