@@ -44,6 +44,8 @@ export class ThreadWriter implements Writer {
   private nextId = 1;
   private scheduled = false;
   private last: Promise<void> = Promise.resolve();
+  private dead?: Error;
+  private closing = false;
 
   constructor(path: string, synchronous: 'full' | 'normal', private onCommit?: (n: number, s: number) => void) {
     this.worker = new Worker(pkgPath('dist', 'core', 'store', 'sqlite-writer-worker.js'), { workerData: { path, synchronous } });
@@ -59,14 +61,22 @@ export class ThreadWriter implements Writer {
       });
       if (this.queue.length) this.send();
     });
-    this.worker.on('error', (err) => {
+    // A dead writer must fail loudly: every waiting write is rejected (senders get an error and
+    // retry; nothing is acknowledged that is not stored) and new writes are refused.
+    const die = (err: Error) => {
+      this.dead = err;
       for (const b of this.inFlight.values()) for (const p of b) p.reject(err);
+      for (const p of this.queue) p.reject(err);
       this.inFlight.clear();
-    });
+      this.queue = [];
+    };
+    this.worker.on('error', die);
+    this.worker.on('exit', (code) => { if (!this.closing) die(new Error(`the store writer thread exited (${code})`)); });
     this.worker.unref();
   }
 
   enqueue(op: WriteOp): Promise<void> {
+    if (this.dead) return Promise.reject(this.dead);
     const p = new Promise<void>((resolve, reject) => this.queue.push({ op, resolve, reject }));
     this.last = p.catch(() => {});
     // Nothing on disk: leave at the end of this tick, with whatever else this tick writes.
@@ -88,11 +98,13 @@ export class ThreadWriter implements Writer {
   get pending(): number { return this.queue.length + [...this.inFlight.values()].reduce((n, b) => n + b.length, 0); }
 
   async close(): Promise<void> {
+    if (this.dead) return;
     while (this.queue.length || this.inFlight.size) {
       if (this.inFlight.size === 0) this.send();
       await this.last;
       await new Promise((r) => setImmediate(r));
     }
+    this.closing = true;
     await new Promise<void>((resolve) => {
       this.worker.once('message', () => resolve());
       this.worker.postMessage({ close: true });

@@ -99,3 +99,21 @@ describe('createBatcher', () => {
     assert.deepEqual(batches, [3]);
   });
 });
+
+describe('SqliteStore writer thread', () => {
+  it('commits on the writer thread, reads see it, and a dead writer rejects instead of hanging', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kefu-writer-'));
+    const store = new SqliteStore({ path: join(dir, 'w.db'), writer: 'thread' });
+    try {
+      const c = conversation();
+      await store.saveConversation(c);
+      await Promise.all(Array.from({ length: 100 }, (_, i) => store.appendMessage(message(c, `w${i}`), c)));
+      assert.equal((await store.listMessages(c.id, { limit: 1000 })).length, 100);
+      await (store as any).writer.worker.terminate(); // the thread dies under us
+      await assert.rejects(store.appendMessage(message(c, 'after'), c), /writer thread exited/);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
