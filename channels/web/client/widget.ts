@@ -123,12 +123,17 @@ function bubble(m: Msg): HTMLElement {
   return el;
 }
 
-function upsert(m: Msg): void {
+/**
+ * `fromAck`: our own message confirmed by an ack. It does not move the resume point: an agent
+ * message with a lower seq may still be on its way, and resuming past it would skip it (a replay
+ * of our own message is harmless: it is matched by id).
+ */
+function upsert(m: Msg, fromAck = false): void {
   if (m.clientId) state.messages.delete(m.clientId);
   const known = state.messages.has(m.id);
   state.messages.set(m.id, m); // same id again = an edit or a deletion
   if (known) return;
-  if (m.seq > state.lastSeq) state.lastSeq = m.seq;
+  if (!fromAck && m.seq > state.lastSeq) state.lastSeq = m.seq;
   if (!state.open && m.direction === 'outbound') {
     state.unread++;
     badge.textContent = String(state.unread);
@@ -179,7 +184,7 @@ function connect(): void {
         // The ack is the server's copy of our message: the pending bubble becomes the stored one.
         state.outbox.delete(f.clientId);
         const m = state.messages.get(f.clientId);
-        if (m) { m.id = f.id; m.seq = f.seq; m.pending = undefined; if (f.sentAt) m.sentAt = f.sentAt; state.messages.delete(f.clientId); upsert(m); render(); }
+        if (m) { m.id = f.id; m.seq = f.seq; m.pending = undefined; if (f.sentAt) m.sentAt = f.sentAt; state.messages.delete(f.clientId); upsert(m, true); render(); }
         break;
       }
       case 'typing':
