@@ -218,8 +218,6 @@ async function mixed([seconds, nVisitors]) {
     s.send(JSON.stringify({ type: 'hello', token: tokens[i], after: 1_000_000 }));
     sockets.push(s);
   }
-  const { token: apiToken } = await post(`${WSP}/api/login`, { login: 'admin', password: PASSWORD }); // unused: bots use the API token below
-  void apiToken;
   measuring = true;
   const end = now() + seconds * 1000;
   const img = png50k();
