@@ -13,8 +13,9 @@ const apply = prepareOps(db);
 const tx = db.transaction((ops: WriteOp[]) => { for (const o of ops) apply(o); });
 const one = db.transaction((o: WriteOp) => apply(o));
 
-parentPort!.on('message', (m: { id: number; ops: WriteOp[] } | { close: true }) => {
-  if ('close' in m) { db.close(); parentPort!.postMessage({ closed: true }); return; }
+parentPort!.on('message', (msg: { id: number; ops: string } | { close: true }) => {
+  if ('close' in msg) { db.close(); parentPort!.postMessage({ closed: true }); return; }
+  const m = { id: msg.id, ops: JSON.parse(msg.ops) as WriteOp[] };
   const t0 = performance.now();
   try {
     tx(m.ops);
