@@ -181,14 +181,13 @@ async function image([seconds, concurrency]) {
           await r.arrayBuffer();
           if (r.status !== 201) { errors++; continue; }
         } else {
-          const auth = { Authorization: `Bearer ${tokens[w]}` };
-          const up = await fetch(`${PUB}/v1/visitor/uploads`, { method: 'POST', headers: auth, body: form });
-          const body = await up.json();
-          if (up.status !== 201) { errors++; continue; }
+          // Upload and send in one request (the clientId field makes it an image message at once).
           const id = clientId();
+          form.append('clientId', id);
           const delivered = new Promise((r) => pending.set(id, r));
-          const res = await post(`${PUB}/v1/visitor/messages`, { clientId: id, attachments: [{ mediaId: body.attachment.mediaId }] }, auth);
-          if (!res.ok) { errors++; pending.delete(id); continue; }
+          const up = await fetch(`${PUB}/v1/visitor/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${tokens[w]}` }, body: form });
+          await up.arrayBuffer();
+          if (up.status !== 201) { errors++; pending.delete(id); continue; }
           await delivered;
         }
         lat.push(now() - t0);

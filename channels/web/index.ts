@@ -119,11 +119,26 @@ export class WebChannel implements ChannelAdapter {
       ctx.body = { ok: true, duplicate: res.status === 'duplicate' || undefined, message: toVisitorMessage(res.message) };
     });
 
+    // Upload an image; with a `clientId` field it is also sent as an image message in the same
+    // request (one round trip instead of two; idempotent on the clientId like any send).
     router.post('/v1/visitor/uploads', async (ctx) => {
       const visitorId = this.visitor(ctx);
-      const attachment = await this.context().media.acceptImageUpload(ctx, `web:${visitorId}`);
+      const c = this.context();
+      const { attachment, fields } = await c.media.acceptImageUploadWithFields(ctx, `web:${visitorId}`);
+      let message;
+      if (fields.clientId !== undefined) {
+        const parsed = parseVisitorObject({ type: 'send', clientId: fields.clientId, attachments: [{ mediaId: attachment.mediaId }], caption: fields.caption });
+        if (parsed.kind === 'invalid') throw new KefuError(parsed.code, parsed.message);
+        const res = await c.ingest({ ref: webRef(visitorId), customer: { externalId: visitorId, name: visitorName(visitorId) }, sourceId: fields.clientId,
+          content: { kind: 'media', attachments: [attachment], caption: fields.caption || undefined } });
+        if (res.status === 'accepted') {
+          const frame = JSON.stringify({ type: 'message', message: toVisitorMessage(res.message) });
+          for (const ws of this.sockets.get(visitorId) ?? []) if (ws.readyState === 1) ws.send(frame);
+        }
+        message = toVisitorMessage(res.message);
+      }
       ctx.status = 201;
-      ctx.body = { ok: true, attachment };
+      ctx.body = { ok: true, attachment, message };
     });
   }
 

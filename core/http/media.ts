@@ -43,6 +43,11 @@ export class MediaService {
 
   /** Reads one multipart file field (any name) from the request and stores it as an image. */
   async acceptImageUpload(ctx: Context, owner: string): Promise<Attachment> {
+    return (await this.acceptImageUploadWithFields(ctx, owner)).attachment;
+  }
+
+  /** The same, with the form's other fields (e.g. a clientId to send the image at once). */
+  async acceptImageUploadWithFields(ctx: Context, owner: string): Promise<{ attachment: Attachment; fields: Record<string, string> }> {
     const type = ctx.get('content-type');
     if (!type.startsWith('multipart/form-data')) throw new KefuError('unsupported_media_type', 'Send the image as multipart/form-data.');
     const declared = Number(ctx.get('content-length'));
@@ -50,7 +55,7 @@ export class MediaService {
     if (declared > limit + 16 * 1024) throw new KefuError('payload_too_large', `Images are limited to ${limit} bytes.`);
     const file = await readFirstFile(ctx, limit);
     if (!sniffImage(file.data)) throw new KefuError('invalid_image');
-    return this.storeBuffer(file.data, file.name, owner);
+    return { attachment: await this.storeBuffer(file.data, file.name, owner), fields: file.fields };
   }
 
   /**
@@ -100,7 +105,7 @@ export class MediaService {
   }
 }
 
-function readFirstFile(ctx: Context, limit: number): Promise<{ data: Buffer; name?: string }> {
+function readFirstFile(ctx: Context, limit: number): Promise<{ data: Buffer; name?: string; fields: Record<string, string> }> {
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
@@ -108,14 +113,16 @@ function readFirstFile(ctx: Context, limit: number): Promise<{ data: Buffer; nam
     } catch {
       return reject(new KefuError('bad_request', 'Malformed multipart request.'));
     }
-    let found: { data: Buffer; name?: string } | undefined;
+    let found: { data: Buffer; name?: string; fields: Record<string, string> } | undefined;
     let failed: KefuError | undefined;
+    const fields: Record<string, string> = {};
+    bb.on('field', (k, v) => { fields[k] = v; });
     bb.on('file', (_field, stream, info) => {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('limit', () => { failed = new KefuError('payload_too_large', `Images are limited to ${limit} bytes.`); });
       stream.on('end', () => {
-        if (!failed) found = { data: Buffer.concat(chunks), name: info.filename?.slice(0, 200) };
+        if (!failed) found = { data: Buffer.concat(chunks), name: info.filename?.slice(0, 200), fields };
       });
     });
     bb.on('error', () => reject(new KefuError('bad_request', 'Malformed multipart request.')));

@@ -234,8 +234,8 @@ export class SqliteStore implements Store {
   putMedia(m: MediaRecord): Promise<void> {
     return this.writer.enqueue({ op: 'mediaInsert', args: [m.id, m.mime, m.size, m.name ?? null, m.owner, m.createdAt.getTime()] });
   }
+  /** No wait on the writer: an upload is answered only after its row has committed. */
   async getMedia(id: string): Promise<MediaRecord | undefined> {
-    await this.writer.settled();
     const r = this.stmts.mediaGet.get(id) as Row | undefined;
     return r ? { id: r.id, mime: r.mime, size: r.size, name: r.name ?? undefined, owner: r.owner, createdAt: new Date(r.created_at) } : undefined;
   }

@@ -196,6 +196,22 @@ describe('web chat end to end (real gateway, real WebSockets)', () => {
     const img = await v.socket.wait((f) => f.type === 'message' && f.message.direction === 'outbound' && f.message.content.kind === 'media');
     const pub = await fetch(`${gw.publicUrl}/media/${img.message.content.attachments[0].mediaId}`);
     assert.equal(pub.status, 200);
+
+    // Upload and send in one request: a clientId field makes the upload an image message at once.
+    const once = cid();
+    const one = async () => {
+      const form3 = new FormData();
+      form3.append('clientId', once);
+      form3.append('caption', 'the box was open');
+      form3.append('file', new Blob([PNG_1X1], { type: 'image/png' }), 'box.png');
+      return json(`${gw.publicUrl}/v1/visitor/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${v.token}` }, body: form3 });
+    };
+    const sent = await one();
+    assert.equal(sent.status, 201);
+    assert.equal(sent.body.message.content.caption, 'the box was open');
+    await agent.wait((f) => f.type === 'message' && f.message.content.caption === 'the box was open');
+    const again = await one();
+    assert.equal(again.body.message.id, sent.body.message.id, 'the same clientId is the same message');
     await v.socket.close();
     await agent.close();
   });
