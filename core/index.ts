@@ -22,7 +22,7 @@ import { ChannelRegistry } from '../channels/registry.js';
 import { WebChannel } from '../channels/web/index.js';
 import { ApiChannel } from '../channels/api/index.js';
 import { loadPlugins } from '../plugins/loader.js';
-import type { GatewayApi, Teardown } from '../plugins/contract.js';
+import type { GatewayApi } from '../plugins/contract.js';
 import { randomToken } from './model/ids.js';
 import { textOf } from './model/message.js';
 import { resolveQueue } from './routing/queue-resolver.js';

@@ -8,7 +8,7 @@ import { readJson, str } from '../../core/http/body.js';
 import { serveAsset } from '../../core/http/static-assets.js';
 import type { ChannelAdapter, ChannelContext, SendResult } from '../contract.js';
 import type { QueueStatus } from '../../core/routing/assigner.js';
-import { handleVisitorSocket, sendFrame, visitorName, webRef } from './visitor-socket.js';
+import { handleVisitorSocket, ingestFromVisitor, sendFrame, visitorName, webRef } from './visitor-socket.js';
 import { toVisitorMessage } from './types.js';
 import { parseVisitorObject, textContent } from './parse.js';
 
@@ -109,12 +109,8 @@ export class WebChannel implements ChannelAdapter {
       const f = parsed.frame as Extract<typeof parsed.frame, { type: 'send' }>;
       const content = f.text !== undefined ? textContent(f.text)
         : { kind: 'media' as const, attachments: await c.media.resolveAttachments(f.attachments), caption: f.caption };
-      const res = await c.ingest({ ref: webRef(visitorId), customer: { externalId: visitorId, name: visitorName(visitorId) }, sourceId: f.clientId, content,
-        hints: { queue: typeof body.queue === 'string' && /^[a-z0-9_-]{1,40}$/.test(body.queue) ? body.queue : undefined } });
-      if (res.status === 'accepted') {
-        const frame = JSON.stringify({ type: 'message', message: toVisitorMessage(res.message) });
-        for (const ws of this.sockets.get(visitorId) ?? []) if (ws.readyState === 1) ws.send(frame);
-      }
+      const res = await ingestFromVisitor(c, this.sockets, visitorId, { clientId: f.clientId, content,
+        queue: typeof body.queue === 'string' && /^[a-z0-9_-]{1,40}$/.test(body.queue) ? body.queue : undefined });
       ctx.status = res.status === 'accepted' ? 201 : 200;
       ctx.body = { ok: true, duplicate: res.status === 'duplicate' || undefined, message: toVisitorMessage(res.message) };
     });
@@ -129,12 +125,8 @@ export class WebChannel implements ChannelAdapter {
       if (fields.clientId !== undefined) {
         const parsed = parseVisitorObject({ type: 'send', clientId: fields.clientId, attachments: [{ mediaId: attachment.mediaId }], caption: fields.caption });
         if (parsed.kind === 'invalid') throw new KefuError(parsed.code, parsed.message);
-        const res = await c.ingest({ ref: webRef(visitorId), customer: { externalId: visitorId, name: visitorName(visitorId) }, sourceId: fields.clientId,
+        const res = await ingestFromVisitor(c, this.sockets, visitorId, { clientId: fields.clientId,
           content: { kind: 'media', attachments: [attachment], caption: fields.caption || undefined } });
-        if (res.status === 'accepted') {
-          const frame = JSON.stringify({ type: 'message', message: toVisitorMessage(res.message) });
-          for (const ws of this.sockets.get(visitorId) ?? []) if (ws.readyState === 1) ws.send(frame);
-        }
         message = toVisitorMessage(res.message);
       }
       ctx.status = 201;

@@ -13,6 +13,25 @@ export function webRef(visitorId: string): ConversationRef {
   return { channel: 'web', account: 'default', thread: visitorId };
 }
 
+/**
+ * The one way a visitor's message enters the bus (socket, HTTP send, upload-and-send): ingest,
+ * then show it on the visitor's other open widgets. `except` is the socket that sent it (it gets
+ * an ack instead).
+ */
+export async function ingestFromVisitor(
+  ctx: ChannelContext, sockets: Map<string, Set<WebSocket>>, visitorId: string,
+  m: { clientId: string; content: Content; queue?: string }, except?: WebSocket,
+) {
+  const res = await ctx.ingest({ ref: webRef(visitorId), customer: { externalId: visitorId, name: visitorName(visitorId) },
+    sourceId: m.clientId, content: m.content, hints: { queue: m.queue } });
+  const set = sockets.get(visitorId);
+  if (res.status === 'accepted' && set && set.size > (except ? 1 : 0)) {
+    const frame = JSON.stringify({ type: 'message', message: toVisitorMessage(res.message) });
+    for (const ws of set) if (ws !== except && ws.readyState === 1) ws.send(frame);
+  }
+  return res;
+}
+
 export function sendFrame(ws: WebSocket, frame: ServerFrame): void {
   if (ws.readyState === 1) ws.send(JSON.stringify(frame));
 }
@@ -66,17 +85,9 @@ export function handleVisitorSocket(
         const content: Content = f.text !== undefined
           ? textContent(f.text)
           : { kind: 'media', attachments: await ctx.media.resolveAttachments(f.attachments), caption: f.caption };
-        const res = await ctx.ingest({ ref, customer: { externalId: visitorId, name: visitorName(visitorId) }, sourceId: f.clientId, content, hints: { queue } });
+        const res = await ingestFromVisitor(ctx, sockets, visitorId!, { clientId: f.clientId, content, queue }, ws);
         sendFrame(ws, { type: 'ack', clientId: f.clientId, id: res.message.id, seq: res.message.seq, sentAt: res.message.sentAt.toISOString(),
           duplicate: res.status === 'duplicate' || undefined });
-        if (res.status === 'accepted') {
-          // Other open tabs of this visitor get the message; this socket has the ack.
-          const set = sockets.get(visitorId);
-          if (set && set.size > 1) {
-            const frame = JSON.stringify({ type: 'message', message: toVisitorMessage(res.message) });
-            for (const other of set) if (other !== ws && other.readyState === 1) other.send(frame);
-          }
-        }
       } catch (err) {
         const e = err instanceof KefuError ? err : toKefuError(err);
         if (!(err instanceof KefuError)) ctx.logger.error({ err }, 'visitor send failed');

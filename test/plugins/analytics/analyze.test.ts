@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { generateLog } from '../../fixtures/generate-log.js';
 import { startGateway } from '../../helpers/gateway.js';
-import { cid, connectAgent, connectVisitor, json, loginAgent } from '../../helpers/clients.js';
+import { cid, connectAgent, connectVisitor, loginAgent } from '../../helpers/clients.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const CLI = join(ROOT, 'dist/core/cli/kefu.js');
