@@ -14,6 +14,7 @@ import { errorMiddleware, securityHeaders } from './error-middleware.js';
 import type { MediaService } from './media.js';
 import type { Metrics } from './metrics.js';
 import { serveAsset } from './static-assets.js';
+import { GcraRateLimiter } from '../ratelimit/rate-limiter.js';
 
 export interface WorkspaceDeps {
   bus: ConversationBus; accounts: AgentAccounts; assigner: Assigner; hub: AgentHub; media: MediaService; metrics: Metrics;
@@ -41,9 +42,22 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   router.get('/', (ctx) => serveAsset(ctx, 'workspace.html', { maxAge: 0, csp: uiCsp }));
   router.get('/workspace.js', (ctx) => serveAsset(ctx, 'workspace.js', { maxAge: 300 }));
 
+  // Password guessing is slowed: FAILED attempts count, per login and per address (10 at once,
+  // then 6 a minute), so a whole office logging in behind one address is never held up.
+  const loginLimiter = new GcraRateLimiter(6, 10);
   router.post('/api/login', async (ctx) => {
     const body = await readJson(ctx, 4096);
-    const { token, agent } = await d.accounts.login(str(body, 'login', { required: true, max: 64 })!, str(body, 'password', { required: true, max: 1024 })!);
+    const keys = [`ip:${ctx.ip}`, `login:${String(body.login ?? '').slice(0, 64)}`];
+    const wait = Math.max(...keys.map((k) => loginLimiter.peek(k)));
+    if (wait > 0) throw new KefuError('rate_limited', `Too many failed logins; retry in ${wait}s.`, { retryAfter: wait });
+    let session;
+    try {
+      session = await d.accounts.login(str(body, 'login', { required: true, max: 64 })!, str(body, 'password', { required: true, max: 1024 })!);
+    } catch (err) {
+      for (const k of keys) loginLimiter.take(k);
+      throw err;
+    }
+    const { token, agent } = session;
     ctx.cookies.set(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', maxAge: d.sessionTtlMs(), overwrite: true });
     ctx.body = { ok: true, token, agent: publicAgent(agent) };
   });

@@ -40,6 +40,14 @@ export class GcraRateLimiter implements RateLimiter {
     return 0;
   }
 
+  /** Seconds until `key` may take one again, without taking it (0 = now). */
+  peek(key: string): number {
+    if (this.intervalMs === 0) return 0;
+    const now = this.now();
+    const allowAt = Math.max(this.tat.get(key) ?? now, now) - this.toleranceMs;
+    return now < allowAt ? Math.ceil((allowAt - now) / 1000) : 0;
+  }
+
   get size(): number { return this.tat.size; }
 
   sweep(): void {

@@ -298,5 +298,14 @@ describe('web chat end to end (real gateway, real WebSockets)', () => {
     const ws = await FrameSocket.open(gw.workspaceUrl.replace('http', 'ws') + '/ws/agent');
     await eventually(() => ws.closed, 'unauthenticated agent socket closed');
     assert.equal(ws.closed!.code, 4003);
+
+    // Guessing is slowed down: after a burst of tries the login answers 429 with Retry-After.
+    let limited: Awaited<ReturnType<typeof json>> | undefined;
+    for (let i = 0; i < 15 && !limited; i++) {
+      const r = await json(`${gw.workspaceUrl}/api/login`, { method: 'POST', json: { login: 'guess-me', password: `wrong-${i}` } });
+      if (r.status === 429) limited = r;
+    }
+    assert.equal(limited?.body.error.code, 'rate_limited');
+    assert.ok(Number(limited?.headers.get('retry-after')) >= 1);
   });
 });

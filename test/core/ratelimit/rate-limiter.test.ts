@@ -23,6 +23,18 @@ describe('GcraRateLimiter (fake clock)', () => {
     rl.close();
   });
 
+  it('peek tells the wait without taking', () => {
+    let now = 0;
+    const rl = new GcraRateLimiter(60, 0, () => now);
+    assert.equal(rl.peek('k'), 0);
+    assert.equal(rl.take('k'), 0);
+    assert.equal(rl.peek('k'), 1);
+    assert.equal(rl.peek('k'), 1, 'peeking consumed nothing');
+    now += 1000;
+    assert.equal(rl.peek('k'), 0);
+    rl.close();
+  });
+
   it('reconfigures live and 0 disables; sweep forgets idle customers', () => {
     let now = 0;
     const rl = new GcraRateLimiter(1, 0, () => now);
