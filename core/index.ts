@@ -80,7 +80,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     onQueueStatus: (conv, status) => registry.queueStatus(conv, status) });
   const accounts = new AgentAccounts(store, () => cfg().routing.default_capacity, () => cfg().auth.session_ttl_h * 3600_000);
   const web = new WebChannel({ tokens: new VisitorTokens(secret, c0.auth.visitor_ttl_d * 86400), agentsOnline: () => pool.onlineCount() });
-  const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, maxTextChars: () => cfg().server.max_text_chars,
+  const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger,
     onPresence: (n) => web.presence(n) });
   metrics = createMetrics({ waiting: () => assigner.waitingCount(), visitorSockets: () => web.connectionCount,
     agentSockets: () => hub.connectionCount, agentsOnline: () => pool.onlineCount() });

@@ -31,9 +31,6 @@ export interface PipelineContext {
 export type Next = () => Promise<void>;
 export type Middleware = (ctx: PipelineContext, next: Next) => Promise<void> | void;
 
-export function isStage(s: string): s is Stage {
-  return (STAGES as readonly string[]).includes(s);
-}
 
 /** Composes middleware around a core step; calling next() twice is a programming error. */
 export function compose(middleware: readonly Middleware[], core: (ctx: PipelineContext) => Promise<void> | void) {

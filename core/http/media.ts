@@ -1,6 +1,6 @@
 import busboy from 'busboy';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from 'koa';
 import { KefuError } from '../errors.js';
@@ -100,9 +100,6 @@ export class MediaService {
     ctx.body = createReadStream(join(this.dir, rec.id));
   }
 
-  async remove(id: string): Promise<void> {
-    await rm(join(this.dir, id), { force: true });
-  }
 }
 
 function readFirstFile(ctx: Context, limit: number): Promise<{ data: Buffer; name?: string; fields: Record<string, string> }> {

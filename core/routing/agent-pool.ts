@@ -63,15 +63,13 @@ export class AgentPool {
     return best;
   }
 
-  /** Free slots of online agents serving `queue` (for wait estimates). */
-  freeAndTotal(queue: string): { free: number; total: number } {
-    let free = 0, total = 0;
+  /** Total slots of online agents serving `queue` (for wait estimates). */
+  slots(queue: string): number {
+    let total = 0;
     for (const s of this.agents.values()) {
-      if (s.status !== 'online' || s.agent.disabled || !this.serves(s, queue)) continue;
-      total += this.capacity(s);
-      free += Math.max(0, this.capacity(s) - s.active.size);
+      if (s.status === 'online' && !s.agent.disabled && this.serves(s, queue)) total += this.capacity(s);
     }
-    return { free, total };
+    return total;
   }
 
   onlineCount(): number {

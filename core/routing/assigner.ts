@@ -235,7 +235,7 @@ export class Assigner {
     if (!this.opts.onQueueStatus) return;
     for (const queue of this.queues.queueNames()) {
       const line = this.queues.waiting(queue);
-      const { total } = this.opts.pool.freeAndTotal(queue);
+      const total = this.opts.pool.slots(queue);
       const open = this.isOpen(queue);
       line.forEach((w, i) => {
         const conv = this.convs.get(w.id);

@@ -24,7 +24,7 @@ export class AgentHub {
 
   constructor(private d: {
     bus: ConversationBus; accounts: AgentAccounts; assigner: Assigner; pool: AgentPool; media: MediaService;
-    logger: Logger; maxTextChars: () => number;
+    logger: Logger;
     /** Called when the number of agents accepting conversations may have changed. */
     onPresence?: (agentsOnline: number) => void;
   }) {
@@ -44,10 +44,10 @@ export class AgentHub {
   /** Live supervisor view: sent when it changes, checked every 2 s (waits grow with time). */
   private supervisorTimer = setInterval(() => this.pushSupervisor(), 2000).unref();
 
-  pushSupervisor(force = false): void {
+  pushSupervisor(): void {
     if (this.conns.size === 0) return;
     const data = JSON.stringify({ type: 'supervisor', queues: this.d.assigner.supervisorView() });
-    if (!force && data === this.lastSupervisor) return;
+    if (data === this.lastSupervisor) return;
     this.lastSupervisor = data;
     for (const conn of this.conns) if (conn.ws.readyState === 1) conn.ws.send(data);
   }
