@@ -91,7 +91,9 @@ ${extra}
 capacity = 1000
 `;
   writeFileSync(join(dir, 'kefu.toml'), cfg);
-  const child = pinned(SERVER_CORE, [join(ROOT, 'dist/kefu.mjs'), 'start', '--config', join(dir, 'kefu.toml')],
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway under load.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = pinned(SERVER_CORE, [...nodeArgs, join(ROOT, 'dist/kefu.mjs'), 'start', '--config', join(dir, 'kefu.toml')],
     { cwd: dir, env: { KEFU_ADMIN_PASSWORD: ADMIN_PASSWORD } });
   await waitHttp(`http://127.0.0.1:${PORTS.workspace}/healthz`);
   return { child, dir };

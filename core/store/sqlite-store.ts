@@ -34,6 +34,12 @@ export class SqliteStore implements Store {
   private writer: Writer;
   private convCache = new Map<string, Conversation>();
   private refIndex = new Map<string, string>();
+  /**
+   * Every source id (client id) stored per conversation, loaded from disk on a conversation's
+   * first dedupe check and kept up to date by appendMessage: the check every message makes
+   * becomes a Set lookup, and only a real duplicate reads its row back.
+   */
+  private sources = new Map<string, { ids: Set<string>; loading?: Promise<void> }>();
   private stmts: Record<string, Database.Statement>;
   readonly tokens: TokenStore;
   readonly outbox: OutboxStore;
@@ -57,6 +63,7 @@ export class SqliteStore implements Store {
       msgThread: p('SELECT * FROM messages WHERE conversation_id = ? AND thread_id = ? ORDER BY seq LIMIT ?'),
       convPage: p('SELECT * FROM conversations WHERE id > ? ORDER BY id LIMIT ?'),
       msgBySource: p('SELECT * FROM messages WHERE conversation_id = ? AND source_id = ?'),
+      sourceIds: p('SELECT source_id FROM messages WHERE conversation_id = ? AND source_id IS NOT NULL').pluck(),
       msgAfter: p('SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
       msgBefore: p('SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
       msgBetween: p('SELECT * FROM messages WHERE id > ? AND id < ? ORDER BY id LIMIT ?'),
@@ -156,6 +163,7 @@ export class SqliteStore implements Store {
    * message (loading a conversation takes MAX(seq) from its messages), which keeps the hot path cheap.
    */
   appendMessage(msg: Message, _conv: Conversation): Promise<void> {
+    if (msg.sourceId) this.sources.get(msg.conversationId)?.ids.add(msg.sourceId);
     return this.writer.enqueue({ op: 'msgInsert', row: messageToRow(msg) });
   }
 
@@ -195,6 +203,18 @@ export class SqliteStore implements Store {
   }
 
   async findMessageBySource(conversationId: string, sourceId: string): Promise<Message | undefined> {
+    let known = this.sources.get(conversationId);
+    if (!known) {
+      // Registered before loading, so appends made meanwhile are recorded; writes enqueued before
+      // it are on disk once settled() resolves, and the load reads them.
+      const ids = new Set<string>();
+      known = { ids, loading: this.writer.settled().then(() => { for (const id of this.stmts.sourceIds.all(conversationId) as string[]) ids.add(id); })
+        .catch((err) => { this.sources.delete(conversationId); throw err; }) }; // never trust a half-loaded set
+      this.sources.set(conversationId, known);
+      if (this.sources.size > CACHE_LIMIT) this.sources.delete(this.sources.keys().next().value!); // reloads on next use
+    }
+    if (known.loading) { await known.loading; known.loading = undefined; }
+    if (!known.ids.has(sourceId)) return undefined;
     const row = this.stmts.msgBySource.get(conversationId, sourceId) as Row | undefined;
     return row ? rowToMessage(row) : undefined;
   }

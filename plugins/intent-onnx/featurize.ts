@@ -24,32 +24,58 @@ export function tokenize(text: string): string[] {
   return text.normalize('NFKC').toLowerCase().match(TOKEN) ?? [];
 }
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
 /** FNV-1a over UTF-16 code units: fast, stable across platforms, no dependencies. */
 export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+  return feed(FNV_OFFSET, s, 0, s.length) >>> 0;
 }
 
-/** Feature hashes of one text (with repeats: a repeated n-gram counts twice in the average). */
+/** Continues an FNV-1a state over s[from, to): hashing a concatenation without building it. */
+function feed(h: number, s: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
+const SPACE = 32, LT = 60, GT = 62;
+const WORD_PREFIX = [0, 1, 2, 3, 4, 5, 6].map((n) => feed(FNV_OFFSET, `w${n}:`, 0, `w${n}:`.length));
+const CHAR_PREFIX = feed(FNV_OFFSET, 'c:', 0, 2);
+
+/**
+ * Feature hashes of one text (with repeats: a repeated n-gram counts twice in the average).
+ * Word n-gram n over tokens t_i..t_{i+n-1} hashes the string `w{n}:t_i t_i+1 …` (with `<s>` and
+ * `</s>` at the ends); character n-grams hash `c:` + a slice of `<word>`. The strings are never
+ * built: the hash runs over their parts (this is on every message's path; the straightforward
+ * version allocated ~150 strings per message).
+ */
 export function featureHashes(text: string, cfg: FeatureConfig): number[] {
   const tokens = tokenize(text);
-  const seq = ['<s>', ...tokens, '</s>'];
+  const len = tokens.length + 2;
+  const tok = (k: number) => (k === 0 ? '<s>' : k === len - 1 ? '</s>' : tokens[k - 1]);
   const out: number[] = [];
   for (let n = 1; n <= cfg.wordNgrams; n++) {
-    for (let i = 0; i + n <= seq.length; i++) {
-      if (n === 1 && (i === 0 || i === seq.length - 1)) continue; // bare <s>/</s> carry nothing
-      out.push(fnv1a(`w${n}:${seq.slice(i, i + n).join(' ')}`));
+    const prefix = n < WORD_PREFIX.length ? WORD_PREFIX[n] : feed(FNV_OFFSET, `w${n}:`, 0, `w${n}:`.length);
+    for (let i = 0; i + n <= len; i++) {
+      if (n === 1 && (i === 0 || i === len - 1)) continue; // bare <s>/</s> carry nothing
+      let h = prefix;
+      for (let j = 0; j < n; j++) {
+        if (j > 0) h = Math.imul(h ^ SPACE, FNV_PRIME);
+        const t = tok(i + j);
+        h = feed(h, t, 0, t.length);
+      }
+      out.push(h >>> 0);
     }
   }
   for (const t of tokens) {
     if (CJK.test(t)) continue;
-    const w = `<${t}>`;
+    const wl = t.length + 2; // `<t>`
     for (let n = cfg.minChar; n <= cfg.maxChar; n++) {
-      for (let i = 0; i + n <= w.length; i++) out.push(fnv1a(`c:${w.slice(i, i + n)}`));
+      for (let i = 0; i + n <= wl; i++) {
+        let h = CHAR_PREFIX;
+        for (let p = i; p < i + n; p++) h = Math.imul(h ^ (p === 0 ? LT : p === wl - 1 ? GT : t.charCodeAt(p - 1)), FNV_PRIME);
+        out.push(h >>> 0);
+      }
     }
   }
   return out;

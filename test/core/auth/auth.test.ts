@@ -23,6 +23,17 @@ describe('auth', () => {
     assert.equal(t.issue(visitorId).visitorId, visitorId, 'refresh keeps the identity');
   });
 
+  it('visitor tokens: verified tokens are remembered (bounded) and still expire; forgeries never hit the cache', () => {
+    const t = new VisitorTokens(Buffer.alloc(32, 1), 60, 2);
+    const issued = [1, 2, 3].map(() => t.issue(undefined, 1_000_000));
+    for (let round = 0; round < 2; round++) for (const { token, visitorId } of issued) assert.equal(t.verify(token, 1_000_000), visitorId);
+    const { token } = issued[2];
+    assert.equal(t.verify(token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA'), 1_000_000), undefined, 'a wrong signature');
+    assert.equal(t.verify(token, 1_000_000 + 61_000), undefined, 'expired while cached');
+    assert.equal(t.verify(token, 1_000_000), visitorId(t, token), 'after expiry eviction it verifies afresh');
+    function visitorId(_t: VisitorTokens, tok: string) { return tok.split('.')[1]; }
+  });
+
   it('safeEqual', () => {
     assert.equal(safeEqual('abc', 'abc'), true);
     assert.equal(safeEqual('abc', 'abd'), false);

@@ -76,6 +76,25 @@ describe('SqliteStore', () => {
     assert.deepEqual((await store.listMessages(c.id, { beforeSeq: 4, limit: 2 })).map((m) => m.seq), [2, 3]);
   });
 
+  it('dedupe: source ids written before a restart, before the first check and after it are all found; others are not', async () => {
+    const c = conversation();
+    await store.saveConversation(c);
+    await store.appendMessage(message(c, 'before restart', 'old'), c);
+    await store.close();
+    store = new SqliteStore({ path: join(dir, 'k.db') });
+    const conv = (await store.getConversation(c.id))!;
+    const inFlight = store.appendMessage(message(conv, 'enqueued before the first check', 'racing'), conv);
+    assert.equal((await store.findMessageBySource(c.id, 'old'))?.content.kind, 'text');
+    assert.equal((await store.findMessageBySource(c.id, 'racing'))?.seq, 2);
+    await inFlight;
+    await store.appendMessage(message(conv, 'after', 'new'), conv);
+    assert.equal((await store.findMessageBySource(c.id, 'new'))?.seq, 3);
+    assert.equal(await store.findMessageBySource(c.id, 'never-sent'), undefined);
+    // A write that failed leaves no trace: its id is not reported as stored.
+    await assert.rejects(store.appendMessage({ ...message(conv, 'bad', 'failed'), seq: 1 }, conv));
+    assert.equal(await store.findMessageBySource(c.id, 'failed'), undefined);
+  });
+
   it('reopens with all data after close (durable file)', async () => {
     const c = conversation();
     c.tags = ['order_12345'];

@@ -29,6 +29,38 @@ describe('intent model: featurizer and trainer', () => {
     assert.equal(f.length, 3 + 4 + 3 + 6);
   });
 
+  it('the allocation-free featurizer hashes exactly the documented n-gram strings', () => {
+    // The spec, written the obvious way: build each feature string and hash it.
+    const reference = (text: string, cfg: typeof DEFAULT_FEATURES) => {
+      const tokens = tokenize(text);
+      const seq = ['<s>', ...tokens, '</s>'];
+      const out: number[] = [];
+      for (let n = 1; n <= cfg.wordNgrams; n++) {
+        for (let i = 0; i + n <= seq.length; i++) {
+          if (n === 1 && (i === 0 || i === seq.length - 1)) continue;
+          out.push(fnv1a(`w${n}:${seq.slice(i, i + n).join(' ')}`));
+        }
+      }
+      for (const t of tokens) {
+        if (/[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]/u.test(t)) continue;
+        const w = `<${t}>`;
+        for (let n = cfg.minChar; n <= cfg.maxChar; n++) for (let i = 0; i + n <= w.length; i++) out.push(fnv1a(`c:${w.slice(i, i + n)}`));
+      }
+      return out;
+    };
+    const texts = ['', '退货 now', 'I am still waiting on my card?', 'abc中文 x y', '😀 émoji ÀÉ ＡＢＣ', '订单 12345678901234567890 到了吗'];
+    let seed = 7;
+    const alphabet = 'ab cé中文货 1😀<>:w';
+    for (let k = 0; k < 200; k++) {
+      let s = '';
+      for (let i = 0; i < (k % 23); i++) { seed = (seed * 1103515245 + 12345) >>> 0; s += alphabet[seed % alphabet.length]; }
+      texts.push(s);
+    }
+    for (const cfg of [DEFAULT_FEATURES, { wordNgrams: 1, minChar: 2, maxChar: 6 }, { wordNgrams: 8, minChar: 1, maxChar: 3 }]) {
+      for (const text of texts) assert.deepEqual(featureHashes(text, cfg), reference(text, cfg), `${JSON.stringify(text)} ${JSON.stringify(cfg)}`);
+    }
+  });
+
   it('vocabulary keeps features seen minCount times; unseen ones are dropped', () => {
     const v = Vocabulary.build([[5, 3, 9], [3, 9], [9]], 2);
     assert.deepEqual([...v.hashes], [3, 9]);
