@@ -34,6 +34,15 @@ export function cpuMs(pid) {
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
 }
 
+/** CPU ms of the process's main thread alone (its tid is the pid); the rest is the store writer thread, GC helpers, the libuv pool. */
+export function mainThreadCpuMs(pid) {
+  try { return cpuMsOf(`/proc/${pid}/task/${pid}/stat`); } catch { return 0; }
+}
+function cpuMsOf(file) {
+  const f = readFileSync(file, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+}
+
 export function rssKb(pid) {
   const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
   return m ? Number(m[1]) : 0;

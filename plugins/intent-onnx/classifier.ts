@@ -5,6 +5,7 @@ import { readMeta } from './onnx-export.js';
 export interface Prediction { label: string; score: number }
 
 type Ort = typeof import('onnxruntime-node');
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 let ortModule: Promise<Ort> | undefined;
 /** onnxruntime-node is heavy (native library): loaded only when a model is. */
 const ort = () => (ortModule ??= import('onnxruntime-node'));
@@ -42,9 +43,15 @@ export class IntentClassifier {
     if (texts.length === 0) return [];
     const rows = texts.map((t) => this.ids(t));
     const L = Math.max(1, ...rows.map((r) => r.length));
-    const pad = BigInt(this.vocab.size);
-    const data = new BigInt64Array(rows.length * L).fill(pad);
-    rows.forEach((r, i) => r.forEach((id, j) => { data[i * L + j] = BigInt(id); }));
+    // int64 ids written as (low, high) 32-bit words: a BigInt per feature was ~100 heap objects per message.
+    const data = new BigInt64Array(rows.length * L);
+    const words = new Int32Array(data.buffer);
+    words.fill(0);
+    const pad = this.vocab.size;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      for (let j = 0; j < L; j++) words[2 * (i * L + j) + (LITTLE_ENDIAN ? 0 : 1)] = j < r.length ? r[j] : pad;
+    }
     const out = await this.session.run({ ids: new this.Tensor('int64', data, [rows.length, L]) });
     const probs = out.probs.data as Float32Array;
     const C = this.labels.length;
