@@ -52,7 +52,9 @@ negative example for X (weight --negative-weight).
 
 Options (defaults chosen on a BANKING77 validation split):
   --dim 100  --epochs 100  --lr 0.5  --dropout 0.7  --label-smoothing 0  --min-count 2  --seed 1
-  --negative-weight 3`,
+  --negative-weight 3
+  --ensemble 1   K > 1 trains K members (seeds seed…seed+K-1) averaged in one ONNX graph: K times
+                 the training time and model size, usually a little more accurate`,
   eval: `Usage: kefu eval --model model.onnx --input FILE [--top 10]
 
 Scores FILE with the model through onnxruntime (as the gateway does) and prints accuracy,
@@ -101,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
       login: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' },
       capacity: { type: 'string' }, skills: { type: 'string' }, strategy: { type: 'string' },
       input: { type: 'string' }, output: { type: 'string' }, model: { type: 'string' }, dim: { type: 'string' }, epochs: { type: 'string' },
-      lr: { type: 'string' }, dropout: { type: 'string' }, 'label-smoothing': { type: 'string' }, 'min-count': { type: 'string' },
+      lr: { type: 'string' }, dropout: { type: 'string' }, 'label-smoothing': { type: 'string' }, 'min-count': { type: 'string' }, ensemble: { type: 'string' },
       seed: { type: 'string' }, 'negative-weight': { type: 'string' }, top: { type: 'string' }, quiet: { type: 'boolean' },
       scopes: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, filter: { type: 'string' },
     },

@@ -29,15 +29,16 @@ export async function trainCommand(v: Flags): Promise<number> {
     dim: num(v, 'dim', DEFAULT_TRAIN.dim), epochs: num(v, 'epochs', DEFAULT_TRAIN.epochs), lr: num(v, 'lr', DEFAULT_TRAIN.lr),
     dropout: num(v, 'dropout', DEFAULT_TRAIN.dropout), labelSmoothing: num(v, 'label-smoothing', DEFAULT_TRAIN.labelSmoothing),
     minCount: num(v, 'min-count', DEFAULT_TRAIN.minCount), seed: num(v, 'seed', DEFAULT_TRAIN.seed),
+    ensemble: num(v, 'ensemble', DEFAULT_TRAIN.ensemble ?? 1),
   };
   const negatives = data.filter((d) => d.negative).length;
-  if (!v.quiet) console.error(`training on ${data.length} examples (${negatives} negative) from ${v.input}: dim ${cfg.dim}, ${cfg.epochs} epochs, dropout ${cfg.dropout}`);
+  if (!v.quiet) console.error(`training on ${data.length} examples (${negatives} negative) from ${v.input}: dim ${cfg.dim}, ${cfg.epochs} epochs, dropout ${cfg.dropout}${cfg.ensemble! > 1 ? `, ensemble of ${cfg.ensemble}` : ''}`);
   const t = trainIntentModel(data, cfg, (epoch, loss) => {
-    if (!v.quiet && process.stderr.isTTY) process.stderr.write(`\r  epoch ${epoch}/${cfg.epochs}  loss ${loss.toFixed(4)}   `);
+    if (!v.quiet && process.stderr.isTTY) process.stderr.write(`\r  epoch ${epoch}/${cfg.epochs * (cfg.ensemble ?? 1)}  loss ${loss.toFixed(4)}   `);
   });
   if (!v.quiet && process.stderr.isTTY) process.stderr.write('\n');
   writeFileSync(v.output, t.onnx);
-  console.log(`wrote ${v.output}: ${t.labels.length} intents, ${t.vocab.size} features × ${cfg.dim}, ${(statSync(v.output).size / 1e6).toFixed(2)} MB, trained in ${t.seconds.toFixed(1)} s`);
+  console.log(`wrote ${v.output}: ${t.labels.length} intents, ${t.vocab.size} features × ${cfg.dim}${t.members.length > 1 ? ` × ${t.members.length} members` : ''}, ${(statSync(v.output).size / 1e6).toFixed(2)} MB, trained in ${t.seconds.toFixed(1)} s`);
   return 0;
 }
 

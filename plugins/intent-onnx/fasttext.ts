@@ -124,3 +124,10 @@ export function predict(m: FastTextModel, ids: number[]): Float64Array {
   for (let c = 0; c < m.classes; c++) p[c] /= sum;
   return p;
 }
+
+/** An ensemble's reference scorer: its members' probabilities averaged (what the ONNX graph computes). */
+export function predictMean(members: FastTextModel[], ids: number[]): Float64Array {
+  const out = new Float64Array(members[0].classes);
+  for (const m of members) { const p = predict(m, ids); for (let c = 0; c < out.length; c++) out[c] += p[c] / members.length; }
+  return out;
+}

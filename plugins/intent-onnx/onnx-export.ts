@@ -39,24 +39,43 @@ const node = (op: string, inputs: string[], outputs: string[], attrs: Record<str
  *   ids int64 [N, L] (padded with PAD = vocab size, whose embedding row is zero)
  *   → Gather(E) → ReduceSum over L / max(count of non-PAD, 1) → MatMul(Wᵀ) + b → Softmax
  *   → probs float [N, C]
+ * An ensemble of K members sharing the vocabulary is the same graph over their embeddings
+ * side by side (E [V+1, K·d]) and a block-diagonal Wᵀ [K·d, K·C]; the K softmaxes are averaged:
+ *   … → [N, K·C] → Reshape [N, K, C] → Softmax → ReduceSum over K × 1/K → probs [N, C]
+ * Inputs, outputs and metadata are the same for both, so every reader takes either.
  */
-export function exportOnnx(m: FastTextModel, meta: ModelMeta): Uint8Array {
-  const d = m.dim, V = m.vocab, C = m.classes;
-  const Epad = new Float32Array((V + 1) * d);
-  Epad.set(m.E);
-  const Wt = new Float32Array(d * C);
-  for (let c = 0; c < C; c++) for (let k = 0; k < d; k++) Wt[k * C + c] = m.W[c * d + k];
+export function exportOnnx(members: FastTextModel[], meta: ModelMeta): Uint8Array {
+  const K = members.length, d = members[0].dim, V = members[0].vocab, C = members[0].classes;
+  const D = K * d;
+  const Epad = new Float32Array((V + 1) * D);
+  const Wt = new Float32Array(D * K * C);
+  const b = new Float32Array(K * C);
+  members.forEach((m, k) => {
+    if (m.dim !== d || m.vocab !== V || m.classes !== C) throw new Error('ensemble members must share dim, vocabulary and labels');
+    for (let r = 0; r < V; r++) Epad.set(m.E.subarray(r * d, (r + 1) * d), r * D + k * d);
+    for (let c = 0; c < C; c++) for (let j = 0; j < d; j++) Wt[(k * d + j) * K * C + k * C + c] = m.W[c * d + j];
+    b.set(m.b, k * C);
+  });
+  const head = K === 1
+    ? [node('Softmax', ['logits'], ['probs'], { axis: -1 })]
+    : [
+      node('Reshape', ['logits', 'member_shape'], ['member_logits']),
+      node('Softmax', ['member_logits'], ['member_probs'], { axis: -1 }),
+      node('ReduceSum', ['member_probs', 'axis1'], ['sum_probs'], { keepdims: 0 }),
+      node('Mul', ['sum_probs', 'inv_k'], ['probs']),
+    ];
   const graph = onnx.GraphProto.create({
     name: 'kefu_intent',
     input: [vi('ids', INT64, ['N', 'L'])],
     output: [vi('probs', FLOAT, ['N', C])],
     initializer: [
-      tensor('E', [V + 1, d], Epad, FLOAT),
-      tensor('Wt', [d, C], Wt, FLOAT),
-      tensor('b', [C], m.b, FLOAT),
+      tensor('E', [V + 1, D], Epad, FLOAT),
+      tensor('Wt', [D, K * C], Wt, FLOAT),
+      tensor('b', [K * C], b, FLOAT),
       tensor('pad', [], BigInt64Array.of(BigInt(V)), INT64),
       tensor('axis1', [1], BigInt64Array.of(1n), INT64),
       tensor('one', [], Float32Array.of(1), FLOAT),
+      ...(K === 1 ? [] : [tensor('member_shape', [3], BigInt64Array.of(0n, BigInt(K), BigInt(C)), INT64), tensor('inv_k', [], Float32Array.of(1 / K), FLOAT)]),
     ],
     node: [
       node('Gather', ['E', 'ids'], ['emb'], { axis: 0 }),
@@ -69,7 +88,7 @@ export function exportOnnx(m: FastTextModel, meta: ModelMeta): Uint8Array {
       node('Div', ['sum', 'count1'], ['h']),
       node('MatMul', ['h', 'Wt'], ['hw']),
       node('Add', ['hw', 'b'], ['logits']),
-      node('Softmax', ['logits'], ['probs'], { axis: -1 }),
+      ...head,
     ],
   });
   const model = onnx.ModelProto.create({

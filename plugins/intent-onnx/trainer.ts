@@ -6,6 +6,11 @@ import type { LabelledText } from './dataset.js';
 export interface TrainConfig extends Omit<TrainOptions, 'onEpoch'> {
   minCount: number;
   features: FeatureConfig;
+  /**
+   * Members trained with seeds seed, seed+1, …, sharing the vocabulary; their probabilities are
+   * averaged (in the ONNX graph too). Costs that many times the training time and model size.
+   */
+  ensemble?: number;
 }
 
 /** Settings chosen on a BANKING77 validation split held out of train (README, "Intent model"). */
@@ -14,7 +19,8 @@ export const DEFAULT_TRAIN: TrainConfig = {
 };
 
 export interface Trained {
-  model: FastTextModel;
+  /** One model, or an ensemble's members. */
+  members: FastTextModel[];
   vocab: Vocabulary;
   labels: string[];
   onnx: Uint8Array;
@@ -35,11 +41,14 @@ export function trainIntentModel(data: LabelledText[], cfg: TrainConfig, onEpoch
     if (label === undefined) return; // a negative example for an intent nobody trained
     examples.push({ ids: vocab.ids(hashed[i]), label, weight: d.weight, negative: d.negative });
   });
-  const model = train(examples, vocab.size, labels.length, { ...cfg, onEpoch });
-  const onnx = exportOnnx(model, { format: 'kefu-fasttext-v1', labels, features: cfg.features, vocab: vocab.hashes,
+  const k = Math.max(1, Math.floor(cfg.ensemble ?? 1));
+  const members = Array.from({ length: k }, (_, m) => train(examples, vocab.size, labels.length, {
+    ...cfg, seed: cfg.seed + m, onEpoch: onEpoch && ((epoch, loss) => onEpoch(m * cfg.epochs + epoch, loss)),
+  }));
+  const onnx = exportOnnx(members, { format: 'kefu-fasttext-v1', labels, features: cfg.features, vocab: vocab.hashes,
     trainedWith: { dim: cfg.dim, epochs: cfg.epochs, lr: cfg.lr, dropout: cfg.dropout, labelSmoothing: cfg.labelSmoothing,
-      seed: cfg.seed, minCount: cfg.minCount, examples: examples.length } });
-  return { model, vocab, labels, onnx, seconds: (performance.now() - t0) / 1000 };
+      seed: cfg.seed, minCount: cfg.minCount, examples: examples.length, ...(k > 1 ? { ensemble: k } : {}) } });
+  return { members, vocab, labels, onnx, seconds: (performance.now() - t0) / 1000 };
 }
 
 export interface EvalReport {

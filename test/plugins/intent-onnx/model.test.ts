@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { featureHashes, fnv1a, tokenize, Vocabulary, DEFAULT_FEATURES } from '../../../plugins/intent-onnx/featurize.js';
-import { predict } from '../../../plugins/intent-onnx/fasttext.js';
+import { predictMean } from '../../../plugins/intent-onnx/fasttext.js';
 import { trainIntentModel, evaluate } from '../../../plugins/intent-onnx/trainer.js';
 import { readDataset } from '../../../plugins/intent-onnx/dataset.js';
 import { readMeta } from '../../../plugins/intent-onnx/onnx-export.js';
@@ -82,31 +82,37 @@ describe('intent model: featurizer and trainer', () => {
     assert.ok(readFileSync(SHIPPED).length < 4e6, 'the shipped model stays a few MB');
   });
 
-  it("ONNX round trip: JS featurizer + onnxruntime give the trainer's own predictions", async () => {
-    const data = readDataset(DATA);
-    const t = trainIntentModel(data, { ...DEFAULT_ARGS, epochs: 20 });
-    const dir = mkdtempSync(join(tmpdir(), 'kefu-onnx-'));
-    try {
-      writeFileSync(join(dir, 'm.onnx'), t.onnx);
-      const meta = readMeta(t.onnx);
-      assert.deepEqual(meta.labels, t.labels);
-      assert.deepEqual([...meta.vocab], [...t.vocab.hashes]);
-      const clf = await IntentClassifier.load(join(dir, 'm.onnx'));
-      const texts = [...data.map((d) => d.text), '完全没见过的句子 xyzzy', '', '🙂'];
-      const onnxProbs = await clf.probabilities(texts);
-      let maxDiff = 0;
-      texts.forEach((text, i) => {
-        const ref = predict(t.model, t.vocab.ids(featureHashes(text, DEFAULT_FEATURES)));
+  for (const ensemble of [1, 3]) {
+    it(`ONNX round trip${ensemble > 1 ? ` (ensemble of ${ensemble} in one graph)` : ''}: JS featurizer + onnxruntime give the trainer's own predictions`, async () => {
+      const data = readDataset(DATA);
+      const t = trainIntentModel(data, { ...DEFAULT_ARGS, epochs: 20, ensemble });
+      assert.equal(t.members.length, ensemble);
+      const dir = mkdtempSync(join(tmpdir(), 'kefu-onnx-'));
+      try {
+        writeFileSync(join(dir, 'm.onnx'), t.onnx);
+        const meta = readMeta(t.onnx);
+        assert.deepEqual(meta.labels, t.labels);
+        assert.deepEqual([...meta.vocab], [...t.vocab.hashes]);
+        const clf = await IntentClassifier.load(join(dir, 'm.onnx'));
+        const texts = [...data.map((d) => d.text), '完全没见过的句子 xyzzy', '', '🙂'];
+        const onnxProbs = await clf.probabilities(texts);
+        let maxDiff = 0;
         const arg = (p: ArrayLike<number>) => { let b = 0; for (let c = 1; c < p.length; c++) if (p[c] > p[b]) b = c; return b; };
-        assert.equal(arg(onnxProbs[i]), arg(ref), `argmax agrees for "${text}"`);
-        for (let c = 0; c < ref.length; c++) maxDiff = Math.max(maxDiff, Math.abs(ref[c] - onnxProbs[i][c]));
-      });
-      assert.ok(maxDiff < 1e-4, `max probability difference ${maxDiff}`);
-      await clf.release();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+        texts.forEach((text, i) => {
+          const ids = t.vocab.ids(featureHashes(text, DEFAULT_FEATURES));
+          const ref = predictMean(t.members, ids);
+          assert.equal(arg(onnxProbs[i]), arg(ref), `argmax agrees for "${text}"`);
+          for (let c = 0; c < ref.length; c++) maxDiff = Math.max(maxDiff, Math.abs(ref[c] - onnxProbs[i][c]));
+        });
+        assert.ok(maxDiff < 1e-4, `max probability difference ${maxDiff}`);
+        // Seeds differ, so members differ: the graph must really average them (not repeat member 0).
+        if (ensemble > 1) assert.ok(t.members[0].E[0] !== t.members[1].E[0]);
+        await clf.release();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 
   it('evaluate: accuracy, macro-F1, per-label P/R, confusions', () => {
     const r = evaluate(['a', 'a', 'b', 'b'], ['a', 'b', 'b', 'b']);
@@ -149,7 +155,7 @@ describe('intent model: data, synonyms, pacing', () => {
       ...Array.from({ length: 3 }, () => ({ text: 'parcel money', label: 'shipping' })),
     ];
     const opts = { ...DEFAULT_ARGS, epochs: 30, dropout: 0, minCount: 1 };
-    const score = (t: ReturnType<typeof trainIntentModel>) => predict(t.model, t.vocab.ids(featureHashes('parcel money', DEFAULT_FEATURES)))[t.labels.indexOf('shipping')];
+    const score = (t: ReturnType<typeof trainIntentModel>) => predictMean(t.members, t.vocab.ids(featureHashes('parcel money', DEFAULT_FEATURES)))[t.labels.indexOf('shipping')];
     const plain = trainIntentModel(base, opts);
     const corrected = trainIntentModel([...base, ...Array.from({ length: 5 }, () => ({ text: 'parcel money', label: 'shipping', negative: true, weight: 3 }))], opts);
     assert.ok(score(corrected) < score(plain) - 0.2, `shipping score ${score(plain)} → ${score(corrected)}`);
@@ -191,6 +197,11 @@ describe('kefu train / kefu eval (CLI, a tiny model end to end)', () => {
       assert.equal(ev.status, 0, ev.stderr);
       assert.match(ev.stdout, /examples 3 +accuracy 100\.00%/);
       assert.match(ev.stdout, /precision +recall/);
+      const ens = spawnSync(process.execPath, [cli, 'train', '--input', join(dir, 'train.csv'), '--output', join(dir, 'e.onnx'), '--epochs', '20', '--min-count', '1', '--ensemble', '2', '--quiet'], { encoding: 'utf8' });
+      assert.equal(ens.status, 0, ens.stderr);
+      assert.match(ens.stdout, /3 intents, \d+ features × 100 × 2 members/);
+      const ev2 = spawnSync(process.execPath, [cli, 'eval', '--model', join(dir, 'e.onnx'), '--input', join(dir, 'test.csv')], { encoding: 'utf8' });
+      assert.match(ev2.stdout, /examples 3 +accuracy 100\.00%/);
       const bad = spawnSync(process.execPath, [cli, 'train', '--input', join(dir, 'nope.csv'), '--output', join(dir, 'x.onnx')], { encoding: 'utf8' });
       assert.notEqual(bad.status, 0);
     } finally {
