@@ -103,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
       login: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' },
       capacity: { type: 'string' }, skills: { type: 'string' }, strategy: { type: 'string' },
       input: { type: 'string' }, output: { type: 'string' }, model: { type: 'string' }, dim: { type: 'string' }, epochs: { type: 'string' },
-      lr: { type: 'string' }, dropout: { type: 'string' }, 'label-smoothing': { type: 'string' }, 'min-count': { type: 'string' }, ensemble: { type: 'string' },
+      lr: { type: 'string' }, dropout: { type: 'string' }, 'label-smoothing': { type: 'string' }, 'min-count': { type: 'string' }, ensemble: { type: 'string' }, 'token-dropout': { type: 'string' },
       seed: { type: 'string' }, 'negative-weight': { type: 'string' }, top: { type: 'string' }, quiet: { type: 'boolean' },
       scopes: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, filter: { type: 'string' },
     },

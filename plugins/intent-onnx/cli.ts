@@ -29,7 +29,7 @@ export async function trainCommand(v: Flags): Promise<number> {
     dim: num(v, 'dim', DEFAULT_TRAIN.dim), epochs: num(v, 'epochs', DEFAULT_TRAIN.epochs), lr: num(v, 'lr', DEFAULT_TRAIN.lr),
     dropout: num(v, 'dropout', DEFAULT_TRAIN.dropout), labelSmoothing: num(v, 'label-smoothing', DEFAULT_TRAIN.labelSmoothing),
     minCount: num(v, 'min-count', DEFAULT_TRAIN.minCount), seed: num(v, 'seed', DEFAULT_TRAIN.seed),
-    ensemble: num(v, 'ensemble', DEFAULT_TRAIN.ensemble ?? 1),
+    ensemble: num(v, 'ensemble', DEFAULT_TRAIN.ensemble ?? 1), tokenDropout: num(v, 'token-dropout', DEFAULT_TRAIN.tokenDropout ?? 0),
   };
   const negatives = data.filter((d) => d.negative).length;
   if (!v.quiet) console.error(`training on ${data.length} examples (${negatives} negative) from ${v.input}: dim ${cfg.dim}, ${cfg.epochs} epochs, dropout ${cfg.dropout}${cfg.ensemble! > 1 ? `, ensemble of ${cfg.ensemble}` : ''}`);

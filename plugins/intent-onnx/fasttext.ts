@@ -15,12 +15,26 @@ export interface TrainOptions {
   lr: number;
   /** Probability of dropping each input feature at each step. */
   dropout: number;
+  /**
+   * Probability of dropping a whole token (the word and every n-gram it is part of) at each
+   * step, before feature dropout: a customer who leaves a word out, rather than noise in hashes.
+   * Needs examples with `owners`.
+   */
+  tokenDropout?: number;
   labelSmoothing: number;
   seed: number;
   onEpoch?: (epoch: number, loss: number) => void;
 }
 
-export interface Example { ids: number[]; label: number; weight?: number; negative?: boolean }
+export interface Example {
+  ids: number[];
+  label: number;
+  weight?: number;
+  negative?: boolean;
+  /** Per id, the bit mask of the tokens it is made of (featureHashes' `owners`), and the token count. */
+  owners?: number[];
+  tokens?: number;
+}
 
 export interface FastTextModel {
   vocab: number;
@@ -57,7 +71,14 @@ export function train(examples: Example[], vocab: number, classes: number, o: Tr
       const lr = o.lr * (1 - step++ / total);
       if (ex.ids.length === 0) continue;
       kept.length = 0;
-      for (const id of ex.ids) if (r() >= o.dropout) kept.push(id);
+      let dropped = 0;
+      if (o.tokenDropout && ex.owners && ex.tokens && ex.tokens > 1) {
+        for (let t = 0; t < Math.min(31, ex.tokens); t++) if (r() < o.tokenDropout) dropped |= 1 << t;
+      }
+      for (let k = 0; k < ex.ids.length; k++) {
+        if (dropped && ex.owners![k] & dropped) continue;
+        if (r() >= o.dropout) kept.push(ex.ids[k]);
+      }
       if (kept.length === 0) kept.push(ex.ids[Math.floor(r() * ex.ids.length)]);
       const n = kept.length;
       h.fill(0);

@@ -48,8 +48,11 @@ const CHAR_PREFIX = feed(FNV_OFFSET, 'c:', 0, 2);
  * `</s>` at the ends); character n-grams hash `c:` + a slice of `<word>`. The strings are never
  * built: the hash runs over their parts (this is on every message's path; the straightforward
  * version allocated ~150 strings per message).
+ *
+ * `owners`, when given, receives for each hash a bit mask of the tokens it is made of (token i
+ * → bit i mod 31): training uses it to drop whole words with every n-gram they are part of.
  */
-export function featureHashes(text: string, cfg: FeatureConfig): number[] {
+export function featureHashes(text: string, cfg: FeatureConfig, owners?: number[]): number[] {
   const tokens = tokenize(text);
   const len = tokens.length + 2;
   const tok = (k: number) => (k === 0 ? '<s>' : k === len - 1 ? '</s>' : tokens[k - 1]);
@@ -65,9 +68,15 @@ export function featureHashes(text: string, cfg: FeatureConfig): number[] {
         h = feed(h, t, 0, t.length);
       }
       out.push(h >>> 0);
+      if (owners) {
+        let m = 0;
+        for (let k = i; k < i + n; k++) if (k >= 1 && k <= len - 2) m |= 1 << ((k - 1) % 31);
+        owners.push(m);
+      }
     }
   }
-  for (const t of tokens) {
+  for (let ti = 0; ti < tokens.length; ti++) {
+    const t = tokens[ti];
     if (CJK.test(t)) continue;
     const wl = t.length + 2; // `<t>`
     for (let n = cfg.minChar; n <= cfg.maxChar; n++) {
@@ -75,6 +84,7 @@ export function featureHashes(text: string, cfg: FeatureConfig): number[] {
         let h = CHAR_PREFIX;
         for (let p = i; p < i + n; p++) h = Math.imul(h ^ (p === 0 ? LT : p === wl - 1 ? GT : t.charCodeAt(p - 1)), FNV_PRIME);
         out.push(h >>> 0);
+        owners?.push(1 << (ti % 31));
       }
     }
   }

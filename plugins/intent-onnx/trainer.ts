@@ -1,4 +1,4 @@
-import { DEFAULT_FEATURES, featureHashes, Vocabulary, type FeatureConfig } from './featurize.js';
+import { DEFAULT_FEATURES, featureHashes, tokenize, Vocabulary, type FeatureConfig } from './featurize.js';
 import { train, type Example, type FastTextModel, type TrainOptions } from './fasttext.js';
 import { exportOnnx } from './onnx-export.js';
 import type { LabelledText } from './dataset.js';
@@ -32,14 +32,17 @@ export function trainIntentModel(data: LabelledText[], cfg: TrainConfig, onEpoch
   const t0 = performance.now();
   const labels = [...new Set(data.filter((d) => !d.negative).map((d) => d.label))].sort();
   const index = new Map(labels.map((l, i) => [l, i]));
-  const hashed = data.map((d) => featureHashes(d.text, cfg.features));
+  const owners: number[][] = data.map(() => []);
+  const hashed = data.map((d, i) => featureHashes(d.text, cfg.features, owners[i]));
   // The vocabulary comes from positive examples only: a negative example teaches "not X", not words.
   const vocab = Vocabulary.build(hashed.filter((_, i) => !data[i].negative), cfg.minCount);
   const examples: Example[] = [];
   data.forEach((d, i) => {
     const label = index.get(d.label);
     if (label === undefined) return; // a negative example for an intent nobody trained
-    examples.push({ ids: vocab.ids(hashed[i]), label, weight: d.weight, negative: d.negative });
+    const ids: number[] = [], own: number[] = [];
+    hashed[i].forEach((h, k) => { const row = vocab.row(h); if (row >= 0) { ids.push(row); own.push(owners[i][k]); } });
+    examples.push({ ids, owners: own, tokens: tokenize(d.text).length, label, weight: d.weight, negative: d.negative });
   });
   const k = Math.max(1, Math.floor(cfg.ensemble ?? 1));
   const members = Array.from({ length: k }, (_, m) => train(examples, vocab.size, labels.length, {
@@ -47,6 +50,7 @@ export function trainIntentModel(data: LabelledText[], cfg: TrainConfig, onEpoch
   }));
   const onnx = exportOnnx(members, { format: 'kefu-fasttext-v1', labels, features: cfg.features, vocab: vocab.hashes,
     trainedWith: { dim: cfg.dim, epochs: cfg.epochs, lr: cfg.lr, dropout: cfg.dropout, labelSmoothing: cfg.labelSmoothing,
+      ...(cfg.tokenDropout ? { tokenDropout: cfg.tokenDropout } : {}),
       seed: cfg.seed, minCount: cfg.minCount, examples: examples.length, ...(k > 1 ? { ensemble: k } : {}) } });
   return { members, vocab, labels, onnx, seconds: (performance.now() - t0) / 1000 };
 }

@@ -27,6 +27,20 @@ describe('intent model: featurizer and trainer', () => {
     assert.deepEqual(featureHashes('退货 now', DEFAULT_FEATURES), f, 'deterministic');
     // 3 unigrams + 4 bigrams + 3 trigrams over <s> 退 货 now </s>, + char 3..5-grams of "<now>" (3+2+1)
     assert.equal(f.length, 3 + 4 + 3 + 6);
+    // Token ownership (for token dropout): 退 = bit 0, 货 = bit 1, now = bit 2.
+    const owners: number[] = [];
+    assert.deepEqual(featureHashes('退货 now', DEFAULT_FEATURES, owners), f, 'asking for owners changes nothing');
+    assert.deepEqual(owners, [0b001, 0b010, 0b100, 0b001, 0b011, 0b110, 0b100, 0b011, 0b111, 0b110, 0b100, 0b100, 0b100, 0b100, 0b100, 0b100]);
+  });
+
+  it('token dropout: reproducible, and a different model from feature dropout alone', () => {
+    const data = readDataset(DATA);
+    const a = trainIntentModel(data, { ...DEFAULT_ARGS, epochs: 3, tokenDropout: 0.2 });
+    const b = trainIntentModel(data, { ...DEFAULT_ARGS, epochs: 3, tokenDropout: 0.2 });
+    const c = trainIntentModel(data, { ...DEFAULT_ARGS, epochs: 3 });
+    assert.ok(Buffer.from(a.onnx).equals(Buffer.from(b.onnx)));
+    assert.ok(!Buffer.from(a.onnx).equals(Buffer.from(c.onnx)));
+    assert.equal(readMeta(a.onnx).trainedWith?.tokenDropout, 0.2);
   });
 
   it('the allocation-free featurizer hashes exactly the documented n-gram strings', () => {
