@@ -27,7 +27,7 @@ function caisToJsonl(split) {
 
 const DATASETS = {
   banking77: { train: () => join(shared, 'banking77/train.csv'), test: () => join(shared, 'banking77/test.csv'), args: [], published: 'BERT-large / USE+ConveRT ≈ 93.4–93.7 (Casanueva et al. 2020); ConvFiT 94.16; reference claim 92.3' },
-  cais: { train: () => caisToJsonl('train'), test: () => caisToJsonl('test'), args: ['--epochs', '30', '--dropout', '0.5', '--min-count', '2', '--token-dropout', '0'], // chosen on CAIS's valid split published: 'CM-Net 94.56 (Liu et al. 2019); majority class 86.2' },
+  cais: { train: () => caisToJsonl('train'), test: () => caisToJsonl('test'), args: ['--epochs', '30', '--dropout', '0.5', '--min-count', '2', '--token-dropout', '0'] /* chosen on CAIS's valid split */, published: 'CM-Net 94.56 (Liu et al. 2019); majority class 86.2' },
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(DATASETS);

@@ -13,9 +13,12 @@ export interface TrainConfig extends Omit<TrainOptions, 'onEpoch'> {
   ensemble?: number;
 }
 
-/** Settings chosen on a BANKING77 validation split held out of train (README, "Intent model"). */
+/**
+ * Settings chosen by 5-fold cross-validation on BANKING77's train split (README, "Intent model"):
+ * minCount 1 and token dropout 0.15 each gained on it; a 3-seed ensemble did not add to them.
+ */
 export const DEFAULT_TRAIN: TrainConfig = {
-  dim: 100, epochs: 100, lr: 0.5, dropout: 0.7, labelSmoothing: 0, seed: 1, minCount: 2, features: DEFAULT_FEATURES,
+  dim: 100, epochs: 100, lr: 0.5, dropout: 0.7, tokenDropout: 0.15, labelSmoothing: 0, seed: 1, minCount: 1, features: DEFAULT_FEATURES,
 };
 
 export interface Trained {
