@@ -75,14 +75,20 @@ export function stats(latencies) {
 export const PORTS = { public: 18080, workspace: 18090, baseline: 18100 };
 export const ADMIN_PASSWORD = 'bench-admin-password';
 
-/** Starts the gateway from the built package with the bench config; returns { child, dir }. */
-export async function startGateway(extra = '') {
+/** Ports of the i-th gateway process (the connections scenario can run several on one machine). */
+export function gatewayPorts(i = 0) {
+  return i === 0 ? { public: PORTS.public, workspace: PORTS.workspace } : { public: 18200 + 2 * i, workspace: 18201 + 2 * i };
+}
+
+/** Starts the gateway from the built package with the bench config; returns { child, dir, ports }. */
+export async function startGateway(extra = '', index = 0) {
+  const ports = gatewayPorts(index);
   const dir = mkdtempSync(join(tmpdir(), 'kefu-bench-'));
   const cfg = `[server]
 host = "0.0.0.0"
-public_port = ${PORTS.public}
+public_port = ${ports.public}
 workspace_host = "127.0.0.1"
-workspace_port = ${PORTS.workspace}
+workspace_port = ${ports.workspace}
 max_upload_bytes = 5242880
 [store]
 path = "${join(dir, 'kefu.db')}"
@@ -104,8 +110,8 @@ capacity = 1000
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = pinned(SERVER_CORE, [...nodeArgs, join(ROOT, 'dist/kefu.mjs'), 'start', '--config', join(dir, 'kefu.toml')],
     { cwd: dir, env: { KEFU_ADMIN_PASSWORD: ADMIN_PASSWORD } });
-  await waitHttp(`http://127.0.0.1:${PORTS.workspace}/healthz`);
-  return { child, dir };
+  await waitHttp(`http://127.0.0.1:${ports.workspace}/healthz`);
+  return { child, dir, ports };
 }
 
 export async function stop(child) {
