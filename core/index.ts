@@ -16,6 +16,7 @@ import { MediaService } from './http/media.js';
 import { createMetrics } from './http/metrics.js';
 import { UpgradeRouter } from './http/upgrade.js';
 import { createPublicApp } from './http/public-app.js';
+import { lockDatabase } from './store/lock-file.js';
 import { createWorkspaceApp } from './http/workspace-app.js';
 import { AgentHub } from './workspace/agent-hub.js';
 import { ChannelRegistry } from '../channels/registry.js';
@@ -56,7 +57,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let ready = false;
 
   let metrics: ReturnType<typeof createMetrics> | undefined;
-  const store = new SqliteStore({ path: resolve(c0.store.path), commitIntervalMs: c0.store.commit_interval_ms, synchronous: c0.store.synchronous,
+  const memory = c0.store.path === ':memory:';
+  const dbPath = memory ? ':memory:' : resolve(c0.store.path);
+  const unlock = memory ? () => {} : lockDatabase(dbPath);
+  const store = new SqliteStore({ path: dbPath, commitIntervalMs: c0.store.commit_interval_ms, synchronous: c0.store.synchronous,
     writer: c0.store.writer,
     onCommit: (n, s) => metrics?.commit(n, s) });
   const secret = await ensureSecret(store);
@@ -165,6 +169,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     assigner.close();
     limiter.close();
     await store.close();
+    unlock();
   })());
 
   return {

@@ -37,7 +37,8 @@ export class SqliteStore implements Store {
   /**
    * Every source id (client id) stored per conversation, loaded from disk on a conversation's
    * first dedupe check and kept up to date by appendMessage: the check every message makes
-   * becomes a Set lookup, and only a real duplicate reads its row back.
+   * becomes a Set lookup, only a real duplicate reads its row back, and no index has to be
+   * written per message (migration 4). One process owns the database file, so the set is whole.
    */
   private sources = new Map<string, { ids: Set<string>; loading?: Promise<void> }>();
   private stmts: Record<string, Database.Statement>;
@@ -163,8 +164,16 @@ export class SqliteStore implements Store {
    * message (loading a conversation takes MAX(seq) from its messages), which keeps the hot path cheap.
    */
   appendMessage(msg: Message, _conv: Conversation): Promise<void> {
-    if (msg.sourceId) this.sources.get(msg.conversationId)?.ids.add(msg.sourceId);
-    return this.writer.enqueue({ op: 'msgInsert', row: messageToRow(msg) });
+    const known = msg.sourceId ? this.sources.get(msg.conversationId) : undefined;
+    if (known) {
+      // The bus checks findMessageBySource first (which loads the set); this is the guard behind it.
+      if (known.ids.has(msg.sourceId!)) return Promise.reject(new Error(`source id ${msg.sourceId} is already stored in conversation ${msg.conversationId}`));
+      known.ids.add(msg.sourceId!);
+    }
+    const write = this.writer.enqueue({ op: 'msgInsert', row: messageToRow(msg) });
+    // A write that failed stored nothing: its source id may be sent again.
+    if (known) write.catch(() => { known.ids.delete(msg.sourceId!); });
+    return write;
   }
 
   /** A conversation read from disk: its last seq and message time come from its messages. */

@@ -25,6 +25,24 @@ function startChild(dir: string): Promise<{ proc: ChildProcess; url: string; exi
 }
 
 describe('store crash safety (kill -9 mid-stream)', () => {
+  it('a second gateway on the same database refuses to start; the first keeps running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kefu-lock-gw-'));
+    const first = await startChild(dir);
+    try {
+      const second = spawn(process.execPath, [CHILD, dir, EXTRA], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      second.stderr!.on('data', (d) => { stderr += d; });
+      const code = await new Promise((r) => second.once('exit', r));
+      assert.notEqual(code, 0);
+      assert.match(stderr, new RegExp(`in use by another kefu gateway \\(pid ${first.proc.pid}\\)`));
+      assert.equal((await json(`${first.url}/healthz`)).status, 200);
+    } finally {
+      first.proc.kill('SIGTERM');
+      await first.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('every acknowledged message is there after a restart; none twice; seq gap-free', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kefu-crash-'));
     try {

@@ -93,6 +93,9 @@ describe('SqliteStore', () => {
     // A write that failed leaves no trace: its id is not reported as stored.
     await assert.rejects(store.appendMessage({ ...message(conv, 'bad', 'failed'), seq: 1 }, conv));
     assert.equal(await store.findMessageBySource(c.id, 'failed'), undefined);
+    await store.appendMessage(message(conv, 'retried', 'failed'), conv);
+    assert.equal((await store.findMessageBySource(c.id, 'failed'))?.content.kind, 'text', 'a failed id can be sent again');
+    await assert.rejects(store.appendMessage(message(conv, 'dup', 'failed'), conv), /already stored/);
   });
 
   it('reopens with all data after close (durable file)', async () => {
