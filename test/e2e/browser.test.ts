@@ -80,6 +80,17 @@ describe('browser end to end (headless Chromium): widget on the demo shop ↔ ag
     await reply.press('Enter');
     await shop.locator('#kefu-widget .msg.them .body', { hasText: 'Anything else?' }).waitFor();
 
+    // An image from the widget: one request (upload + message), shown on both sides.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    const uploads: string[] = [];
+    shop.on('request', (r) => { if (r.url().includes('/v1/visitor/uploads')) uploads.push(r.method()); });
+    await shop.locator('#kefu-widget input[type=file]').setInputFiles({ name: 'tea.png', mimeType: 'image/png', buffer: png });
+    await agent.locator('.msg.customer img').waitFor();
+    await shop.locator('#kefu-widget .msg.me img').waitFor();
+    assert.equal(await shop.locator('#kefu-widget .msg.me.sending').count(), 0, 'the placeholder became the stored message');
+    assert.deepEqual(uploads, ['POST'], 'one request per image');
+    assert.equal(await shop.locator('#kefu-widget .msg.me img').count(), 1);
+
     await shop.screenshot({ path: `${ARTIFACTS}/2-widget-chat.png` });
     await agent.screenshot({ path: `${ARTIFACTS}/3-workspace.png` });
     await agent.locator('.tabs button', { hasText: 'Queues' }).click();
@@ -91,6 +102,8 @@ describe('browser end to end (headless Chromium): widget on the demo shop ↔ ag
     await shop.locator('#kefu-widget .launcher').click();
     await shop.locator('#kefu-widget .msg.them .body', { hasText: 'Anything else?' }).waitFor();
     assert.equal(await shop.locator('#kefu-widget .msg .body', { hasText: '42 tins left' }).count(), 1);
+    await shop.locator('#kefu-widget .msg.me img').first().waitFor();
+    assert.equal(await shop.locator('#kefu-widget .msg.me img').count(), 1, 'the image once after a reload');
     assert.deepEqual(external, [], 'no request left 127.0.0.1');
     await shopCtx.close();
     await wsCtx.close();

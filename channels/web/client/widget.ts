@@ -245,15 +245,33 @@ function sendText(): void {
     { id: clientId, seq: 0, clientId, direction: 'inbound', from: { role: 'customer' }, content: { kind: 'text', text }, sentAt: new Date().toISOString(), pending: 'sending' });
 }
 
+/**
+ * One request: the upload carries its message (a `clientId` field, idempotent like any send),
+ * so an image costs one round trip. Until it is stored a placeholder shows the file name.
+ */
 async function sendImage(file: File): Promise<void> {
-  const form = new FormData();
-  form.append('file', file, file.name);
-  const res = await fetch(`${origin}/v1/visitor/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${state.token}` }, body: form });
-  const body = await res.json().catch(() => ({}));
-  if (!res.ok) { showNotice(body?.error?.message ?? t.uploadFailed); return; }
   const clientId = rid();
-  sendFrame({ type: 'send', clientId, attachments: [{ mediaId: body.attachment.mediaId }] },
-    { id: clientId, seq: 0, clientId, direction: 'inbound', from: { role: 'customer' }, content: { kind: 'media', attachments: [body.attachment] }, sentAt: new Date().toISOString(), pending: 'sending' });
+  const preview: Msg = { id: clientId, seq: 0, clientId, direction: 'inbound', from: { role: 'customer' }, content: { kind: 'text', text: `🖼 ${file.name}` },
+    sentAt: new Date().toISOString(), pending: 'sending' };
+  state.messages.set(clientId, preview);
+  render();
+  const form = new FormData();
+  form.append('clientId', clientId);
+  form.append('file', file, file.name);
+  let res: Response | undefined;
+  let body: any = {};
+  try {
+    res = await fetch(`${origin}/v1/visitor/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${state.token}` }, body: form });
+    body = await res.json().catch(() => ({}));
+  } catch { /* network: handled as a failure below */ }
+  if (!res?.ok || !body.message) {
+    preview.pending = 'failed';
+    render();
+    showNotice(body?.error?.message ?? t.uploadFailed);
+    return;
+  }
+  upsert(body.message, true);
+  render();
 }
 
 function autosize(): void {
