@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import type { JsonHandler } from '../core/http/json-routes.js';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
@@ -27,6 +28,9 @@ export interface ChannelAdapter {
   /** Public-port HTTP routes (webhooks, widget endpoints). Registered once; the registry
    *  answers 404 channel_disabled for a channel that is currently disabled. */
   routes?(router: Router): void;
+  /** Hot JSON POST endpoints (path → handler), served ahead of Koa with the same body rules,
+   *  errors and headers: for the few paths every message takes (core/http/json-routes.ts). */
+  jsonRoutes?(): Record<string, JsonHandler>;
   /** Delivers an outbound message; resolves with the vendor's id. Throws ChannelError on failure.
    *  Called for every non-private outbound message including events (assigned, resolved,
    *  notice): an adapter that cannot show an event kind returns { sourceId: '' , skipped: true }. */

@@ -7,6 +7,8 @@ import { KefuError } from '../core/errors.js';
 import type { Conversation, Message } from '../core/model/message.js';
 import type { MediaService } from '../core/http/media.js';
 import type { UpgradeRouter } from '../core/http/upgrade.js';
+import { JsonRoutes } from '../core/http/json-routes.js';
+import { publicHeaders } from '../core/http/public-app.js';
 import type { QueueStatus } from '../core/routing/assigner.js';
 import { ChannelError, type ChannelAdapter, type ChannelContext } from './contract.js';
 
@@ -23,11 +25,15 @@ export class ChannelRegistry {
   private entries = new Map<string, Entry>();
   private hooked = new Set<unknown>();
   readonly router = new Router();
+  /** The channels' hot JSON endpoints; the public server asks these before Koa. */
+  readonly json: JsonRoutes;
 
   constructor(private deps: {
     bus: ConversationBus; logger: Logger; config: () => KefuConfig; media: MediaService; upgrades: UpgradeRouter;
     onSent?: (channel: string) => void;
-  }) {}
+  }) {
+    this.json = new JsonRoutes(deps.logger, publicHeaders);
+  }
 
   register(adapter: ChannelAdapter): void {
     if (this.entries.has(adapter.name)) throw new Error(`channel "${adapter.name}" is registered twice`);
@@ -42,6 +48,12 @@ export class ChannelRegistry {
       adapter.routes(sub);
       this.router.use(sub.routes());
       entry.routesMounted = true;
+    }
+    for (const [path, handler] of Object.entries(adapter.jsonRoutes?.() ?? {})) {
+      this.json.post(path, () => this.deps.config().server.max_body_bytes, (req) => {
+        if (!entry.running) throw new KefuError('not_found', `The ${adapter.name} channel is disabled.`);
+        return handler(req);
+      });
     }
   }
 

@@ -142,7 +142,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   source.on('invalid', (err) => logger.error({ err: err.message }, 'config file invalid; keeping the previous config'));
   source.watch();
 
-  const publicServer = createServer(createPublicApp({ logger, channels: registry, media }).callback());
+  const publicApp = createPublicApp({ logger, channels: registry, media }).callback();
+  // The channels' hot JSON endpoints first (no Koa on the per-message path), then Koa.
+  const publicServer = createServer((req, res) => { if (!registry.json.serve(req, res)) void publicApp(req, res); });
   const workspaceServer = createServer(createWorkspaceApp({ bus, accounts, assigner, hub, media, metrics, logger,
     sessionTtlMs: () => cfg().auth.session_ttl_h * 3600_000, ready: () => ready }).callback());
   publicUpgrades.attach(publicServer);

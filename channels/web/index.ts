@@ -7,6 +7,7 @@ import type { VisitorTokens } from '../../core/auth/visitor-token.js';
 import { readJson, str } from '../../core/http/body.js';
 import { serveAsset } from '../../core/http/static-assets.js';
 import type { ChannelAdapter, ChannelContext, SendResult } from '../contract.js';
+import type { JsonHandler } from '../../core/http/json-routes.js';
 import type { QueueStatus } from '../../core/routing/assigner.js';
 import { handleVisitorSocket, ingestFromVisitor, sendFrame, visitorName, webRef } from './visitor-socket.js';
 import { toVisitorMessage } from './types.js';
@@ -99,22 +100,6 @@ export class WebChannel implements ChannelAdapter {
       ctx.body = { ok: true, messages: messages.map(toVisitorMessage) };
     });
 
-    // HTTP send: for pages that cannot keep a WebSocket, and for integrations; same rules as the socket.
-    router.post('/v1/visitor/messages', async (ctx) => {
-      const visitorId = this.visitor(ctx);
-      const c = this.context();
-      const body = await readJson(ctx, c.config().server.max_body_bytes);
-      const parsed = parseVisitorObject({ ...body, type: 'send' });
-      if (parsed.kind === 'invalid') throw new KefuError(parsed.code, parsed.message);
-      const f = parsed.frame as Extract<typeof parsed.frame, { type: 'send' }>;
-      const content = f.text !== undefined ? textContent(f.text)
-        : { kind: 'media' as const, attachments: await c.media.resolveAttachments(f.attachments), caption: f.caption };
-      const res = await ingestFromVisitor(c, this.sockets, visitorId, { clientId: f.clientId, content,
-        queue: typeof body.queue === 'string' && /^[a-z0-9_-]{1,40}$/.test(body.queue) ? body.queue : undefined });
-      ctx.status = res.status === 'accepted' ? 201 : 200;
-      ctx.body = { ok: true, duplicate: res.status === 'duplicate' || undefined, message: toVisitorMessage(res.message) };
-    });
-
     // Upload an image; with a `clientId` field it is also sent as an image message in the same
     // request (one round trip instead of two; idempotent on the clientId like any send).
     router.post('/v1/visitor/uploads', async (ctx) => {
@@ -134,14 +119,36 @@ export class WebChannel implements ChannelAdapter {
     });
   }
 
+  jsonRoutes(): Record<string, JsonHandler> {
+    return {
+      // HTTP send: for pages that cannot keep a WebSocket, and for integrations; same rules as the socket.
+      '/v1/visitor/messages': async ({ headers, body }) => {
+        const visitorId = this.visitorFrom(headers.authorization);
+        const c = this.context();
+        const parsed = parseVisitorObject({ ...body, type: 'send' });
+        if (parsed.kind === 'invalid') throw new KefuError(parsed.code, parsed.message);
+        const f = parsed.frame as Extract<typeof parsed.frame, { type: 'send' }>;
+        const content = f.text !== undefined ? textContent(f.text)
+          : { kind: 'media' as const, attachments: await c.media.resolveAttachments(f.attachments), caption: f.caption };
+        const res = await ingestFromVisitor(c, this.sockets, visitorId, { clientId: f.clientId, content,
+          queue: typeof body.queue === 'string' && /^[a-z0-9_-]{1,40}$/.test(body.queue) ? body.queue : undefined });
+        return { status: res.status === 'accepted' ? 201 : 200,
+          body: { ok: true, duplicate: res.status === 'duplicate' || undefined, message: toVisitorMessage(res.message) } };
+      },
+    };
+  }
+
   private context(): ChannelContext {
     if (!this.ctx) throw new KefuError('unavailable');
     return this.ctx;
   }
 
   private visitor(ctx: Context): string {
-    const auth = ctx.get('authorization');
-    const token = auth.startsWith('Bearer ') ? auth.slice(7) : undefined;
+    return this.visitorFrom(ctx.get('authorization'));
+  }
+
+  private visitorFrom(auth: string | undefined): string {
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
     if (!token) throw new KefuError('unauthorized', 'Send the visitor token as "Authorization: Bearer …".');
     const id = this.opts.tokens.verify(token);
     if (!id) throw new KefuError('invalid_token');

@@ -14,6 +14,10 @@ export async function readJson(ctx: Context, limit: number): Promise<Record<stri
     if (e.type === 'entity.too.large') throw new KefuError('payload_too_large', `The body is limited to ${limit} bytes.`);
     throw new KefuError('bad_request', 'Could not read the body.');
   }
+  return parseJsonObject(text);
+}
+
+export function parseJsonObject(text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);

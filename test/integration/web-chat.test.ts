@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startGateway, eventually, type TestGateway } from '../helpers/gateway.js';
-import { cid, connectAgent, connectVisitor, FrameSocket, json, loginAgent, PNG_1X1 } from '../helpers/clients.js';
+import { cid, connectAgent, connectVisitor, FrameSocket, json, loginAgent, PNG_1X1, visitorSession } from '../helpers/clients.js';
 
 describe('web chat end to end (real gateway, real WebSockets)', () => {
   let gw: TestGateway;
@@ -148,6 +148,26 @@ describe('web chat end to end (real gateway, real WebSockets)', () => {
     assert.equal(malformed.body.error.code, 'invalid_json');
     const wrong = await json(`${gw.publicUrl}/v1/visitor/messages`, { method: 'POST', headers: { Authorization: 'Bearer nope' }, json: { clientId: cid(), text: 'z' } });
     assert.equal(wrong.body.error.code, 'invalid_token');
+    // The send path is served ahead of Koa: the same rules, errors and headers as every route.
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.headers.get('access-control-allow-origin'), '*');
+    assert.equal(wrong.headers.get('x-content-type-options'), 'nosniff');
+    const textPlain = await json(`${gw.publicUrl}/v1/visitor/messages`, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: '{}' });
+    assert.deepEqual([textPlain.status, textPlain.body.error.code], [415, 'unsupported_media_type']);
+    const array = await json(`${gw.publicUrl}/v1/visitor/messages`, { method: 'POST', headers: auth, json: [1, 2] });
+    assert.deepEqual([array.status, array.body.error.code], [422, 'validation_failed']);
+    const noAuth = await json(`${gw.publicUrl}/v1/visitor/messages`, { method: 'POST', json: { clientId: cid(), text: 'z' } });
+    assert.deepEqual([noAuth.status, noAuth.body.error.code], [401, 'unauthorized']);
+    // Over the limit without a Content-Length (streamed): refused while reading, the rest drained.
+    const streamed = await json(`${gw.publicUrl}/v1/visitor/messages`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, duplex: 'half',
+      body: new ReadableStream({ start(c) { for (let i = 0; i < 8; i++) c.enqueue(new TextEncoder().encode('x'.repeat(16_384))); c.close(); } }) } as RequestInit);
+    assert.deepEqual([streamed.status, streamed.body.error.code], [413, 'payload_too_large']);
+    const preflight = await fetch(`${gw.publicUrl}/v1/visitor/messages`, { method: 'OPTIONS' });
+    assert.equal(preflight.status, 204);
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/);
+    const other = await visitorSession(gw.publicUrl);
+    const ok = await json(`${gw.publicUrl}/v1/visitor/messages?x=1`, { method: 'POST', headers: { Authorization: `Bearer ${other.token}` }, json: { clientId: cid(), text: 'still fine' } });
+    assert.equal(ok.status, 201, 'a query string does not change the route');
     const form = new FormData();
     form.append('file', new Blob([Buffer.from('<?php echo 1; ?>')], { type: 'image/png' }), 'evil.png');
     const notImage = await json(`${gw.publicUrl}/v1/visitor/uploads`, { method: 'POST', headers: auth, body: form });
