@@ -4,8 +4,7 @@ import { KefuError } from '../errors.js';
 
 /** Reads a JSON object body within `limit` bytes; stable errors for every way it can be wrong. */
 export async function readJson(ctx: Context, limit: number): Promise<Record<string, unknown>> {
-  const type = ctx.get('content-type');
-  if (type && !type.startsWith('application/json')) throw new KefuError('unsupported_media_type', 'Send application/json.');
+  assertJsonType(ctx.get('content-type'));
   let text: string;
   try {
     text = await getRawBody(ctx.req, { limit, encoding: 'utf8', length: ctx.get('content-length') || undefined });
@@ -15,6 +14,11 @@ export async function readJson(ctx: Context, limit: number): Promise<Record<stri
     throw new KefuError('bad_request', 'Could not read the body.');
   }
   return parseJsonObject(text);
+}
+
+/** A body declared as anything but JSON is refused (no type at all is read as JSON). */
+export function assertJsonType(type: string | undefined): void {
+  if (type && !type.startsWith('application/json')) throw new KefuError('unsupported_media_type', 'Send application/json.');
 }
 
 export function parseJsonObject(text: string): Record<string, unknown> {

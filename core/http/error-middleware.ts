@@ -2,6 +2,14 @@ import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { toKefuError } from '../errors.js';
 
+/** Any thrown error as the answer every endpoint gives: catalogue status, `{ ok: false, error }`, Retry-After. */
+export function errorReply(err: unknown, logger: Logger, path: string): { status: number; body: unknown; headers: Record<string, string> } {
+  const e = toKefuError(err);
+  if (e.status >= 500) logger.error({ err, path }, 'request failed');
+  const headers: Record<string, string> = typeof e.details?.retryAfter === 'number' ? { 'Retry-After': String(e.details.retryAfter) } : {};
+  return { status: e.status, body: { ok: false, error: e.toJSON() }, headers };
+}
+
 /** Maps any thrown error to `{ ok: false, error: { code, message, … } }` with its catalogue status. */
 export function errorMiddleware(logger: Logger) {
   return async (ctx: Context, next: Next) => {
@@ -12,11 +20,10 @@ export function errorMiddleware(logger: Logger) {
         ctx.body = { ok: false, error: { code: 'not_found', message: 'Not found.' } };
       }
     } catch (err) {
-      const e = toKefuError(err);
-      if (e.status >= 500) logger.error({ err, path: ctx.path }, 'request failed');
-      ctx.status = e.status;
-      if (typeof e.details?.retryAfter === 'number') ctx.set('Retry-After', String(e.details.retryAfter));
-      ctx.body = { ok: false, error: e.toJSON() };
+      const r = errorReply(err, logger, ctx.path);
+      ctx.status = r.status;
+      ctx.set(r.headers);
+      ctx.body = r.body;
     }
   };
 }

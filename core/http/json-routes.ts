@@ -1,7 +1,8 @@
 import type { IncomingMessage, IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { KefuError, toKefuError } from '../errors.js';
-import { parseJsonObject } from './body.js';
+import { KefuError } from '../errors.js';
+import { assertJsonType, parseJsonObject } from './body.js';
+import { errorReply } from './error-middleware.js';
 
 export interface JsonRequest { headers: IncomingHttpHeaders; body: Record<string, unknown> }
 export interface JsonReply { status: number; body: unknown }
@@ -36,26 +37,21 @@ export class JsonRoutes {
   }
 
   private async run(route: { handler: JsonHandler; limit: () => number }, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let reply: JsonReply;
-    const extra: Record<string, string> = {};
+    let reply: JsonReply & { headers?: Record<string, string> };
     try {
       reply = await route.handler({ headers: req.headers, body: await readBody(req, route.limit()) });
     } catch (err) {
-      const e = toKefuError(err);
-      if (e.status >= 500) this.logger.error({ err, path }, 'request failed');
-      if (typeof e.details?.retryAfter === 'number') extra['Retry-After'] = String(e.details.retryAfter);
-      reply = { status: e.status, body: { ok: false, error: e.toJSON() } };
+      reply = errorReply(err, this.logger, path);
     }
     const text = JSON.stringify(reply.body);
-    res.writeHead(reply.status, { ...this.headers(path), ...extra, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    res.writeHead(reply.status, { ...this.headers(path), ...reply.headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   }
 }
 
 /** The body as a JSON object within `limit` bytes. A body over the limit is drained, not read into memory. */
 function readBody(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
-  const type = req.headers['content-type'];
-  if (type && !type.startsWith('application/json')) { req.resume(); return Promise.reject(new KefuError('unsupported_media_type', 'Send application/json.')); }
+  try { assertJsonType(req.headers['content-type']); } catch (err) { req.resume(); return Promise.reject(err); }
   const tooLarge = () => new KefuError('payload_too_large', `The body is limited to ${limit} bytes.`);
   if (Number(req.headers['content-length'] ?? 0) > limit) { req.resume(); return Promise.reject(tooLarge()); }
   return new Promise((resolve, reject) => {

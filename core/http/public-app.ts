@@ -10,9 +10,11 @@ const SECURITY = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same
 // tokens, never cookies, so allowing any origin exposes nothing.
 const CORS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'Authorization, Content-Type', 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS' };
 
+const VISITOR = { ...CORS, ...SECURITY };
+
 /** Headers every public answer carries (Koa routes and the JSON fast routes alike). */
 export function publicHeaders(path: string): Record<string, string> {
-  return path.startsWith('/v1/visitor/') ? { ...CORS, ...SECURITY } : SECURITY;
+  return path.startsWith('/v1/visitor/') ? VISITOR : SECURITY;
 }
 
 /** Port 8000: what the internet reaches. Widget, demo page, channel webhooks and APIs. */
