@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { featureHashes, Vocabulary, type FeatureConfig } from './featurize.js';
+import { featureRows, Vocabulary, type FeatureConfig } from './featurize.js';
 import { readMeta } from './onnx-export.js';
 
 export interface Prediction { label: string; score: number }
@@ -35,7 +35,7 @@ export class IntentClassifier {
   }
 
   ids(text: string): number[] {
-    return this.vocab.ids(featureHashes(text, this.features));
+    return featureRows(text, this.features, this.vocab);
   }
 
   /** Full probability rows for a batch (tests compare them with the trainer's own scorer). */

@@ -64,10 +64,12 @@ describe('intent model: featurizer and trainer', () => {
     };
     const texts = ['', '退货 now', 'I am still waiting on my card?', 'abc中文 x y', '😀 émoji ÀÉ ＡＢＣ', '订单 12345678901234567890 到了吗'];
     let seed = 7;
-    const alphabet = 'ab cé中文货 1😀<>:w';
-    for (let k = 0; k < 200; k++) {
+    // Scripts, digits, marks, astral letters and non-letters, kana punctuation, fullwidth forms:
+    // the span scanner must cut exactly where the TOKEN regex does.
+    const alphabet = [...'ab cé中文货 1😀<>:wΩЖж٣\u0301𝐀カ・한Ａ_-.９ßİ\u200dﬁ'];
+    for (let k = 0; k < 600; k++) {
       let s = '';
-      for (let i = 0; i < (k % 23); i++) { seed = (seed * 1103515245 + 12345) >>> 0; s += alphabet[seed % alphabet.length]; }
+      for (let i = 0; i < (k % 29); i++) { seed = (seed * 1103515245 + 12345) >>> 0; s += alphabet[seed % alphabet.length]; }
       texts.push(s);
     }
     for (const cfg of [DEFAULT_FEATURES, { wordNgrams: 1, minChar: 2, maxChar: 6 }, { wordNgrams: 8, minChar: 1, maxChar: 3 }]) {
@@ -79,6 +81,13 @@ describe('intent model: featurizer and trainer', () => {
     const v = Vocabulary.build([[5, 3, 9], [3, 9], [9]], 2);
     assert.deepEqual([...v.hashes], [3, 9]);
     assert.deepEqual(v.ids([9, 5, 3, 3]), [1, 0, 0]);
+    // The lookup table against the sorted array it indexes, over the whole 32-bit range.
+    let seed = 11;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    const present = [0, 0xffffffff, 0x80000000, ...Array.from({ length: 5000 }, next)];
+    const big = Vocabulary.build([present], 1);
+    for (const h of present) assert.equal(big.hashes[big.row(h)], h);
+    for (let k = 0; k < 5000; k++) { const h = next(); assert.equal(big.row(h), big.hashes.indexOf(h)); }
   });
 
   it('training is reproducible: same data and seed → the same model file, byte for byte', () => {
