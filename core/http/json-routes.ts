@@ -7,6 +7,7 @@ import { errorReply } from './error-middleware.js';
 export interface JsonRequest { headers: IncomingHttpHeaders; body: Record<string, unknown> }
 export interface JsonReply { status: number; body: unknown }
 export type JsonHandler = (req: JsonRequest) => Promise<JsonReply>;
+interface Route { handler: JsonHandler; limit: () => number; headers: string[] }
 
 /**
  * Hot JSON POST endpoints served on node:http ahead of Koa. Profiled on the HTTP send path,
@@ -15,13 +16,14 @@ export type JsonHandler = (req: JsonRequest) => Promise<JsonReply>;
  * (`{ ok: false, error }`, Retry-After on rate limits), the same headers.
  */
 export class JsonRoutes {
-  private routes = new Map<string, { handler: JsonHandler; limit: () => number }>();
+  private routes = new Map<string, Route>();
 
   constructor(private logger: Logger, private headers: (path: string) => Record<string, string>) {}
 
   post(path: string, limit: () => number, handler: JsonHandler): void {
     if (this.routes.has(path)) throw new Error(`POST ${path} is registered twice`);
-    this.routes.set(path, { handler, limit });
+    // writeHead takes a flat [name, value, …] list as is; an object is copied and walked per response.
+    this.routes.set(path, { handler, limit, headers: [...Object.entries(this.headers(path)).flat(), 'Content-Type', 'application/json; charset=utf-8'] });
   }
 
   /** Serves the request if it is one of these routes; false leaves it to the next handler. */
@@ -36,7 +38,7 @@ export class JsonRoutes {
     return true;
   }
 
-  private async run(route: { handler: JsonHandler; limit: () => number }, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async run(route: Route, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     let reply: JsonReply & { headers?: Record<string, string> };
     try {
       reply = await route.handler({ headers: req.headers, body: await readBody(req, route.limit()) });
@@ -44,7 +46,9 @@ export class JsonRoutes {
       reply = errorReply(err, this.logger, path);
     }
     const text = JSON.stringify(reply.body);
-    res.writeHead(reply.status, { ...this.headers(path), ...reply.headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    const headers = [...route.headers, 'Content-Length', String(Buffer.byteLength(text))];
+    if (reply.headers) headers.push(...Object.entries(reply.headers).flat());
+    res.writeHead(reply.status, headers);
     res.end(text);
   }
 }

@@ -5,18 +5,19 @@ import type Database from 'better-sqlite3';
  * (inline writer) or in the writer thread, which owns its own connection.
  */
 export type WriteOp =
-  | { op: 'msgInsert'; row: Record<string, unknown> }
+  /** Values in MESSAGE_COLUMNS order: positional binding, and a smaller JSON batch to the writer thread. */
+  | { op: 'msgInsert'; row: unknown[] }
   | { op: 'convUpsert'; row: Record<string, unknown>; tags: string[] }
   | { op: 'msgUpdate'; id: string; content: string; editedAt: number | null; deleted: number }
   | { op: 'outboxAdd'; items: { target: string; orderingKey: string; payload: string }[]; now: number }
   | { op: 'mediaInsert'; args: [string, string, number, string | null, string, number] };
 
+export const MESSAGE_COLUMNS = ['id', 'conversation_id', 'seq', 'source_id', 'direction', 'from_id', 'from_role', 'from_name',
+  'content', 'sent_at', 'private', 'intent_label', 'intent_score', 'thread_id'] as const;
+
 export function prepareOps(db: Database.Database): (op: WriteOp) => void {
   const p = (sql: string) => db.prepare(sql);
-  const msgInsert = p(`INSERT INTO messages (id, conversation_id, seq, source_id, direction, from_id, from_role, from_name, content,
-      sent_at, private, intent_label, intent_score, thread_id)
-    VALUES (@id, @conversation_id, @seq, @source_id, @direction, @from_id, @from_role, @from_name, @content, @sent_at,
-      @private, @intent_label, @intent_score, @thread_id)`);
+  const msgInsert = p(`INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')}) VALUES (${MESSAGE_COLUMNS.map(() => '?').join(', ')})`);
   const convUpsert = p(`INSERT INTO conversations (id, channel, account, thread, customer_id, customer_name, status, queue,
       priority, intent_label, intent_score, ai_weight, assignee_id, created_at, updated_at, queued_at, last_seq, last_message_at, tags)
     VALUES (@id, @channel, @account, @thread, @customer_id, @customer_name, @status, @queue, @priority, @intent_label,

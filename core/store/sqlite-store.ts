@@ -304,13 +304,11 @@ function rowToConversation(r: Row): Conversation {
   };
 }
 
-function messageToRow(m: Message): Row {
-  return {
-    id: m.id, conversation_id: m.conversationId, seq: m.seq, source_id: m.sourceId ?? null, direction: m.direction,
-    from_id: m.from.id, from_role: m.from.role, from_name: m.from.name ?? null, content: JSON.stringify(m.content),
-    sent_at: m.sentAt.getTime(), private: m.private ? 1 : 0, intent_label: m.intent?.label ?? null, intent_score: m.intent?.score ?? null,
-    thread_id: m.threadId ?? null,
-  };
+/** In MESSAGE_COLUMNS order. */
+function messageToRow(m: Message): unknown[] {
+  return [m.id, m.conversationId, m.seq, m.sourceId ?? null, m.direction, m.from.id, m.from.role, m.from.name ?? null,
+    JSON.stringify(m.content), m.sentAt.getTime(), m.private ? 1 : 0, m.intent?.label ?? null, m.intent?.score ?? null,
+    m.threadId ?? null];
 }
 
 function rowToMessage(r: Row): Message {
