@@ -81,7 +81,8 @@ export function gatewayPorts(i = 0) {
 }
 
 /** Starts the gateway from the built package with the bench config; returns { child, dir, ports }. */
-export async function startGateway(extra = '', index = 0) {
+/** `extra` is appended to the [ai] section, `storeExtra` to [store] (the text-http-parts ablations). */
+export async function startGateway(extra = '', index = 0, storeExtra = '') {
   const ports = gatewayPorts(index);
   const dir = mkdtempSync(join(tmpdir(), 'kefu-bench-'));
   const cfg = `[server]
@@ -93,6 +94,7 @@ max_upload_bytes = 5242880
 [store]
 path = "${join(dir, 'kefu.db')}"
 media_dir = "${join(dir, 'media')}"
+${storeExtra}
 [log]
 level = "warn"
 [ratelimit]

@@ -1,6 +1,8 @@
 // `npm run bench [-- SCENARIO…]`: every headline figure next to a bare-stack baseline measured in
 // the same run on the same machine. Server pinned to core 0, load generator to core 1 (taskset).
 // Scenarios: text-http text-ws image mixed connections coldstart. Results: bench/results/*.json.
+// Not in the default run: text-http-parts (where text-http's time goes: the same load with intent
+// scoring off, with the per-commit fsync off, and with both off, next to the same bare Koa).
 import { spawn, execFileSync } from 'node:child_process';
 import { writeFileSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -28,8 +30,8 @@ async function baseline(mode, run) {
   try { return await measure(child, run); } finally { await stop(child); }
 }
 
-async function gateway(run, extra) {
-  const { child, dir } = await startGateway(extra);
+async function gateway(run, extra, storeExtra) {
+  const { child, dir } = await startGateway(extra, 0, storeExtra);
   try { return await measure(child, run); } finally { await stop(child); rmSync(dir, { recursive: true, force: true }); }
 }
 
@@ -44,6 +46,15 @@ const scenarios = {
     base: await baseline('koa', () => drive(['http', 'baseline', SECONDS, 64, 0])),
     baseName: 'bare Koa + JSON',
   }),
+  'text-http-parts': async () => {
+    const http = () => drive(['http', 'kefu', SECONDS, 64, 256]);
+    const base = await baseline('koa', () => drive(['http', 'baseline', SECONDS, 64, 0]));
+    const parts = [['full pipeline', '', ''], ['no intent scoring', 'enabled = false', ''],
+      ['no fsync per commit', '', 'synchronous = "normal"'], ['neither', 'enabled = false', 'synchronous = "normal"']];
+    const rows = [];
+    for (const [what, ai, store] of parts) rows.push({ scenario: `text-http: ${what}`, kefu: await gateway(http, ai, store), base, baseName: 'bare Koa + JSON' });
+    return rows;
+  },
   'text-ws': async () => ({
     kefu: await gateway(() => drive(['ws', 'kefu', SECONDS, 200, 2])),
     base: await baseline('relay', () => drive(['ws', 'baseline', SECONDS, 200, 2])),
@@ -137,7 +148,7 @@ for (const name of wanted) {
   if (!scenarios[name]) { console.error(`unknown scenario ${name}; choose from ${ALL.join(' ')}`); process.exit(1); }
   process.stderr.write(`running ${name}…\n`);
   const r = await scenarios[name]();
-  results.push({ scenario: name, ...r });
+  if (Array.isArray(r)) results.push(...r); else results.push({ scenario: name, ...r });
 }
 
 const lines = [

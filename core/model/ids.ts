@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
  * milliseconds), which is what `ts`-style cursors and per-conversation resumes rely on.
  */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const CODES = Array.from(ALPHABET, (c) => c.charCodeAt(0));
 let lastTime = 0;
-let lastRandom: number[] = [];
+let lastPrefix = '';
+const lastRandom = new Uint8Array(12);
 
 function encodeTime(ms: number): string {
   let out = '';
@@ -23,6 +25,8 @@ export function idTimePrefix(ms: number): string {
   return encodeTime(ms);
 }
 
+// Every message mints one: the time part is encoded once per millisecond, the random part is one
+// string built from char codes (the first version made ~25 small strings and arrays per id).
 export function newId(prefix = ''): string {
   const now = Date.now();
   if (now === lastTime) {
@@ -33,11 +37,13 @@ export function newId(prefix = ''): string {
     }
   } else {
     lastTime = now;
+    lastPrefix = encodeTime(now);
     const bytes = randomBytes(12);
-    lastRandom = Array.from(bytes, (b) => b % 32);
+    for (let i = 0; i < 12; i++) lastRandom[i] = bytes[i] % 32;
     lastRandom[0] &= 0x0f; // headroom so increments never wrap the leading char
   }
-  return prefix + encodeTime(now) + lastRandom.map((n) => ALPHABET[n]).join('');
+  const r = lastRandom, c = CODES;
+  return prefix + lastPrefix + String.fromCharCode(c[r[0]], c[r[1]], c[r[2]], c[r[3]], c[r[4]], c[r[5]], c[r[6]], c[r[7]], c[r[8]], c[r[9]], c[r[10]], c[r[11]]);
 }
 
 /** Unguessable opaque token (capabilities such as media URLs, session tokens). */
