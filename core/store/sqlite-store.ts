@@ -170,10 +170,8 @@ export class SqliteStore implements Store {
       if (known.ids.has(msg.sourceId!)) return Promise.reject(new Error(`source id ${msg.sourceId} is already stored in conversation ${msg.conversationId}`));
       known.ids.add(msg.sourceId!);
     }
-    const write = this.writer.enqueue({ op: 'msgInsert', row: messageToRow(msg) });
     // A write that failed stored nothing: its source id may be sent again.
-    if (known) write.catch(() => { known.ids.delete(msg.sourceId!); });
-    return write;
+    return this.writer.enqueue({ op: 'msgInsert', row: messageToRow(msg) }, known ? () => { known.ids.delete(msg.sourceId!); } : undefined);
   }
 
   /** A conversation read from disk: its last seq and message time come from its messages. */

@@ -6,7 +6,8 @@ import { pkgPath } from '../paths.js';
 
 /** Where the store's writes go. Every promise resolves only once its write has committed. */
 export interface Writer {
-  enqueue(op: WriteOp): Promise<void>;
+  /** `onFail` runs before the promise rejects (undoing bookkeeping without a second promise per write). */
+  enqueue(op: WriteOp, onFail?: () => void): Promise<void>;
   /** Resolves once everything enqueued so far has committed (reads that must see it wait here). */
   settled(): Promise<void>;
   readonly pending: number;
@@ -24,13 +25,19 @@ export class InlineWriter implements Writer {
     this.batcher = createBatcher((run) => tx(run), intervalMs, onCommit);
   }
 
-  enqueue(op: WriteOp): Promise<void> { return this.batcher.enqueue(() => this.apply(op)); }
+  enqueue(op: WriteOp, onFail?: () => void): Promise<void> {
+    const p = this.batcher.enqueue(() => this.apply(op));
+    if (onFail) p.catch(onFail);
+    return p;
+  }
   settled(): Promise<void> { this.batcher.flush(); return Promise.resolve(); }
   get pending(): number { return this.batcher.pending; }
   async close(): Promise<void> { this.batcher.flush(); }
 }
 
-interface Pending { op: WriteOp; resolve: () => void; reject: (e: unknown) => void }
+interface Pending { op: WriteOp; resolve: () => void; reject: (e: unknown) => void; onFail?: () => void }
+const fail = (p: Pending, err: unknown) => { p.onFail?.(); p.reject(err); };
+const ignore = () => {};
 
 /**
  * Group commit on a writer thread: writes that arrive while a commit is on disk form the next
@@ -43,7 +50,7 @@ export class ThreadWriter implements Writer {
   private inFlight = new Map<number, Pending[]>();
   private nextId = 1;
   private scheduled = false;
-  private last: Promise<void> = Promise.resolve();
+  private last?: Promise<void>;
   private dead?: Error;
   private closing = false;
 
@@ -56,7 +63,7 @@ export class ThreadWriter implements Writer {
       this.onCommit?.(batch.length, m.ms / 1000);
       batch.forEach((p, i) => {
         const e = m.errors?.[i];
-        if (e) p.reject(Object.assign(new Error(e.message), { code: e.code }));
+        if (e) fail(p, Object.assign(new Error(e.message), { code: e.code }));
         else p.resolve();
       });
       if (this.queue.length) this.send();
@@ -65,8 +72,8 @@ export class ThreadWriter implements Writer {
     // retry; nothing is acknowledged that is not stored) and new writes are refused.
     const die = (err: Error) => {
       this.dead = err;
-      for (const b of this.inFlight.values()) for (const p of b) p.reject(err);
-      for (const p of this.queue) p.reject(err);
+      for (const b of this.inFlight.values()) for (const p of b) fail(p, err);
+      for (const p of this.queue) fail(p, err);
       this.inFlight.clear();
       this.queue = [];
     };
@@ -75,10 +82,10 @@ export class ThreadWriter implements Writer {
     this.worker.unref();
   }
 
-  enqueue(op: WriteOp): Promise<void> {
-    if (this.dead) return Promise.reject(this.dead);
-    const p = new Promise<void>((resolve, reject) => this.queue.push({ op, resolve, reject }));
-    this.last = p.catch(() => {});
+  enqueue(op: WriteOp, onFail?: () => void): Promise<void> {
+    if (this.dead) { onFail?.(); return Promise.reject(this.dead); }
+    const p = new Promise<void>((resolve, reject) => this.queue.push({ op, resolve, reject, onFail }));
+    this.last = p; // batches commit in order: the last write settles last
     // Nothing on disk: leave at the end of this tick, with whatever else this tick writes.
     if (this.inFlight.size === 0 && !this.scheduled) {
       this.scheduled = true;
@@ -96,14 +103,14 @@ export class ThreadWriter implements Writer {
     this.worker.postMessage({ id, ops: JSON.stringify(batch.map((p) => p.op)) });
   }
 
-  settled(): Promise<void> { return this.last; }
+  settled(): Promise<void> { return this.last ? this.last.then(ignore, ignore) : Promise.resolve(); }
   get pending(): number { return this.queue.length + [...this.inFlight.values()].reduce((n, b) => n + b.length, 0); }
 
   async close(): Promise<void> {
     if (this.dead) return;
     while (this.queue.length || this.inFlight.size) {
       if (this.inFlight.size === 0) this.send();
-      await this.last;
+      await this.settled();
       await new Promise((r) => setImmediate(r));
     }
     this.closing = true;
