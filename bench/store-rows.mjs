@@ -22,10 +22,9 @@ const cols = MESSAGE_COLUMNS.join(', ');
 db.exec(`CREATE TABLE message_log AS SELECT ${cols} FROM messages WHERE 0`);
 const toLog = db.prepare(`INSERT INTO message_log (${cols}) VALUES (${MESSAGE_COLUMNS.map(() => '?').join(', ')})`);
 const apply = prepareOps(db);
-const move = db.transaction(() => {
-  db.prepare(`INSERT INTO messages (${cols}) SELECT ${cols} FROM message_log ORDER BY conversation_id, seq`).run();
-  db.prepare('DELETE FROM message_log').run();
-});
+const moveRows = db.prepare(`INSERT INTO messages (${cols}) SELECT ${cols} FROM message_log ORDER BY conversation_id, seq`);
+const clearLog = db.prepare('DELETE FROM message_log');
+const move = db.transaction(() => { moveRows.run(); clearLog.run(); });
 const commit = db.transaction((rows) => { for (const r of rows) if (log) toLog.run(r); else apply({ op: 'msgInsert', row: r }); });
 
 // Rows as the gateway builds them, serialized as the writer thread receives them.

@@ -83,6 +83,13 @@ function scan(t: string): number {
   return n;
 }
 
+/** Stores hash `h` at position `at` of the scratch buffer (growing it); returns the next position. No closure per call: this runs on every message. */
+function emit(h: number, at: number): number {
+  if (at === hashes.length) hashes = grow(hashes, new Uint32Array(2 * at));
+  hashes[at] = h >>> 0;
+  return at + 1;
+}
+
 function grow<T extends Int32Array | Uint8Array | Uint32Array>(old: T, bigger: T): T { bigger.set(old); return bigger; }
 
 /**
@@ -116,10 +123,6 @@ function hashInto(text: string, cfg: FeatureConfig, owners?: number[]): number {
   const count = scan(t);
   const len = count + 2; // with <s> and </s>
   let out = 0;
-  const emit = (h: number) => {
-    if (out === hashes.length) hashes = grow(hashes, new Uint32Array(2 * out));
-    hashes[out++] = h >>> 0;
-  };
   for (let n = 1; n <= cfg.wordNgrams; n++) {
     const prefix = n < WORD_PREFIX.length ? WORD_PREFIX[n] : feed(FNV_OFFSET, `w${n}:`, 0, `w${n}:`.length);
     for (let i = 0; i + n <= len; i++) {
@@ -130,7 +133,7 @@ function hashInto(text: string, cfg: FeatureConfig, owners?: number[]): number {
         const k = i + j;
         h = k === 0 ? feed(h, BOS, 0, 3) : k === len - 1 ? feed(h, EOS, 0, 4) : feed(h, t, spanFrom[k - 1], spanTo[k - 1]);
       }
-      emit(h);
+      out = emit(h, out);
       if (owners) {
         let m = 0;
         for (let k = i; k < i + n; k++) if (k >= 1 && k <= len - 2) m |= 1 << ((k - 1) % 31);
@@ -145,7 +148,7 @@ function hashInto(text: string, cfg: FeatureConfig, owners?: number[]): number {
       for (let i = 0; i + n <= wl; i++) {
         let h = CHAR_PREFIX;
         for (let p = i; p < i + n; p++) h = Math.imul(h ^ (p === 0 ? LT : p === wl - 1 ? GT : t.charCodeAt(from + p - 1)), FNV_PRIME);
-        emit(h);
+        out = emit(h, out);
         owners?.push(1 << (ti % 31));
       }
     }
