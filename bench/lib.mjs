@@ -99,6 +99,9 @@ ${storeExtra}
 level = "warn"
 [ratelimit]
 customer_quota = 0
+address_quota = 0
+sessions_per_min = 0
+hellos_per_min = 0
 [channels.api]
 rate_per_min = 0
 [ai]

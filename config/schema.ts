@@ -52,6 +52,14 @@ export const configSchema = z.object({
     max_body_bytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
     max_upload_bytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(5 * 1024 * 1024),
     max_text_chars: z.number().int().min(1).max(100_000).default(4000),
+    /** Largest image accepted, in pixels (width × height, read from the header before anything decodes it). */
+    max_image_pixels: z.number().int().min(1).max(1_000_000_000).default(50_000_000),
+    /** Origins besides the workspace's own that may make state-changing requests and open sockets on the workspace port. */
+    workspace_origins: z.array(z.string().url()).default([]),
+    /** Addresses of reverse proxies in front of kefu: only their X-Forwarded-For is believed (for per-address limits). */
+    trusted_proxies: z.array(z.string().min(1)).default([]),
+    /** A socket whose unsent data passes this many bytes (a client that stopped reading) is closed; it resumes on reconnect. */
+    socket_send_buffer_bytes: z.number().int().min(16 * 1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
     shutdown_timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
   }).strict().prefault({}),
   store: z.object({
@@ -103,6 +111,16 @@ export const configSchema = z.object({
     customer_quota: z.number().int().min(0).default(60),
     /** Extra messages a customer may send at once before the per-minute rate applies. */
     burst: z.number().int().min(0).default(10),
+    /** Customer messages per client address per minute (plus address_burst), all visitors of the address together; 0 disables. */
+    address_quota: z.number().int().min(0).default(600),
+    address_burst: z.number().int().min(0).default(100),
+    /** New visitor sessions per client address per minute (plus sessions_burst); 0 disables. */
+    sessions_per_min: z.number().int().min(0).default(20),
+    sessions_burst: z.number().int().min(0).default(20),
+    /** WebSocket hello frames (each replays history) per visitor per minute (plus 10 at once); 0 disables. */
+    hellos_per_min: z.number().int().min(0).default(30),
+    /** Open widget sockets per visitor (tabs, devices); the next one is refused with too_many_connections. */
+    sockets_per_visitor: z.number().int().min(1).max(1000).default(20),
   }).strict().prefault({}),
   routing: z.object({
     default_queue: z.string().min(1).default('general'),

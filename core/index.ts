@@ -15,6 +15,8 @@ import { VisitorTokens } from './auth/visitor-token.js';
 import { MediaService } from './http/media.js';
 import { createMetrics } from './http/metrics.js';
 import { UpgradeRouter } from './http/upgrade.js';
+import { fromOwnOrigin } from './http/origin-guard.js';
+import { setSocketSendBuffer } from './http/socket-send.js';
 import { createPublicApp } from './http/public-app.js';
 import { lockDatabase } from './store/lock-file.js';
 import { createWorkspaceApp } from './http/workspace-app.js';
@@ -65,10 +67,12 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     onCommit: (n, s) => metrics?.commit(n, s) });
   const secret = await ensureSecret(store);
   const limiter = new GcraRateLimiter(c0.ratelimit.customer_quota, c0.ratelimit.burst);
-  const media = new MediaService(store, resolve(c0.store.media_dir), () => cfg().server.max_upload_bytes);
+  const media = new MediaService(store, resolve(c0.store.media_dir), () => cfg().server.max_upload_bytes, () => cfg().server.max_image_pixels);
   await media.init();
+  setSocketSendBuffer(c0.server.socket_send_buffer_bytes);
   const publicUpgrades = new UpgradeRouter();
-  const workspaceUpgrades = new UpgradeRouter();
+  // The workspace socket carries every conversation: only the workspace's own pages may open it.
+  const workspaceUpgrades = new UpgradeRouter({ accept: (req) => fromOwnOrigin(req.headers, cfg().server.workspace_origins) });
 
   let registry: ChannelRegistry;
   const bus = new ConversationBus({
@@ -136,6 +140,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       hub.broadcastAgents();
     }
     logger.level = next.log.level;
+    setSocketSendBuffer(next.server.socket_send_buffer_bytes);
     registry.reconcile().catch((err) => logger.error({ err }, 'channel reconcile failed'));
     logger.info('config reloaded');
   });
@@ -146,7 +151,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   // The channels' hot JSON endpoints first (no Koa on the per-message path), then Koa.
   const publicServer = createServer((req, res) => { if (!registry.json.serve(req, res)) void publicApp(req, res); });
   const workspaceServer = createServer(createWorkspaceApp({ bus, accounts, assigner, hub, media, metrics, logger,
-    sessionTtlMs: () => cfg().auth.session_ttl_h * 3600_000, ready: () => ready }).callback());
+    sessionTtlMs: () => cfg().auth.session_ttl_h * 3600_000, ready: () => ready,
+    origins: () => cfg().server.workspace_origins, trustedProxies: () => cfg().server.trusted_proxies }).callback());
   publicUpgrades.attach(publicServer);
   workspaceUpgrades.attach(workspaceServer);
   await listen(publicServer, c0.server.public_port, c0.server.host);

@@ -180,8 +180,12 @@ export class ApiChannel implements ChannelAdapter {
       try {
         const method = Object.hasOwn(METHODS, name) ? METHODS[name] : undefined;
         if (!method) throw new ApiError('unknown_method');
-        const { args, file } = await readArgs(ctx, this.context().config().server.max_body_bytes, this.o.media.maxBytes());
-        const caller = await this.caller(ctx, args.token);
+        // A token in the header is checked before the body is read, and only such a caller may
+        // send a body as large as an upload; a token in the body limits the body to max_body_bytes.
+        const maxBody = this.context().config().server.max_body_bytes;
+        const early = ctx.get('authorization') ? await this.caller(ctx) : undefined;
+        const { args, file } = await readArgs(ctx, maxBody, early ? this.o.media.maxBytes() : maxBody);
+        const caller = early ?? await this.caller(ctx, args.token);
         delete args.token;
         if (!this.rateLimit(ctx, caller)) return;
         if (method.scope && !caller.scopes.includes(method.scope)) throw new ApiError('missing_scope', { needed: method.scope, provided: caller.scopes.join(',') });

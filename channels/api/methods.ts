@@ -58,9 +58,27 @@ export function blocksText(blocks: unknown): string {
   return out.join('\n');
 }
 
+/** Slack's own bounds on Block Kit: 50 blocks a message; real layouts nest a handful of levels. */
+const MAX_BLOCKS = 50;
+const MAX_BLOCK_DEPTH = 12;
+
+/** True when `v` nests deeper than `max` arrays/objects (walked without recursion: the input is hostile). */
+function nestsDeeper(v: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length) {
+    const [x, depth] = stack.pop()!;
+    if (!x || typeof x !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(x) ? x : Object.values(x)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 function textContent(c: MethodContext, d: MethodDeps): Content {
   const blocks = jsonArg<unknown[]>(c.args, 'blocks');
   if (blocks !== undefined && !Array.isArray(blocks)) throw new ApiError('invalid_arguments', { detail: 'blocks must be an array' });
+  if (blocks && blocks.length > MAX_BLOCKS) throw new ApiError('invalid_arguments', { detail: `at most ${MAX_BLOCKS} blocks` });
+  if (blocks && nestsDeeper(blocks, MAX_BLOCK_DEPTH)) throw new ApiError('invalid_arguments', { detail: `blocks nest deeper than ${MAX_BLOCK_DEPTH} levels` });
   const text = c.args.text || (blocks ? blocksText(blocks) : '');
   if (!text.trim()) throw new ApiError('no_text');
   if (text.length > d.maxTextChars()) throw new ApiError('msg_too_long');
@@ -210,7 +228,12 @@ export const METHODS: Record<string, Method> = {
     scope: 'files:write',
     handler: async (c, d) => {
       const files = jsonArg<{ id: string; title?: string }[]>(c.args, 'files');
-      if (!Array.isArray(files) || files.length === 0) throw new ApiError('invalid_arguments', { detail: 'files is required' });
+      if (!Array.isArray(files) || files.length === 0 || files.length > 10) throw new ApiError('invalid_arguments', { detail: 'files must list 1 to 10 files' });
+      for (const f of files) {
+        if (!f || typeof f !== 'object' || typeof f.id !== 'string' || (f.title !== undefined && typeof f.title !== 'string')) {
+          throw new ApiError('invalid_arguments', { detail: 'each of files is {"id": "F…", "title"?: "…"}' });
+        }
+      }
       const attachments = files.map((f) => {
         const u = d.uploads.get(f.id);
         if (!u || !u.attachment || u.caller !== c.caller.id) throw new ApiError('file_not_found');

@@ -1,7 +1,8 @@
-import busboy from 'busboy';
 import getRawBody from 'raw-body';
 import type { Context } from 'koa';
 import { ApiError } from './types.js';
+import type { KefuError } from '../../core/errors.js';
+import { readMultipart } from '../../core/http/multipart.js';
 
 export type Args = Record<string, string>;
 export interface UploadedFile { field: string; name?: string; data: Buffer }
@@ -16,7 +17,7 @@ export async function readArgs(ctx: Context, maxBytes: number, maxFileBytes: num
   for (const [k, v] of Object.entries(ctx.query)) if (typeof v === 'string') args[k] = v;
   if (ctx.method !== 'POST') return { args };
   const type = (ctx.get('content-type') || '').toLowerCase();
-  if (type.startsWith('multipart/form-data')) return readMultipart(ctx, args, maxBytes, maxFileBytes);
+  if (type.startsWith('multipart/form-data')) return readForm(ctx, args, maxBytes, maxFileBytes);
   let text: string;
   try {
     text = await getRawBody(ctx.req, { limit: maxBytes, encoding: 'utf8' });
@@ -39,27 +40,14 @@ export async function readArgs(ctx: Context, maxBytes: number, maxFileBytes: num
   throw new ApiError('invalid_form_data', { detail: `unsupported content type ${type}` });
 }
 
-function readMultipart(ctx: Context, args: Args, maxBytes: number, maxFileBytes: number): Promise<{ args: Args; file?: UploadedFile }> {
-  return new Promise((resolve, reject) => {
-    let bb: busboy.Busboy;
-    try {
-      bb = busboy({ headers: ctx.req.headers, limits: { files: 1, fileSize: maxFileBytes, fieldSize: maxBytes, fields: 50 } });
-    } catch {
-      return reject(new ApiError('invalid_form_data'));
-    }
-    let file: UploadedFile | undefined;
-    let tooLarge = false;
-    bb.on('field', (k, v) => { args[k] = v; });
-    bb.on('file', (field, stream, info) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('limit', () => { tooLarge = true; });
-      stream.on('end', () => { if (!tooLarge) file = { field, name: info.filename?.slice(0, 200), data: Buffer.concat(chunks) }; });
-    });
-    bb.on('error', () => reject(new ApiError('invalid_form_data')));
-    bb.on('close', () => (tooLarge ? reject(new ApiError('request_too_large')) : resolve({ args, file })));
-    ctx.req.pipe(bb);
-  });
+async function readForm(ctx: Context, args: Args, maxBytes: number, maxFileBytes: number): Promise<{ args: Args; file?: UploadedFile }> {
+  try {
+    const form = await readMultipart(ctx.req, { fileBytes: maxFileBytes, fieldBytes: maxBytes, fields: 50 });
+    Object.assign(args, form.fields);
+    return { args, file: form.file };
+  } catch (err) {
+    throw new ApiError((err as KefuError).code === 'payload_too_large' ? 'request_too_large' : 'invalid_form_data');
+  }
 }
 
 export function required(args: Args, key: string): string {

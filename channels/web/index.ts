@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { WebSocket } from 'ws';
+import type { IncomingMessage } from 'node:http';
 import { KefuError } from '../../core/errors.js';
 import type { Conversation, Message } from '../../core/model/message.js';
 import type { VisitorTokens } from '../../core/auth/visitor-token.js';
@@ -12,6 +13,9 @@ import type { QueueStatus } from '../../core/routing/assigner.js';
 import { handleVisitorSocket, ingestFromVisitor, sendFrame, visitorName, webRef } from './visitor-socket.js';
 import { toVisitorMessage } from './types.js';
 import { parseVisitorObject, textContent } from './parse.js';
+import { VisitorLimits } from './visitor-limits.js';
+import { clientAddress } from '../../core/http/client-address.js';
+import { sendBounded } from '../../core/http/socket-send.js';
 
 export interface WebChannelOptions {
   tokens: VisitorTokens;
@@ -27,15 +31,24 @@ export class WebChannel implements ChannelAdapter {
   private ctx?: ChannelContext;
   private sockets = new Map<string, Set<WebSocket>>();
   private lastOnline = false;
+  private limits?: VisitorLimits;
 
   constructor(private opts: WebChannelOptions) {}
 
   async start(ctx: ChannelContext): Promise<void> {
     this.ctx = ctx;
-    ctx.websocket('/ws/visitor', (ws) => handleVisitorSocket(ws, ctx, this.opts.tokens, this.sockets, this.opts.agentsOnline));
+    this.limits = new VisitorLimits(ctx.config());
+    const limits = this.limits;
+    ctx.websocket('/ws/visitor', (ws, req) => handleVisitorSocket(ws, { ctx, tokens: this.opts.tokens, sockets: this.sockets, limits,
+      agentsOnline: this.opts.agentsOnline, address: this.address(req) }));
+  }
+
+  reconfigure(): void {
+    if (this.ctx) this.limits?.configure(this.ctx.config());
   }
 
   async stop(): Promise<void> {
+    this.limits?.close();
     // 1012 "service restart": the widget reconnects with backoff and resumes from its last seq.
     for (const set of this.sockets.values()) for (const ws of set) ws.close(1012, 'restart');
     this.sockets.clear();
@@ -56,7 +69,7 @@ export class WebChannel implements ChannelAdapter {
     if (online === this.lastOnline) return;
     this.lastOnline = online;
     const frame = JSON.stringify({ type: 'presence', agentsOnline });
-    for (const set of this.sockets.values()) for (const ws of set) if (ws.readyState === 1) ws.send(frame);
+    for (const set of this.sockets.values()) for (const ws of set) sendBounded(ws, frame);
   }
 
   async send(msg: Message, conv: Conversation): Promise<SendResult> {
@@ -64,7 +77,7 @@ export class WebChannel implements ChannelAdapter {
     // A visitor without an open widget gets the message on the next resume: it is stored.
     if (set) {
       const frame = JSON.stringify({ type: 'message', message: toVisitorMessage(msg) });
-      for (const ws of set) if (ws.readyState === 1) ws.send(frame);
+      for (const ws of set) sendBounded(ws, frame);
     }
     return { sourceId: msg.id };
   }
@@ -86,10 +99,12 @@ export class WebChannel implements ChannelAdapter {
     router.post('/v1/visitor/session', async (ctx) => {
       const body = await readJson(ctx, 4096);
       const previous = this.opts.tokens.verify(str(body, 'token', { max: 256 }));
+      // Refreshing a known visitor is free; minting new ones is limited per address.
+      if (!previous) this.limiter().session(this.address(ctx.req));
       const { token, visitorId } = this.opts.tokens.issue(previous);
       const { conversation } = await this.context().history(webRef(visitorId), Number.MAX_SAFE_INTEGER, 1);
       ctx.body = { ok: true, token, visitorId, name: visitorName(visitorId), conversationId: conversation?.id, lastSeq: conversation?.lastSeq ?? 0,
-        agentsOnline: this.opts.agentsOnline() };
+        agentsOnline: this.opts.agentsOnline(), widget: this.widgetDefaults() };
     });
 
     router.get('/v1/visitor/messages', async (ctx) => {
@@ -110,8 +125,8 @@ export class WebChannel implements ChannelAdapter {
       if (fields.clientId !== undefined) {
         const parsed = parseVisitorObject({ type: 'send', clientId: fields.clientId, attachments: [{ mediaId: attachment.mediaId }], caption: fields.caption });
         if (parsed.kind === 'invalid') throw new KefuError(parsed.code, parsed.message);
-        const res = await ingestFromVisitor(c, this.sockets, visitorId, { clientId: fields.clientId,
-          content: { kind: 'media', attachments: [attachment], caption: fields.caption || undefined } });
+        const res = await ingestFromVisitor(c, this.sockets, visitorId, { clientId: fields.clientId, address: this.address(ctx.req),
+          content: { kind: 'media', attachments: [attachment], caption: fields.caption || undefined } }, this.limiter());
         message = toVisitorMessage(res.message);
       }
       ctx.status = 201;
@@ -122,7 +137,7 @@ export class WebChannel implements ChannelAdapter {
   jsonRoutes(): Record<string, JsonHandler> {
     return {
       // HTTP send: for pages that cannot keep a WebSocket, and for integrations; same rules as the socket.
-      '/v1/visitor/messages': async ({ headers, body }) => {
+      '/v1/visitor/messages': async ({ req, headers, body }) => {
         const visitorId = this.visitorFrom(headers.authorization);
         const c = this.context();
         const parsed = parseVisitorObject({ ...body, type: 'send' });
@@ -130,8 +145,8 @@ export class WebChannel implements ChannelAdapter {
         const f = parsed.frame as Extract<typeof parsed.frame, { type: 'send' }>;
         const content = f.text !== undefined ? textContent(f.text)
           : { kind: 'media' as const, attachments: await c.media.resolveAttachments(f.attachments), caption: f.caption };
-        const res = await ingestFromVisitor(c, this.sockets, visitorId, { clientId: f.clientId, content,
-          queue: typeof body.queue === 'string' && /^[a-z0-9_-]{1,40}$/.test(body.queue) ? body.queue : undefined });
+        const res = await ingestFromVisitor(c, this.sockets, visitorId, { clientId: f.clientId, content, address: this.address(req),
+          queue: typeof body.queue === 'string' && /^[a-z0-9_-]{1,40}$/.test(body.queue) ? body.queue : undefined }, this.limiter());
         return { status: res.status === 'accepted' ? 201 : 200,
           body: { ok: true, duplicate: res.status === 'duplicate' || undefined, message: toVisitorMessage(res.message) } };
       },
@@ -141,6 +156,21 @@ export class WebChannel implements ChannelAdapter {
   private context(): ChannelContext {
     if (!this.ctx) throw new KefuError('unavailable');
     return this.ctx;
+  }
+
+  private limiter(): VisitorLimits {
+    if (!this.limits) throw new KefuError('unavailable');
+    return this.limits;
+  }
+
+  private address(req: IncomingMessage): string {
+    return clientAddress(req, this.context().config().server.trusted_proxies);
+  }
+
+  /** `[channels.web]` title, welcome and color: the widget's defaults; its data-* attributes override them. */
+  private widgetDefaults(): { title: string; welcome: string; color: string } {
+    const w = this.context().config().channels.web;
+    return { title: w.title, welcome: w.welcome, color: w.color };
   }
 
   private visitor(ctx: Context): string {

@@ -3,11 +3,23 @@ import { KefuError, toKefuError } from '../../core/errors.js';
 import type { Content, ConversationRef } from '../../core/model/message.js';
 import type { VisitorTokens } from '../../core/auth/visitor-token.js';
 import type { ChannelContext } from '../contract.js';
+import { Coalescer } from '../../core/bus/coalescer.js';
+import { sendAll, sendBounded } from '../../core/http/socket-send.js';
 import { parseVisitorFrame, textContent } from './parse.js';
 import { toVisitorMessage, type ServerFrame } from './types.js';
+import type { VisitorLimits } from './visitor-limits.js';
 
 const HELLO_TIMEOUT_MS = 10_000;
 const MAX_FRAME_BYTES = 64 * 1024;
+/** Messages per replay page; the next page is read only once this one has left for the kernel. */
+const REPLAY_PAGE = 100;
+/** Typing/read frames of one socket reach the bus at most once a second each (cheap drop before any lookup). */
+const SIGNAL_INTERVAL_MS = 1000;
+
+export interface VisitorConnection {
+  ctx: ChannelContext; tokens: VisitorTokens; sockets: Map<string, Set<WebSocket>>; limits: VisitorLimits;
+  agentsOnline: () => number; address: string;
+}
 
 export function webRef(visitorId: string): ConversationRef {
   return { channel: 'web', account: 'default', thread: visitorId };
@@ -20,20 +32,21 @@ export function webRef(visitorId: string): ConversationRef {
  */
 export async function ingestFromVisitor(
   ctx: ChannelContext, sockets: Map<string, Set<WebSocket>>, visitorId: string,
-  m: { clientId: string; content: Content; queue?: string }, except?: WebSocket,
+  m: { clientId: string; content: Content; queue?: string; address: string }, limits: VisitorLimits, except?: WebSocket,
 ) {
+  limits.message(m.address);
   const res = await ctx.ingest({ ref: webRef(visitorId), customer: { externalId: visitorId, name: visitorName(visitorId) },
     sourceId: m.clientId, content: m.content, hints: { queue: m.queue } });
   const set = sockets.get(visitorId);
   if (res.status === 'accepted' && set && set.size > (except ? 1 : 0)) {
     const frame = JSON.stringify({ type: 'message', message: toVisitorMessage(res.message) });
-    for (const ws of set) if (ws !== except && ws.readyState === 1) ws.send(frame);
+    for (const ws of set) if (ws !== except) sendBounded(ws, frame);
   }
   return res;
 }
 
 export function sendFrame(ws: WebSocket, frame: ServerFrame): void {
-  if (ws.readyState === 1) ws.send(JSON.stringify(frame));
+  if (ws.readyState === 1) sendBounded(ws, JSON.stringify(frame));
 }
 
 /**
@@ -41,16 +54,14 @@ export function sendFrame(ws: WebSocket, frame: ServerFrame): void {
  * (seq > after), then relay sends/typing/read. Every bad frame gets an error frame;
  * the connection stays open and nothing else is affected.
  */
-export function handleVisitorSocket(
-  ws: WebSocket,
-  ctx: ChannelContext,
-  tokens: VisitorTokens,
-  sockets: Map<string, Set<WebSocket>>,
-  agentsOnline: () => number,
-): void {
+export function handleVisitorSocket(ws: WebSocket, c: VisitorConnection): void {
+  const { ctx, tokens, sockets, limits } = c;
   let visitorId: string | undefined;
   let queue: string | undefined;
   const helloTimer = setTimeout(() => ws.close(4001, 'hello expected'), HELLO_TIMEOUT_MS);
+  const signals = new Coalescer<{ event: 'typing' | 'read'; seq?: number }>(SIGNAL_INTERVAL_MS, (_k, s) => {
+    if (visitorId) void ctx.signalEvent(webRef(visitorId), s.event, s.seq).catch(() => {});
+  });
 
   ws.on('message', (data, isBinary) => {
     if (isBinary) return sendFrame(ws, { type: 'error', code: 'unsupported_media_type', message: 'Text frames only.' });
@@ -67,25 +78,34 @@ export function handleVisitorSocket(
         sendFrame(ws, { type: 'error', code: 'invalid_token', message: 'The visitor token is invalid or expired.' });
         return ws.close(4003, 'invalid token');
       }
+      // Every hello replays history: bounded per visitor, like the sockets one visitor may hold.
+      const wait = limits.hello(id);
+      if (wait > 0) {
+        sendFrame(ws, { type: 'error', code: 'rate_limited', message: `Too many reconnects; retry in ${wait}s.`, retryAfter: wait });
+        return ws.close(4029, 'rate limited');
+      }
+      let set = sockets.get(id);
+      if (set && limits.socketsFull(set.size)) {
+        sendFrame(ws, { type: 'error', code: 'too_many_connections', message: 'This visitor has too many open chat windows; close one.' });
+        return ws.close(4029, 'too many connections');
+      }
       clearTimeout(helloTimer);
       visitorId = id;
       queue = f.queue;
-      let set = sockets.get(id);
       if (!set) sockets.set(id, (set = new Set()));
       set.add(ws);
-      void welcome(ws, ctx, id, f.after ?? 0, agentsOnline());
+      void welcome(ws, ctx, id, f.after ?? 0, c.agentsOnline());
       return;
     }
     if (!visitorId) return sendFrame(ws, { type: 'error', code: 'unauthorized', message: 'Say hello with your token first.' });
-    const ref = webRef(visitorId);
-    if (f.type === 'typing') return void ctx.signalEvent(ref, 'typing').catch(() => {});
-    if (f.type === 'read') return void ctx.signalEvent(ref, 'read', f.seq).catch(() => {});
+    if (f.type === 'typing') return signals.push('typing', { event: 'typing' });
+    if (f.type === 'read') return signals.push('read', { event: 'read', seq: f.seq });
     void (async () => {
       try {
         const content: Content = f.text !== undefined
           ? textContent(f.text)
           : { kind: 'media', attachments: await ctx.media.resolveAttachments(f.attachments), caption: f.caption };
-        const res = await ingestFromVisitor(ctx, sockets, visitorId!, { clientId: f.clientId, content, queue }, ws);
+        const res = await ingestFromVisitor(ctx, sockets, visitorId!, { clientId: f.clientId, content, queue, address: c.address }, limits, ws);
         sendFrame(ws, { type: 'ack', clientId: f.clientId, id: res.message.id, seq: res.message.seq, sentAt: res.message.sentAt.toISOString(),
           duplicate: res.status === 'duplicate' || undefined });
       } catch (err) {
@@ -99,6 +119,7 @@ export function handleVisitorSocket(
 
   ws.on('close', () => {
     clearTimeout(helloTimer);
+    signals.close();
     if (!visitorId) return;
     const set = sockets.get(visitorId);
     set?.delete(ws);
@@ -110,13 +131,14 @@ export function handleVisitorSocket(
 async function welcome(ws: WebSocket, ctx: ChannelContext, visitorId: string, after: number, agentsOnline: number): Promise<void> {
   try {
     let cursor = after;
-    const first = await ctx.history(webRef(visitorId), cursor, 500);
+    const first = await ctx.history(webRef(visitorId), cursor, REPLAY_PAGE);
     sendFrame(ws, { type: 'welcome', visitorId, conversationId: first.conversation?.id, lastSeq: first.conversation?.lastSeq ?? 0, agentsOnline });
-    // Replay in pages so a long-absent visitor gets everything without one huge frame.
-    for (let page = first.messages; page.length > 0; page = (await ctx.history(webRef(visitorId), cursor, 500)).messages) {
-      for (const m of page) sendFrame(ws, { type: 'message', message: toVisitorMessage(m) });
+    // Replay in pages, each read only once the last one has left: a visitor that does not read
+    // holds one page of memory, not the whole history.
+    for (let page = first.messages; page.length > 0 && ws.readyState === 1; page = (await ctx.history(webRef(visitorId), cursor, REPLAY_PAGE)).messages) {
+      await sendAll(ws, page.map((m) => JSON.stringify({ type: 'message', message: toVisitorMessage(m) })));
       cursor = page[page.length - 1].seq;
-      if (page.length < 500) break;
+      if (page.length < REPLAY_PAGE) break;
     }
   } catch (err) {
     ctx.logger.error({ err }, 'visitor resume failed');

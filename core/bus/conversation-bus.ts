@@ -8,6 +8,10 @@ import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import { compose, type Middleware, type PipelineContext, type Stage, STAGES } from './pipeline.js';
 import type { BusEvents, ConversationChange, Signal } from './events.js';
 import { validateContent } from './validate-content.js';
+import { Coalescer } from './coalescer.js';
+
+/** Typing and read signals per conversation, each way: at most one a second (the latest read seq wins). */
+const SIGNAL_INTERVAL_MS = 1000;
 
 export type IngestResult = { status: 'accepted' | 'duplicate'; message: Message; conversation: Conversation };
 
@@ -45,6 +49,7 @@ export class ConversationBus extends EventEmitter<BusEvents> {
   /** Post-ingest processing is chained per conversation to keep stage order = seq order. */
   private tails = new Map<string, Promise<void>>();
   private creating = new Map<string, Promise<Conversation>>();
+  private signals = new Coalescer<Signal>(SIGNAL_INTERVAL_MS, (_key, s) => this.emit('signal', s));
 
   constructor(private opts: BusOptions) {
     super();
@@ -162,9 +167,9 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     return next;
   }
 
-  /** Relays a typing/read signal; nothing is stored. */
+  /** Relays a typing/read signal, coalesced per conversation, side and kind; nothing is stored. */
   signal(s: Signal): void {
-    this.emit('signal', s);
+    this.signals.push(`${s.conversationId}|${s.from.role === 'customer' ? 'c' : 's'}|${s.event}`, s);
   }
 
   /** Applies a state change to a conversation, stores it, and announces it. */

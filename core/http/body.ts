@@ -16,9 +16,13 @@ export async function readJson(ctx: Context, limit: number): Promise<Record<stri
   return parseJsonObject(text);
 }
 
-/** A body declared as anything but JSON is refused (no type at all is read as JSON). */
+/**
+ * Only a body declared as JSON is read as JSON. A missing type is refused too: a cross-site
+ * form or `fetch(…, { mode: 'no-cors' })` can send text/plain or no type without a preflight,
+ * `application/json` it cannot.
+ */
 export function assertJsonType(type: string | undefined): void {
-  if (type && !type.startsWith('application/json')) throw new KefuError('unsupported_media_type', 'Send application/json.');
+  if (!type || !/^application\/json\s*(;|$)/i.test(type)) throw new KefuError('unsupported_media_type', 'Send the body as Content-Type: application/json.');
 }
 
 export function parseJsonObject(text: string): Record<string, unknown> {

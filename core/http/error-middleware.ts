@@ -35,3 +35,15 @@ export function securityHeaders() {
     await next();
   };
 }
+
+/**
+ * Koa's own error channel: errors after the answer has started (a client that hangs up or sends
+ * a malformed request mid-response). Koa's default prints them to stderr; here they go to the
+ * log, at debug when the client caused them.
+ */
+export function koaErrorLogger(logger: Logger) {
+  return (err: Error & { code?: string; expose?: boolean }) => {
+    const clientSide = err.expose || err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'ERR_STREAM_PREMATURE_CLOSE' || /^HPE_|Parse Error/.test(`${err.code ?? ''}${err.message}`);
+    logger[clientSide ? 'debug' : 'warn']({ err }, 'request stream error');
+  };
+}

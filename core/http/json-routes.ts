@@ -4,7 +4,7 @@ import { KefuError } from '../errors.js';
 import { assertJsonType, parseJsonObject } from './body.js';
 import { errorReply } from './error-middleware.js';
 
-export interface JsonRequest { headers: IncomingHttpHeaders; body: Record<string, unknown> }
+export interface JsonRequest { req: IncomingMessage; headers: IncomingHttpHeaders; body: Record<string, unknown> }
 export interface JsonReply { status: number; body: unknown }
 export type JsonHandler = (req: JsonRequest) => Promise<JsonReply>;
 interface Route { handler: JsonHandler; limit: () => number; headers: string[] }
@@ -41,7 +41,7 @@ export class JsonRoutes {
   private async run(route: Route, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     let reply: JsonReply & { headers?: Record<string, string> };
     try {
-      reply = await route.handler({ headers: req.headers, body: await readBody(req, route.limit()) });
+      reply = await route.handler({ req, headers: req.headers, body: await readBody(req, route.limit()) });
     } catch (err) {
       reply = errorReply(err, this.logger, path);
     }

@@ -1,7 +1,7 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Logger } from 'pino';
-import { errorMiddleware } from './error-middleware.js';
+import { koaErrorLogger, errorMiddleware } from './error-middleware.js';
 import type { MediaService } from './media.js';
 import type { ChannelRegistry } from '../../channels/registry.js';
 
@@ -28,6 +28,7 @@ export function createPublicApp(d: { logger: Logger; channels: ChannelRegistry; 
     if (ctx.method === 'OPTIONS' && ctx.path.startsWith('/v1/visitor/')) { ctx.status = 204; return; }
     await next();
   });
+  app.on('error', koaErrorLogger(d.logger));
   app.use(errorMiddleware(d.logger));
   app.use(router.routes());
   app.use(d.channels.router.routes());

@@ -10,15 +10,19 @@ import type { AgentHub } from '../workspace/agent-hub.js';
 import type { AgentRecord } from '../store/store.js';
 import { publicConversation, SESSION_COOKIE, sessionToken } from '../workspace/views.js';
 import { readJson, str } from './body.js';
-import { errorMiddleware, securityHeaders } from './error-middleware.js';
+import { koaErrorLogger, errorMiddleware, securityHeaders } from './error-middleware.js';
 import type { MediaService } from './media.js';
 import type { Metrics } from './metrics.js';
 import { serveAsset } from './static-assets.js';
 import { GcraRateLimiter } from '../ratelimit/rate-limiter.js';
+import { clientAddress } from './client-address.js';
+import { originGuard } from './origin-guard.js';
 
 export interface WorkspaceDeps {
   bus: ConversationBus; accounts: AgentAccounts; assigner: Assigner; hub: AgentHub; media: MediaService; metrics: Metrics;
   logger: Logger; sessionTtlMs: () => number; ready: () => boolean;
+  /** `[server] workspace_origins` and `trusted_proxies`, read at use (hot reload). */
+  origins: () => readonly string[]; trustedProxies: () => readonly string[];
 }
 
 const STATUSES = new Set(['bot', 'queued', 'assigned', 'pending', 'resolved']);
@@ -42,19 +46,24 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   router.get('/', (ctx) => serveAsset(ctx, 'workspace.html', { maxAge: 0, csp: uiCsp }));
   router.get('/workspace.js', (ctx) => serveAsset(ctx, 'workspace.js', { maxAge: 300 }));
 
-  // Password guessing is slowed: FAILED attempts count, per login and per address (10 at once,
-  // then 6 a minute), so a whole office logging in behind one address is never held up.
-  const loginLimiter = new GcraRateLimiter(6, 10);
+  // Password guessing is slowed: only FAILED attempts count, per (login, address) pair (10 at
+  // once, then 6 a minute) and per address over all logins (30, then 20 a minute). Nothing is
+  // counted per login alone: whoever knows a login could otherwise lock its owner out from
+  // everywhere. A whole office logging in behind one address is never held up by successes.
+  const pairLimiter = new GcraRateLimiter(6, 10);
+  const addressLimiter = new GcraRateLimiter(20, 30);
   router.post('/api/login', async (ctx) => {
     const body = await readJson(ctx, 4096);
-    const keys = [`ip:${ctx.ip}`, `login:${String(body.login ?? '').slice(0, 64)}`];
-    const wait = Math.max(...keys.map((k) => loginLimiter.peek(k)));
+    const address = clientAddress(ctx.req, d.trustedProxies());
+    const pair = `${address}|${String(body.login ?? '').slice(0, 64).toLowerCase()}`;
+    const wait = Math.max(pairLimiter.peek(pair), addressLimiter.peek(address));
     if (wait > 0) throw new KefuError('rate_limited', `Too many failed logins; retry in ${wait}s.`, { retryAfter: wait });
     let session;
     try {
       session = await d.accounts.login(str(body, 'login', { required: true, max: 64 })!, str(body, 'password', { required: true, max: 1024 })!);
     } catch (err) {
-      for (const k of keys) loginLimiter.take(k);
+      pairLimiter.take(pair);
+      addressLimiter.take(address);
       throw err;
     }
     const { token, agent } = session;
@@ -66,6 +75,8 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   const authed = new Router({ prefix: '/api' });
   authed.use(async (ctx, next) => {
     ctx.state.agent = await d.accounts.authenticate(sessionToken(ctx.get('cookie'), ctx.get('authorization')));
+    // An agent who works over HTTP only (no workspace socket yet) can still claim and reply.
+    d.assigner.know(ctx.state.agent);
     await next();
   });
   const me = (ctx: Koa.Context) => ctx.state.agent as AgentRecord;
@@ -160,8 +171,10 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
     await d.media.serve(ctx, ctx.params.id);
   });
 
+  app.on('error', koaErrorLogger(d.logger));
   app.use(errorMiddleware(d.logger));
   app.use(securityHeaders());
+  app.use(originGuard(d.origins));
   app.use(router.routes()).use(router.allowedMethods());
   app.use(authed.routes()).use(authed.allowedMethods());
   return app;

@@ -3,6 +3,7 @@ import { KefuError } from '../errors.js';
 import type { Conversation, Participant } from '../model/message.js';
 import type { ConversationBus } from '../bus/conversation-bus.js';
 import type { KefuConfig } from '../../config/schema.js';
+import type { AgentRecord } from '../store/store.js';
 import { AgentPool, type AgentState, type AgentStatus } from './agent-pool.js';
 import { PriorityQueues, type QueueSpec } from './priority-queues.js';
 import { isOpen, parseHours, type Schedule } from './business-hours.js';
@@ -292,7 +293,7 @@ export class Assigner {
       this.graceTimers.delete(agentId);
       if (s.connections > 0) return;
       s.status = 'offline';
-      void this.requeueAll(s);
+      this.requeueAll(s).catch((err) => this.opts.logger.error({ err, agentId }, 're-queue after disconnect failed'));
     }, this.opts.routing().disconnect_grace_s * 1000);
     timer.unref();
     this.graceTimers.set(agentId, timer);
@@ -304,6 +305,11 @@ export class Assigner {
       if (conv && conv.status === 'assigned' && conv.assigneeId === s.agent.id) await this.requeue(conv);
       else s.active.delete(id);
     }
+  }
+
+  /** Makes an agent known to the pool (as offline until a workspace socket opens) so HTTP-only agents can work. */
+  know(agent: AgentRecord): void {
+    if (!this.opts.pool.get(agent.id)) this.opts.pool.upsert(agent);
   }
 
   private requireAgent(id: string): AgentState {

@@ -9,6 +9,7 @@ import type { AgentRecord } from '../store/store.js';
 import type { Assigner } from '../routing/assigner.js';
 import type { AgentPool } from '../routing/agent-pool.js';
 import type { MediaService } from '../http/media.js';
+import { sendAll, sendBounded } from '../http/socket-send.js';
 import { parseAgentFrame } from './agent-frames.js';
 import { publicConversation, sessionToken } from './views.js';
 
@@ -29,7 +30,11 @@ export class AgentHub {
     onPresence?: (agentsOnline: number) => void;
   }) {
     d.bus.on('message', (m, c) => this.onMessage(m, c));
-    d.bus.on('conversation', (c, change) => this.broadcast({ type: 'conversation', change, conversation: publicConversation(c) }));
+    d.bus.on('conversation', (c, change) => {
+      this.broadcast({ type: 'conversation', change, conversation: publicConversation(c) });
+      // Loads in the team panel change with every assignment, not only with presence.
+      if (change !== 'updated' && change !== 'created') this.agentsChanged();
+    });
     d.bus.on('signal', (s) => {
       if (s.from.role !== 'customer') return;
       void d.bus.store.getConversation(s.conversationId).then((c) => {
@@ -49,7 +54,7 @@ export class AgentHub {
     const data = JSON.stringify({ type: 'supervisor', queues: this.d.assigner.supervisorView() });
     if (data === this.lastSupervisor) return;
     this.lastSupervisor = data;
-    for (const conn of this.conns) if (conn.ws.readyState === 1) conn.ws.send(data);
+    for (const conn of this.conns) sendBounded(conn.ws, data);
   }
 
   async accept(ws: WebSocket, req: IncomingMessage): Promise<void> {
@@ -91,12 +96,14 @@ export class AgentHub {
           const conv = await this.conversation(f.conversationId);
           conn.open.add(conv.id);
           let after = f.after;
-          for (;;) {
-            const page = await this.d.bus.store.listMessages(conv.id, { afterSeq: after, limit: 500 });
-            send(conn.ws, { type: 'history', conversationId: conv.id, messages: page, done: page.length < 500 });
-            if (page.length < 500) return;
+          // One page in memory at a time: the next is read once this one has left for the kernel.
+          while (conn.ws.readyState === 1) {
+            const page = await this.d.bus.store.listMessages(conv.id, { afterSeq: after, limit: 200 });
+            await sendAll(conn.ws, [JSON.stringify({ type: 'history', conversationId: conv.id, messages: page, done: page.length < 200 })]);
+            if (page.length < 200) return;
             after = page[page.length - 1].seq;
           }
+          return;
         }
         case 'leave':
           conn.open.delete(f.conversationId);
@@ -156,14 +163,21 @@ export class AgentHub {
     setImmediate(() => {
       const q = conn.queue!;
       conn.queue = undefined;
-      if (conn.ws.readyState !== 1) return;
-      conn.ws.send(q.length === 1 ? q[0] : `{"type":"batch","frames":[${q.join(',')}]}`);
+      sendBounded(conn.ws, q.length === 1 ? q[0] : `{"type":"batch","frames":[${q.join(',')}]}`);
     });
   }
 
   private broadcast(frame: object): void {
     const data = JSON.stringify(frame);
     for (const conn of this.conns) if (conn.ws.readyState === 1) this.enqueue(conn, data);
+  }
+
+  private agentsPending = false;
+  /** Many assignments in one tick make one team update. */
+  private agentsChanged(): void {
+    if (this.agentsPending) return;
+    this.agentsPending = true;
+    setImmediate(() => { this.agentsPending = false; this.broadcastAgents(); });
   }
 
   broadcastAgents(): void {
@@ -184,5 +198,5 @@ export class AgentHub {
 }
 
 function send(ws: WebSocket, frame: object): void {
-  if (ws.readyState === 1) ws.send(JSON.stringify(frame));
+  sendBounded(ws, JSON.stringify(frame));
 }

@@ -34,7 +34,7 @@ export class FrameSocket {
     const hit = this.frames.find(pred);
     if (hit) return Promise.resolve(hit);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no frame matched within ${timeoutMs}ms; got ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`no frame matched within ${timeoutMs}ms; got ${JSON.stringify(this.frames.slice(-5)).slice(0, 600)}`)), timeoutMs);
       this.waiters.push({ pred, resolve, reject, timer });
     });
   }

@@ -36,36 +36,34 @@ export async function startGateway(extra = '', opts: { dir?: string } = {}): Pro
   });
 }
 
+/**
+ * The test config: loopback, port 0, the temp dir, a short disconnect grace, the intent model in
+ * the temp dir, and no per-address limits (every test client is 127.0.0.1), with `extra` TOML
+ * merged in key by key: a key the caller sets wins, a section only the caller has is kept as is.
+ */
 export function testConfig(dir: string, extra = ''): string {
-  // Test defaults per section, merged into the caller's section when it has one (TOML forbids
-  // defining a table twice): short disconnect grace, the intent model inside the temp dir.
-  const defaults: Record<string, string> = {
-    routing: 'disconnect_grace_s = 0.2',
-    ai: `model_path = "${join(dir, 'model.onnx')}"\nsynonyms = "${join(dir, 'synonyms.toml')}"`,
+  const base: Record<string, string[]> = {
+    server: ['host = "127.0.0.1"', 'public_port = 0', 'workspace_host = "127.0.0.1"', 'workspace_port = 0', 'shutdown_timeout_ms = 2000'],
+    store: [`path = "${join(dir, 'kefu.db')}"`, `media_dir = "${join(dir, 'media')}"`, 'synchronous = "normal"'],
+    log: ['level = "silent"'],
+    routing: ['disconnect_grace_s = 0.2'],
+    ai: [`model_path = "${join(dir, 'model.onnx')}"`, `synonyms = "${join(dir, 'synonyms.toml')}"`],
+    ratelimit: ['address_quota = 0', 'sessions_per_min = 0'],
   };
   let merged = extra;
-  let appended = '';
-  for (const [section, lines] of Object.entries(defaults)) {
+  let prelude = '';
+  for (const [section, lines] of Object.entries(base)) {
     const header = new RegExp(`^\\[${section}\\]$`, 'm');
-    if (header.test(merged)) merged = merged.replace(header, `[${section}]\n${lines}`);
-    else appended += `[${section}]\n${lines}\n`;
+    const at = merged.search(header);
+    if (at < 0) { prelude += `[${section}]\n${lines.join('\n')}\n`; continue; }
+    // The caller's section runs to the next table header.
+    const bodyStart = at + section.length + 2;
+    const next = merged.slice(bodyStart).search(/^\[/m);
+    const body = next < 0 ? merged.slice(bodyStart) : merged.slice(bodyStart, bodyStart + next);
+    const missing = lines.filter((l) => !new RegExp(`^\\s*${l.split(' ')[0]}\\s*=`, 'm').test(body));
+    merged = merged.slice(0, bodyStart) + (missing.length ? `\n${missing.join('\n')}` : '') + merged.slice(bodyStart);
   }
-  return `
-[server]
-host = "127.0.0.1"
-public_port = 0
-workspace_host = "127.0.0.1"
-workspace_port = 0
-shutdown_timeout_ms = 2000
-[store]
-path = "${join(dir, 'kefu.db')}"
-media_dir = "${join(dir, 'media')}"
-synchronous = "normal"
-[log]
-level = "silent"
-${appended}
-${merged}
-`;
+  return `${prelude}\n${merged}\n`;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,50 @@
+import type { KefuConfig } from '../../config/schema.js';
+import { KefuError } from '../../core/errors.js';
+import { GcraRateLimiter } from '../../core/ratelimit/rate-limiter.js';
+
+/**
+ * The web channel's flood limits beyond the bus's per-customer quota. Visitor tokens are free,
+ * so a per-customer limit alone is bypassed by minting new visitors: new sessions and all
+ * visitors' messages are also limited per client address, and each visitor's socket hellos
+ * (every hello replays history) and open sockets are bounded. Values come from `[ratelimit]`.
+ */
+export class VisitorLimits {
+  private addressMessages = new GcraRateLimiter(0, 0);
+  private addressSessions = new GcraRateLimiter(0, 0);
+  private hellos = new GcraRateLimiter(0, 0);
+  private maxSockets = 20;
+
+  constructor(config: KefuConfig) { this.configure(config); }
+
+  /** Applied at start and on every hot reload (a changed quota starts everyone afresh). */
+  configure(c: KefuConfig): void {
+    const r = c.ratelimit;
+    this.addressMessages.configure(r.address_quota, r.address_burst);
+    this.addressSessions.configure(r.sessions_per_min, r.sessions_burst);
+    this.hellos.configure(r.hellos_per_min, 10);
+    this.maxSockets = r.sockets_per_visitor;
+  }
+
+  /** Throws rate_limited when the address has sent too many messages. */
+  message(address: string): void {
+    limited(this.addressMessages.take(address), 'Too many messages from your network; retry in');
+  }
+
+  /** Throws rate_limited when the address has started too many new visitor sessions. */
+  session(address: string): void {
+    limited(this.addressSessions.take(address), 'Too many new chat sessions from your network; retry in');
+  }
+
+  /** Seconds to wait before this visitor may say hello again (0 = now). */
+  hello(visitorId: string): number { return this.hellos.take(visitorId); }
+
+  socketsFull(open: number): boolean { return open >= this.maxSockets; }
+
+  close(): void {
+    for (const l of [this.addressMessages, this.addressSessions, this.hellos]) l.close();
+  }
+}
+
+function limited(wait: number, message: string): void {
+  if (wait > 0) throw new KefuError('rate_limited', `${message} ${wait}s.`, { retryAfter: wait });
+}
