@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { startGateway, eventually, type TestGateway } from '../helpers/gateway.js';
 import { cid, connectAgent, json, loginAgent, visitorSession } from '../helpers/clients.js';
+import { rawRequest } from '../helpers/raw-http.js';
 
 /** Opens a workspace socket with these headers; resolves with 'open' or the HTTP status it was refused with. */
 function upgrade(url: string, headers: Record<string, string>): Promise<'open' | number> {
@@ -54,14 +55,17 @@ describe('the workspace port accepts state changes and sockets only from its own
   });
 
   it('JSON endpoints require Content-Type: application/json (no type, text/plain and forms get 415)', async () => {
+    // rawRequest: fetch would add text/plain to a string body by itself.
     for (const type of [undefined, 'text/plain', 'application/x-www-form-urlencoded', 'application/jsonx']) {
-      const r = await json(`${gw.workspaceUrl}/api/agents`, { method: 'POST', headers: { ...cookie(), ...(type ? { 'content-type': type } : {}) },
+      const r = await rawRequest(`${gw.workspaceUrl}/api/agents`, { headers: { ...cookie(), ...(type ? { 'content-type': type } : {}) },
         body: JSON.stringify({ login: 'csrf', password: 'long-enough-password' }) });
       assert.equal(r.status, 415, String(type));
       assert.equal(r.body.error.code, 'unsupported_media_type');
     }
-    const visitor = await json(`${gw.publicUrl}/v1/visitor/session`, { method: 'POST', body: '{}' });
-    assert.equal(visitor.status, 415, 'the public JSON endpoints too');
+    for (const path of ['/v1/visitor/session', '/v1/visitor/messages']) {
+      const visitor = await rawRequest(`${gw.publicUrl}${path}`, { body: '{}' });
+      assert.equal(visitor.status, 415, `the public JSON endpoints too: ${path}`);
+    }
     assert.equal((await gw.store.listAgents()).some((a) => a.login === 'csrf'), false);
   });
 
