@@ -154,10 +154,11 @@ export const configSchema = z.object({
   channels: z.object({
     web: z.object({
       enabled: z.boolean().default(true),
-      title: z.string().default('Customer service'),
-      welcome: z.string().default('Hi! How can we help you today?'),
+      /** The widget's title, greeting and colour; unset, the widget uses its own in the visitor's locale. data-* attributes override them. */
+      title: z.string().min(1).max(100).optional(),
+      welcome: z.string().min(1).max(1000).optional(),
       offline_notice: z.string().default('No agent is online right now. Leave your message and we will answer here as soon as we are back.'),
-      color: z.string().regex(/^#[0-9a-fA-F]{3,8}$/).default('#2f6fed'),
+      color: z.string().regex(/^#[0-9a-fA-F]{3,8}$/).optional(),
     }).strict().prefault({}),
     api: z.object({
       /** The Slack-compatible Web API under /api/ and the Events API to bots (channels/api). */

@@ -168,9 +168,9 @@ export class WebChannel implements ChannelAdapter {
   }
 
   /** `[channels.web]` title, welcome and color: the widget's defaults; its data-* attributes override them. */
-  private widgetDefaults(): { title: string; welcome: string; color: string } {
+  private widgetDefaults(): { title?: string; welcome?: string; color?: string } {
     const w = this.context().config().channels.web;
-    return { title: w.title, welcome: w.welcome, color: w.color };
+    return { title: w.title, welcome: w.welcome, color: w.color }; // unset keys stay out of the JSON
   }
 
   private visitor(ctx: Context): string {

@@ -78,7 +78,8 @@ describe('the workspace port accepts state changes and sockets only from its own
     assert.equal(await upgrade(url, cookie()), 'open', 'no Origin: not a browser page');
   });
 
-  it('the visitor session answer carries [channels.web] title, welcome and color for the widget', async () => {
+  it('the visitor session answer carries [channels.web] title, welcome and color for the widget (only those configured)', async () => {
+    assert.deepEqual((await json(`${gw.publicUrl}/v1/visitor/session`, { method: 'POST', json: {} })).body.widget, {}, 'unset: the widget keeps its own, localized');
     await gw.close();
     gw = await startGateway('[channels.web]\ntitle = "Lotus Tea House"\nwelcome = "欢迎光临"\ncolor = "#4f7a3a"');
     const r = await json(`${gw.publicUrl}/v1/visitor/session`, { method: 'POST', json: {} });
