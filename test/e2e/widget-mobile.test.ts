@@ -104,7 +104,7 @@ describe('widget on a phone, files as files, defaults from the server (headless 
       assertInside(await box(launcher), width, height, 'launcher');
 
       // The visitor scrolled down the shop before opening the chat: the page must stay there.
-      await page.evaluate(() => window.scrollTo(0, 300));
+      await page.evaluate(() => window.scrollTo(0, 150));
       const scrolled = await page.evaluate(() => window.scrollY);
       assert.ok(scrolled > 0, 'the demo page is taller than the phone');
       await page.screenshot({ path: `${ARTIFACTS}/widget-mobile-${width}-shop.png` });
@@ -115,8 +115,10 @@ describe('widget on a phone, files as files, defaults from the server (headless 
       const panel = page.locator(`${W} .panel`);
       const p = await box(panel);
       assert.deepEqual([p.x, p.y, Math.round(p.width), Math.round(p.height)], [0, 0, width, height], 'the open panel covers the screen');
-      await page.evaluate(() => { window.scrollBy(0, 400); document.scrollingElement.scrollTop += 400; });
-      assert.equal((await box(buy)).y, buyTop, 'the page behind the panel does not scroll');
+      for (const dy of [120, -120]) {
+        await page.evaluate((d) => { window.scrollBy(0, d); document.scrollingElement.scrollTop += d; }, dy);
+        assert.equal((await box(buy)).y, buyTop, 'the page behind the panel does not scroll');
+      }
 
       const input = page.locator(`${W} textarea`);
       assert.equal(await input.isVisible(), true);
@@ -180,6 +182,7 @@ describe('widget on a phone, files as files, defaults from the server (headless 
     assert.deepEqual(Buffer.from(await media.arrayBuffer()), pdf());
     assert.equal(await msg.locator('.caption').textContent(), caption, 'the caption as text below the file');
     assert.equal(await msg.locator('.caption b').count(), 0);
+    await page.screenshot({ path: `${ARTIFACTS}/widget-file-desktop.png` });
 
     // The image's bytes are held back: its box must already have the image's proportions.
     await page.route(/\/media\//, () => { /* never answered */ });
@@ -233,6 +236,8 @@ describe('widget on a phone, files as files, defaults from the server (headless 
   it('[server contract: session.widget] title, welcome and colour from [channels.web], the data-* attributes win over them', async () => {
     const configured = await startGateway('[channels.web]\ntitle = "Lotus Support"\nwelcome = "Ni hao! Ask us about tea."\ncolor = "#4f7a3a"');
     try {
+      const session = await (await fetch(`${configured.publicUrl}/v1/visitor/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).json();
+      assert.deepEqual(session.widget, { title: 'Lotus Support', welcome: 'Ni hao! Ask us about tea.', color: '#4f7a3a' }, 'POST /v1/visitor/session answers widget from [channels.web]');
       const plain = await shop(configured, '');
       const launcher = plain.page.locator(`${W} .launcher`);
       await launcher.waitFor();
