@@ -6,6 +6,7 @@ const en = {
   uploadFailed: 'The image could not be uploaded.', deleted: 'This message was deleted.',
   queue: (n: number, s: number) => `You are #${n} in line${s > 0 ? `, about ${Math.max(1, Math.round(s / 60))} min` : ''}.`,
   closed: 'We are closed right now; your message is kept for when we open.',
+  file: 'File', download: 'Download',
 };
 const zh: typeof en = {
   title: '在线客服', open: '打开聊天', close: '关闭', image: '发送图片', placeholder: '请输入消息…',
@@ -15,7 +16,10 @@ const zh: typeof en = {
   uploadFailed: '图片上传失败。', deleted: '此消息已删除。',
   queue: (n: number, s: number) => `您在第 ${n} 位${s > 0 ? `，预计等待约 ${Math.max(1, Math.round(s / 60))} 分钟` : ''}。`,
   closed: '当前非服务时间，您的消息已保留，上班后客服会尽快回复。',
+  file: '文件', download: '下载',
 };
-export function strings(locale: string) {
+export type Strings = typeof en;
+
+export function strings(locale: string): Strings {
   return locale.toLowerCase().startsWith('zh') ? zh : en;
 }

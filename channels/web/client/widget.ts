@@ -1,14 +1,16 @@
 /**
  * The chat widget, embedded with one line: <script src="https://HOST/widget.js" async></script>
- * Optional attributes: data-queue, data-locale (en|zh), data-title, data-color.
+ * Optional attributes: data-queue, data-locale (en|zh), data-title, data-welcome, data-color;
+ * they override the defaults from the server's [channels.web] (sent with the session).
  * Everything renders inside a shadow root (the shop's CSS cannot break it, ours cannot leak)
  * and every message is rendered as text, never HTML.
+ * On a phone the open panel is full-screen (widget-mobile.ts); for the notch and home-indicator
+ * insets the host page needs viewport-fit=cover in its meta viewport.
  */
 import { STYLE } from './widget-style';
 import { strings } from './widget-i18n';
-
-type Msg = { id: string; seq: number; clientId?: string; direction: 'inbound' | 'outbound'; from: { role: string; name?: string };
-  content: any; sentAt: string; pending?: 'sending' | 'failed' };
+import { bubble, greeting, type Msg } from './widget-render';
+import { isPhone, phoneMode } from './widget-mobile';
 
 const script = document.currentScript as HTMLScriptElement | null;
 const base = new URL(script?.src ?? location.href);
@@ -29,13 +31,17 @@ const state = {
   outbox: new Map<string, any>(), // clientId -> frame, resent after reconnect until acked
   typingTimer: 0 as any,
   lastTypingSent: 0,
+  // Defaults from the server, under the data-* attributes of the script tag.
+  widget: {} as { title?: string; welcome?: string; color?: string },
+  // The conversation had nothing in it when this page loaded: the greeting stays on top.
+  fresh: true,
 };
 
 const host = document.createElement('div');
 host.id = 'kefu-widget';
 const root = host.attachShadow({ mode: 'open' });
-const color = /^#[0-9a-fA-F]{3,8}$/.test(data.color ?? '') ? data.color! : '#2f6fed';
-root.innerHTML = `<style>${STYLE.replace(/--accent-value/g, color)}</style>
+const isColor = (c?: string): c is string => /^#[0-9a-fA-F]{3,8}$/.test(c ?? '');
+root.innerHTML = `<style>${STYLE}</style>
 <button class="launcher" part="launcher" aria-label="${t.open}"><svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true"><path fill="currentColor" d="M12 3C6.5 3 2 6.9 2 11.6c0 2.4 1.2 4.6 3.1 6.1L4.5 21l3.7-1.9c1.2.4 2.5.6 3.8.6 5.5 0 10-3.9 10-8.6S17.5 3 12 3z"/></svg><span class="badge" hidden></span></button>
 <section class="panel" role="dialog" aria-label="chat" hidden>
   <header><div><div class="title"></div><div class="status"><i></i><span></span></div></div><button class="close" aria-label="${t.close}">×</button></header>
@@ -57,7 +63,14 @@ const badge = $<HTMLSpanElement>('.badge');
 const notice = $<HTMLDivElement>('.notice');
 const typingEl = $<HTMLDivElement>('.typing');
 const queueEl = $<HTMLDivElement>('.queue');
-$<HTMLDivElement>('.title').textContent = data.title || t.title;
+const title = () => data.title || state.widget.title || t.title;
+
+function applyLook(): void {
+  $<HTMLDivElement>('.title').textContent = title();
+  const color = isColor(data.color) ? data.color : isColor(state.widget.color) ? state.widget.color : '';
+  if (color) host.style.setProperty('--kefu-accent', color); else host.style.removeProperty('--kefu-accent');
+}
+applyLook();
 
 function setStatus(): void {
   const s = $<HTMLDivElement>('.status');
@@ -78,49 +91,15 @@ function rid(): string {
   return Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+const toEnd = () => { log.scrollTop = log.scrollHeight; };
+const renderContext = { origin, t, onImageLoad: toEnd };
+
 function render(): void {
   const list = [...state.messages.values()].sort((a, b) => (a.seq || 1e15) - (b.seq || 1e15) || a.sentAt.localeCompare(b.sentAt));
   const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-  log.replaceChildren(...(list.length ? [] : [line(t.welcome)]), ...list.map(bubble));
-  if (atBottom || list.length < 3) log.scrollTop = log.scrollHeight;
-}
-
-function line(text: string): HTMLElement {
-  const el = document.createElement('div');
-  el.className = 'event';
-  el.textContent = text;
-  return el;
-}
-
-function bubble(m: Msg): HTMLElement {
-  if (m.content.kind === 'event') return line(m.content.event === 'deleted' ? t.deleted : m.content.text ?? '');
-  const el = document.createElement('div');
-  el.className = `msg ${m.direction === 'inbound' ? 'me' : 'them'}${m.pending ? ' ' + m.pending : ''}`;
-  if (m.direction === 'outbound' && m.from.name) {
-    const who = document.createElement('div');
-    who.className = 'who';
-    who.textContent = m.from.name;
-    el.append(who);
-  }
-  const body = document.createElement('div');
-  body.className = 'body';
-  if (m.content.kind === 'text') body.textContent = m.content.text;
-  else if (m.content.kind === 'media') {
-    for (const a of m.content.attachments) {
-      const img = document.createElement('img');
-      img.src = `${origin}/media/${encodeURIComponent(a.mediaId)}`;
-      img.alt = a.name ?? 'image';
-      img.loading = 'lazy';
-      img.addEventListener('load', () => { log.scrollTop = log.scrollHeight; });
-      body.append(img);
-    }
-    if (m.content.caption) body.append(document.createTextNode(m.content.caption));
-  }
-  const meta = document.createElement('div');
-  meta.className = 'meta';
-  meta.textContent = m.pending === 'failed' ? t.failed : m.pending ? t.sending : new Date(m.sentAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  el.append(body, meta);
-  return el;
+  const welcome = data.welcome || state.widget.welcome || t.welcome;
+  log.replaceChildren(...(state.fresh || !list.length ? [greeting(welcome, title())] : []), ...list.map((m) => bubble(m, renderContext)));
+  if (atBottom || list.length < 3) toEnd();
 }
 
 /**
@@ -141,12 +120,19 @@ function upsert(m: Msg, fromAck = false): void {
   }
 }
 
-async function session(): Promise<void> {
+// One request in flight at a time: the early session of mount() and the one of start() must not
+// each issue a new visitor (the socket and the uploads would end up as two different visitors).
+let sessionCall: Promise<void> | undefined;
+const session = () => (sessionCall ??= askSession().finally(() => { sessionCall = undefined; }));
+
+async function askSession(): Promise<void> {
   const res = await fetch(`${origin}/v1/visitor/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: state.token || undefined }) });
   if (!res.ok) throw new Error(`session ${res.status}`);
   const body = await res.json();
   state.token = body.token;
   state.online = body.agentsOnline;
+  if (body.lastSeq > 0 && !state.messages.size) state.fresh = false;
+  if (body.widget && typeof body.widget === 'object') { state.widget = body.widget; applyLook(); render(); }
   localStorage.setItem(storeKey, state.token);
 }
 
@@ -279,20 +265,25 @@ function autosize(): void {
   input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
 }
 
+const fitScreen = phoneMode(panel, () => state.open, toEnd);
+
 function toggle(open: boolean): void {
   state.open = open;
   panel.hidden = !open;
   launcher.classList.toggle('hidden', open);
+  fitScreen();
   if (open) {
     state.unread = 0;
     badge.hidden = true;
     if (!state.ws) void start();
     render();
-    input.focus();
-  }
+    // On a phone the keyboard would cover half the conversation before the visitor asked for it.
+    if (!isPhone()) input.focus();
+  } else if (root.activeElement) launcher.focus(); // focus was in the panel: give it back where the visitor was
 }
 
 launcher.addEventListener('click', () => toggle(true));
+panel.addEventListener('keydown', (e) => { if (e.key === 'Escape') toggle(false); });
 $<HTMLButtonElement>('.close').addEventListener('click', () => toggle(false));
 $<HTMLFormElement>('.composer').addEventListener('submit', (e) => { e.preventDefault(); sendText(); });
 input.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); sendText(); } });
@@ -313,7 +304,8 @@ function mount(): void {
   document.body.append(host);
   setStatus();
   // A returning visitor reconnects at once so agent replies show up (with an unread badge).
-  if (state.token) void start();
+  // A new one only asks for a session: it carries the server's title and colour for the launcher.
+  if (state.token) void start(); else session().catch(() => { /* retried when the panel opens */ });
 }
 if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
 (window as any).kefu = { open: () => toggle(true), close: () => toggle(false) };
