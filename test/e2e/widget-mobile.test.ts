@@ -236,7 +236,7 @@ describe('widget on a phone, files as files, defaults from the server (headless 
   it('[server contract: session.widget] title, welcome and colour from [channels.web], the data-* attributes win over them', async () => {
     const configured = await startGateway('[channels.web]\ntitle = "Lotus Support"\nwelcome = "Ni hao! Ask us about tea."\ncolor = "#4f7a3a"');
     try {
-      const session = await (await fetch(`${configured.publicUrl}/v1/visitor/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).json();
+      const session: any = await (await fetch(`${configured.publicUrl}/v1/visitor/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).json();
       assert.deepEqual(session.widget, { title: 'Lotus Support', welcome: 'Ni hao! Ask us about tea.', color: '#4f7a3a' }, 'POST /v1/visitor/session answers widget from [channels.web]');
       const plain = await shop(configured, '');
       const launcher = plain.page.locator(`${W} .launcher`);
