@@ -91,7 +91,7 @@ function previewOf(c: any): string | undefined {
     const a: Attachment[] = c.attachments ?? [];
     return c.caption || (a[0]?.kind === 'image' ? '[image]' : `[file] ${a[0]?.name ?? ''}`.trim());
   }
-  return c.text; // events without text (join, assigned…) keep the last real preview
+  return undefined; // events (join, assigned…) keep the last message as the preview
 }
 
 export function addMessage(m: Msg): void {

@@ -60,7 +60,8 @@ select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radiu
 /* Narrow screens: the side panel goes first, then one pane at a time (list, or the open conversation with a back button). */
 @media (max-width: 980px) { .main { grid-template-columns: 280px minmax(0, 1fr); } .side { display: none; } }
 @media (max-width: 760px) {
-  .bar { gap: 8px; padding: 0 10px; } .bar .me { display: none; } .bar button, .bar select { padding: 5px 8px; }
+  .bar { gap: 8px; padding: 0 10px; } .bar .me { display: none; } .bar button, .bar select { padding: 5px 8px; white-space: nowrap; }
+  .bar .brand { font-size: 15px; white-space: nowrap; } .list { border-right: 0; }
   .main { grid-template-columns: minmax(0, 1fr); }
   .shell.has-conv .list, .shell:not(.has-conv) .main > .chat { display: none; }
   .chat .head { padding: 8px 10px; gap: 6px; } .chat .head .back { display: inline-block; }
