@@ -28,3 +28,14 @@ export function ago(iso?: string): string {
   if (s < 86400) return `${Math.floor(s / 3600)}h`;
   return new Date(iso).toLocaleDateString();
 }
+
+/** Decimal units like file managers show them: 512 B, 12.3 kB, 4.1 MB. */
+export function fmtSize(bytes?: number): string {
+  if (bytes === undefined || !Number.isFinite(bytes) || bytes < 0) return '';
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = bytes / 1000;
+  let i = 0;
+  while (v >= 999.95 && i < units.length - 1) { v /= 1000; i++; }
+  return `${v < 100 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}

@@ -12,28 +12,37 @@ select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radiu
 .bar .brand { font-weight: 700; font-size: 17px; letter-spacing: .02em; } .bar .brand span { color: #7aa2ff; }
 .bar .grow { flex: 1; } .bar select { background: #1d2945; color: #fff; border-color: #2c3a5c; }
 .bar .conn { font-size: 12px; opacity: .8; } .bar .conn.down { color: #ffb020; opacity: 1; }
-.main { display: grid; grid-template-columns: 320px 1fr 280px; min-height: 0; }
+.main { display: grid; grid-template-columns: 320px minmax(0, 1fr) 280px; min-height: 0; }
 .list { background: #fff; border-right: 1px solid #e1e4ea; display: flex; flex-direction: column; min-height: 0; }
 .tabs { display: flex; border-bottom: 1px solid #e1e4ea; } .tabs button { flex: 1; border: 0; border-radius: 0; padding: 12px 4px; background: none; color: #5b6372; border-bottom: 2px solid transparent; }
 .tabs button.on { color: #2f6fed; border-bottom-color: #2f6fed; font-weight: 600; }
 .items { overflow-y: auto; flex: 1; } .empty { color: #8a919c; padding: 28px 20px; text-align: center; }
-.item { padding: 12px 16px; border-bottom: 1px solid #f0f1f4; cursor: pointer; display: grid; grid-template-columns: 36px 1fr auto; gap: 10px; align-items: center; }
+/* minmax(0, 1fr) and min-width: 0: a long preview must shrink (ellipsis), never push the time column out. */
+.item { padding: 12px 16px; border-bottom: 1px solid #f0f1f4; cursor: pointer; display: grid; grid-template-columns: 36px minmax(0, 1fr) auto; gap: 10px; align-items: center; }
+.item .text { min-width: 0; }
 .item:hover { background: #f6f8fb; } .item.on { background: #eaf1ff; }
 .avatar { width: 36px; height: 36px; border-radius: 50%; display: grid; place-items: center; color: #fff; font-weight: 600; font-size: 13px; }
-.item .name { font-weight: 600; } .item .sub { color: #69707d; font-size: 12px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 190px; }
-.item .when { text-align: right; font-size: 11px; color: #8a919c; } .unread { background: #e5484d; color: #fff; border-radius: 9px; padding: 0 6px; font-size: 11px; font-weight: 600; }
+.item .name { font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; } .item .sub { color: #69707d; font-size: 12px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.item .when { text-align: right; font-size: 11px; color: #8a919c; white-space: nowrap; } .unread { background: #e5484d; color: #fff; border-radius: 9px; padding: 0 6px; font-size: 11px; font-weight: 600; }
 .chip { display: inline-block; font-size: 11px; border-radius: 6px; padding: 1px 6px; background: #eef0f4; color: #4a5261; margin-right: 4px; }
 .chip.queued { background: #fff4d6; color: #8a5a00; } .chip.assigned { background: #e3f5e8; color: #17663a; } .chip.bot { background: #efe7fd; color: #5b21b6; } .chip.resolved { background: #eef0f4; color: #69707d; }
-.chat { display: flex; flex-direction: column; min-height: 0; background: #f6f7f9; }
-.chat .head { background: #fff; border-bottom: 1px solid #e1e4ea; padding: 12px 18px; display: flex; align-items: center; gap: 10px; }
+.chat { display: flex; flex-direction: column; min-height: 0; min-width: 0; background: #f6f7f9; }
+.chat .head { background: #fff; border-bottom: 1px solid #e1e4ea; padding: 12px 18px; display: flex; align-items: center; gap: 10px; flex-wrap: wrap; }
+.chat .head .back { display: none; font-size: 20px; line-height: 1; padding: 4px 10px; }
 .chat .head .who { font-weight: 600; font-size: 15px; } .chat .head .grow { flex: 1; }
 .log { flex: 1; overflow-y: auto; padding: 18px 22px; display: flex; flex-direction: column; gap: 8px; }
 .msg { max-width: 70%; display: flex; flex-direction: column; } .msg.agent, .msg.bot { align-self: flex-end; align-items: flex-end; } .msg.customer { align-self: flex-start; }
-.msg .body { padding: 9px 13px; border-radius: 14px; white-space: pre-wrap; word-break: break-word; }
+.msg .body { padding: 9px 13px; border-radius: 14px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .msg.customer .body { background: #fff; border: 1px solid #e1e4ea; border-bottom-left-radius: 4px; }
 .msg.agent .body { background: #2f6fed; color: #fff; border-bottom-right-radius: 4px; } .msg.bot .body { background: #7c3aed; color: #fff; }
 .msg.private .body { background: #fff8db; color: #5c4a00; border: 1px dashed #e0c45c; }
-.msg .meta { font-size: 11px; color: #8a919c; margin: 2px 4px; } .msg img { display: block; max-width: 260px; max-height: 260px; border-radius: 8px; }
+.msg .meta { font-size: 11px; color: #8a919c; margin: 2px 4px; }
+.msg .body.media { padding: 6px; } .msg .atts { display: flex; flex-direction: column; gap: 6px; } .msg .caption { padding: 4px 7px 2px; }
+/* width/height attributes give the aspect ratio; height: auto keeps it while max-width scales the box. */
+.msg img { display: block; max-width: min(260px, 100%); height: auto; max-height: 260px; object-fit: contain; border-radius: 8px; background: rgba(0,0,0,.06); }
+.file { display: flex; align-items: center; gap: 10px; min-width: 200px; max-width: 300px; padding: 8px 10px; border-radius: 10px; background: #f3f5f9; border: 1px solid #e1e4ea; color: #1d2433; text-decoration: none; }
+.file:hover { background: #eaf1ff; } .file .ficon { flex: none; width: 38px; height: 38px; border-radius: 8px; background: #2f6fed; color: #fff; display: grid; place-items: center; font-size: 10px; font-weight: 700; }
+.file .finfo { display: flex; flex-direction: column; min-width: 0; } .file .fname { font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; } .file .fsize { font-size: 12px; color: #5b6372; }
 .event { align-self: center; font-size: 12px; color: #69707d; background: #e8eaef; padding: 3px 10px; border-radius: 10px; }
 .typing { padding: 2px 22px 6px; color: #69707d; font-size: 12px; min-height: 20px; }
 .composer { background: #fff; border-top: 1px solid #e1e4ea; padding: 10px 14px; display: flex; gap: 8px; align-items: flex-end; }
@@ -48,4 +57,15 @@ select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radiu
 .sup td { padding: 10px 12px; border-bottom: 1px solid #f0f1f4; vertical-align: top; font-size: 13px; } .sup .num { font-variant-numeric: tabular-nums; }
 .late { color: #b42318; font-weight: 600; } .dim { color: #8a919c; font-size: 11.5px; }
 .toast { position: fixed; bottom: 20px; left: 50%; transform: translateX(-50%); background: #111a2e; color: #fff; padding: 10px 16px; border-radius: 10px; font-size: 13px; }
+/* Narrow screens: the side panel goes first, then one pane at a time (list, or the open conversation with a back button). */
+@media (max-width: 980px) { .main { grid-template-columns: 280px minmax(0, 1fr); } .side { display: none; } }
+@media (max-width: 760px) {
+  .bar { gap: 8px; padding: 0 10px; } .bar .me { display: none; } .bar button, .bar select { padding: 5px 8px; white-space: nowrap; }
+  .bar .brand { font-size: 15px; white-space: nowrap; } .list { border-right: 0; }
+  .main { grid-template-columns: minmax(0, 1fr); }
+  .shell.has-conv .list, .shell:not(.has-conv) .main > .chat { display: none; }
+  .chat .head { padding: 8px 10px; gap: 6px; } .chat .head .back { display: inline-block; }
+  .log { padding: 12px; } .msg { max-width: 88%; }
+  .composer { flex-wrap: wrap; padding: 8px; } .composer textarea { flex-basis: 100%; order: -1; }
+}
 `;

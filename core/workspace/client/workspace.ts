@@ -1,54 +1,25 @@
 import { CSS } from './style';
-import { ago, avatar, h } from './dom';
-
-type Conv = { id: string; channel: string; customer: { id: string; name?: string }; status: string; queue: string; assigneeId?: string;
-  createdAt: string; updatedAt: string; queuedAt?: string; lastSeq: number; lastMessageAt?: string; tags: string[] };
-type Msg = { id: string; seq: number; conversationId: string; sourceId?: string; direction: string; from: { id: string; role: string; name?: string };
-  content: any; sentAt: string; private?: boolean; pending?: boolean };
-type AgentRow = { id: string; name: string; status: string; load: number; capacity: number };
-type QueueRow = { name: string; label: string; priority: number; weight: number; maxWaitS: number; open: boolean; waiting: number; longestWaitS: number; agents: AgentRow[] };
-
-const S = {
-  me: undefined as undefined | { id: string; name: string; role: string },
-  convs: new Map<string, Conv>(),
-  msgs: new Map<string, Map<string, Msg>>(),
-  preview: new Map<string, string>(),
-  unread: new Map<string, number>(),
-  agents: [] as AgentRow[],
-  queues: [] as QueueRow[],
-  tab: 'mine' as 'mine' | 'waiting' | 'all' | 'queues',
-  current: undefined as string | undefined,
-  ws: undefined as WebSocket | undefined,
-  retry: 0,
-  outbox: new Map<string, any>(),
-  typing: new Map<string, number>(),
-  status: 'online',
-};
+import { h } from './dom';
+import { S, addMessage, api, invalidate, lastSeq, onPaint, rid, sendFrame, toast, type Conv, type Part, type Tab } from './state';
+import { ConversationList } from './list';
+import { ChatPane, placeholderPane } from './chat';
+import { sideContent, supervisorView } from './side';
 
 document.head.append(h('style', {}, CSS));
 const app = document.getElementById('app')!;
 
-async function api(path: string, body?: unknown): Promise<any> {
-  const res = await fetch(path, body === undefined ? { credentials: 'same-origin' }
-    : { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  const json = await res.json().catch(() => ({}));
-  if (!res.ok || json.ok === false) throw Object.assign(new Error(json?.error?.message ?? res.statusText), { code: json?.error?.code, status: res.status });
-  return json;
-}
-
-function toast(text: string): void {
-  const el = h('div', { class: 'toast' }, text);
-  document.body.append(el);
-  setTimeout(() => el.remove(), 3500);
-}
-
-function rid(): string {
-  const a = new Uint8Array(12);
-  crypto.getRandomValues(a);
-  return Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('');
-}
+/** The screen is built once after login; events patch its parts (see paint). */
+let ui: undefined | { shell: HTMLElement; conn: HTMLElement; status: HTMLSelectElement; list: ConversationList; center: HTMLElement; side: HTMLElement };
+let pane: ChatPane | undefined;
+let centerKey: string | undefined;
+let focusOnMount = false;
+let sideSig = '';
 
 function loginView(error = ''): void {
+  ui = undefined;
+  pane = undefined;
+  centerKey = undefined;
+  sideSig = '';
   const login = h('input', { name: 'login', placeholder: 'Login', autocomplete: 'username', required: true }) as HTMLInputElement;
   const password = h('input', { name: 'password', type: 'password', placeholder: 'Password', autocomplete: 'current-password', required: true }) as HTMLInputElement;
   const err = h('div', { class: 'err' }, error);
@@ -71,14 +42,60 @@ async function boot(): Promise<void> {
     return loginView();
   }
   await refreshList();
+  buildShell();
   connect();
-  render();
 }
 
+function buildShell(): void {
+  const status = h('select', { 'aria-label': 'status', onchange: () => { S.status = status.value; sendFrame({ type: 'status', status: S.status }); } },
+    h('option', { value: 'online' }, '● Online'), h('option', { value: 'away' }, '◐ Away')) as HTMLSelectElement;
+  status.value = S.status;
+  const conn = h('span', { class: 'conn down' }, 'Connecting…');
+  const list = new ConversationList(open, (t: Tab) => { S.tab = t; invalidate('list', 'center'); });
+  const center = placeholderPane();
+  const side = h('div', { class: 'side' });
+  const shell = h('div', { class: 'shell' },
+    h('div', { class: 'bar' }, h('div', { class: 'brand' }, 'ke', h('span', {}, 'fu'), ' workspace'), h('div', { class: 'grow' }),
+      conn, status, h('span', { class: 'me' }, S.me!.name),
+      h('button', { onclick: async () => { await api('/api/logout', {}).catch(() => {}); S.ws?.close(); location.reload(); } }, 'Log out')),
+    h('div', { class: 'main' }, list.el, center, side));
+  ui = { shell, conn, status, list, center, side };
+  sideSig = '';
+  app.replaceChildren(shell);
+  invalidate('bar', 'list', 'center', 'side');
+}
+
+/** Conversations changed by frames while a list request is in flight: the frame is at least as new as the answer. */
+let touched: Set<string> | undefined;
+let agentFrames = 0;
+
 async function refreshList(): Promise<void> {
-  const r = await api('/api/conversations?status=queued,assigned,pending,bot');
-  S.convs = new Map(r.conversations.map((c: Conv) => [c.id, c]));
-  S.agents = (await api('/api/agents')).agents;
+  const mine = (touched = new Set());
+  const frames = agentFrames;
+  try {
+    const [r, a] = await Promise.all([api('/api/conversations?status=queued,assigned,pending,bot'), api('/api/agents')]);
+    const fresh = new Map<string, Conv>(r.conversations.map((c: Conv) => [c.id, c]));
+    for (const id of mine) { const c = S.convs.get(id); if (c) fresh.set(id, c); else fresh.delete(id); }
+    const open = S.current ? S.convs.get(S.current) : undefined;
+    if (open && !fresh.has(open.id)) fresh.set(open.id, open); // a just-resolved open conversation stays readable
+    S.convs = fresh;
+    if (agentFrames === frames) S.agents = a.agents;
+  } finally {
+    if (touched === mine) touched = undefined;
+  }
+  invalidate('list', 'head', 'side');
+}
+
+/** The server sends no `agents` frame when loads change: re-read the list after an assignment change. */
+let agentsFetch: 'idle' | 'running' | 'again' = 'idle';
+function refreshAgents(): void {
+  if (agentsFetch !== 'idle') { agentsFetch = 'again'; return; }
+  agentsFetch = 'running';
+  api('/api/agents').then((r) => { S.agents = r.agents; invalidate('side', 'head'); }, () => {}).finally(() => {
+    const again = agentsFetch === 'again';
+    agentsFetch = 'idle';
+    if (again) refreshAgents();
+  });
 }
 
 function connect(): void {
@@ -89,216 +106,144 @@ function connect(): void {
     if (S.status !== 'online') ws.send(JSON.stringify({ type: 'status', status: S.status }));
     if (S.current) ws.send(JSON.stringify({ type: 'open', conversationId: S.current, after: lastSeq(S.current) }));
     for (const f of S.outbox.values()) ws.send(JSON.stringify(f));
-    void refreshList().then(render);
-    render();
+    void refreshList().catch(() => {});
+    invalidate('bar');
   };
   ws.onmessage = (ev) => onFrame(JSON.parse(ev.data));
   ws.onclose = (ev) => {
-    render();
     if (ev.code === 4003) return loginView('Your session ended. Please log in again.');
+    invalidate('bar');
     setTimeout(connect, Math.min(30_000, 500 * 2 ** S.retry++) * (0.5 + Math.random() / 2));
   };
 }
 
-/** Highest seq up to which we hold every message: resume from there, never skip a gap. */
-function lastSeq(convId: string): number {
-  const seqs = new Set<number>();
-  for (const m of S.msgs.get(convId)?.values() ?? []) if (!m.pending) seqs.add(m.seq);
-  let n = 0;
-  while (seqs.has(n + 1)) n++;
-  return n;
-}
+const paneOf = (id: string) => (pane?.convId === id ? pane : undefined);
 
-function addMessage(m: Msg): void {
-  let map = S.msgs.get(m.conversationId);
-  if (!map) S.msgs.set(m.conversationId, (map = new Map()));
-  if (m.sourceId) map.delete(m.sourceId);
-  map.set(m.id, m);
-  S.preview.set(m.conversationId, m.content.kind === 'text' ? m.content.text : m.content.kind === 'media' ? '[image]' : m.content.text ?? '');
+/** One timer per conversation: a typing frame only moves the deadline; the timer re-arms itself. */
+const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+function onTyping(id: string): void {
+  const was = (S.typingUntil.get(id) ?? 0) > Date.now();
+  S.typingUntil.set(id, Date.now() + 4000);
+  if (!typingTimers.has(id)) armTyping(id, 4000);
+  if (!was) paneOf(id)?.updateTyping();
+}
+function armTyping(id: string, ms: number): void {
+  typingTimers.set(id, setTimeout(() => {
+    const left = (S.typingUntil.get(id) ?? 0) - Date.now();
+    if (left > 0) return armTyping(id, left);
+    typingTimers.delete(id);
+    S.typingUntil.delete(id);
+    paneOf(id)?.updateTyping();
+  }, ms));
 }
 
 function onFrame(f: any): void {
-  if (f.type === 'batch') { for (const x of f.frames) onFrame(x); return; }
   switch (f.type) {
+    case 'batch': for (const x of f.frames) onFrame(x); return;
     case 'conversation': {
-      if (f.conversation.status === 'resolved' && f.conversation.id !== S.current) S.convs.delete(f.conversation.id);
-      else S.convs.set(f.conversation.id, f.conversation);
-      break;
+      const c: Conv = f.conversation;
+      const prev = S.convs.get(c.id);
+      touched?.add(c.id);
+      if (c.status === 'resolved' && c.id !== S.current) S.convs.delete(c.id);
+      else S.convs.set(c.id, c);
+      if (prev?.assigneeId !== c.assigneeId || (prev?.status === 'assigned') !== (c.status === 'assigned')) refreshAgents();
+      return invalidate('list', ...(c.id === S.current ? ['head', 'side'] as Part[] : []));
     }
     case 'message': {
-      addMessage(f.message);
-      const c = S.convs.get(f.message.conversationId);
-      if (c && f.message.seq > c.lastSeq) { c.lastSeq = f.message.seq; c.lastMessageAt = f.message.sentAt; }
-      if (f.message.conversationId !== S.current && f.message.direction === 'inbound') {
-        S.unread.set(f.message.conversationId, (S.unread.get(f.message.conversationId) ?? 0) + 1);
-      }
-      S.typing.delete(f.message.conversationId);
-      break;
+      const m = f.message;
+      addMessage(m);
+      const c = S.convs.get(m.conversationId);
+      if (c && m.seq > c.lastSeq) { c.lastSeq = m.seq; c.lastMessageAt = m.sentAt; }
+      if (m.conversationId !== S.current && m.direction === 'inbound') S.unread.set(m.conversationId, (S.unread.get(m.conversationId) ?? 0) + 1);
+      if (S.typingUntil.has(m.conversationId)) { S.typingUntil.set(m.conversationId, 0); paneOf(m.conversationId)?.updateTyping(); }
+      return invalidate('list', ...(m.conversationId === S.current ? ['log', 'side'] as Part[] : []));
     }
     case 'history':
       for (const m of f.messages) addMessage(m);
-      break;
+      return invalidate('list', ...(f.conversationId === S.current ? ['log'] as Part[] : []));
     case 'ack':
       S.outbox.delete(f.clientId);
-      break;
+      return;
     case 'typing':
-      S.typing.set(f.conversationId, Date.now());
-      setTimeout(render, 4100);
-      break;
+      return onTyping(f.conversationId);
     case 'agents':
       S.agents = f.agents;
-      break;
-    case 'supervisor':
+      agentFrames++;
+      return invalidate('side', 'head');
+    case 'supervisor': {
       S.queues = f.queues;
-      if (S.tab !== 'queues') return; // the list view does not show it: skip the re-render
-      break;
+      // The supervisor frame carries current loads: the team panel must agree with it.
+      for (const q of f.queues) for (const a of q.agents) {
+        const row = S.agents.find((x) => x.id === a.id);
+        if (row) Object.assign(row, { load: a.load, capacity: a.capacity, status: a.status });
+      }
+      return invalidate('side', 'head', ...(S.tab === 'queues' ? ['center'] as Part[] : []));
+    }
     case 'error':
       if (f.clientId) S.outbox.delete(f.clientId);
       toast(f.message);
-      break;
-    default:
       return;
   }
-  render();
 }
 
 function open(id: string): void {
-  if (S.current && S.current !== id) S.ws?.send(JSON.stringify({ type: 'leave', conversationId: S.current }));
+  if (S.current && S.current !== id) sendFrame({ type: 'leave', conversationId: S.current });
   S.current = id;
   S.unread.delete(id);
-  S.ws?.send(JSON.stringify({ type: 'open', conversationId: id, after: lastSeq(id) }));
-  render();
+  if (S.tab === 'queues') S.tab = 'all';
+  focusOnMount = true;
+  sendFrame({ type: 'open', conversationId: id, after: lastSeq(id) });
+  invalidate('list', 'center', 'side');
 }
 
-function send(text: string, priv: boolean, attachments?: any[]): void {
-  if (!S.current) return;
+function back(): void {
+  if (S.current) sendFrame({ type: 'leave', conversationId: S.current });
+  S.current = undefined;
+  invalidate('list', 'center', 'side');
+}
+
+function send(convId: string, text: string, priv: boolean, attachments?: any[]): void {
   const clientId = rid();
-  const frame = attachments ? { type: 'send', conversationId: S.current, clientId, attachments: attachments.map((a) => ({ mediaId: a.mediaId })), private: priv }
-    : { type: 'send', conversationId: S.current, clientId, text, private: priv };
+  const frame = attachments ? { type: 'send', conversationId: convId, clientId, attachments: attachments.map((a) => ({ mediaId: a.mediaId })), private: priv }
+    : { type: 'send', conversationId: convId, clientId, text, private: priv };
   S.outbox.set(clientId, frame);
-  addMessage({ id: clientId, seq: 1e15, conversationId: S.current, direction: 'outbound', from: { id: S.me!.id, role: 'agent', name: S.me!.name },
+  addMessage({ id: clientId, seq: 1e15, conversationId: convId, direction: 'outbound', from: { id: S.me!.id, role: 'agent', name: S.me!.name },
     content: attachments ? { kind: 'media', attachments } : { kind: 'text', text }, sentAt: new Date().toISOString(), private: priv, pending: true });
-  if (S.ws?.readyState === 1) S.ws.send(JSON.stringify(frame));
-  render();
+  sendFrame(frame);
+  invalidate('log', 'list');
 }
 
-function visible(): Conv[] {
-  const all = [...S.convs.values()];
-  if (S.tab === 'queues') return [];
-  const list = S.tab === 'mine' ? all.filter((c) => c.assigneeId === S.me?.id && c.status === 'assigned')
-    : S.tab === 'waiting' ? all.filter((c) => c.status === 'queued' || c.status === 'pending') : all;
-  return list.sort((a, b) => (b.lastMessageAt ?? b.updatedAt).localeCompare(a.lastMessageAt ?? a.updatedAt));
+function paint(parts: Set<Part>): void {
+  if (!ui) return;
+  if (parts.has('bar')) {
+    const down = S.ws?.readyState !== 1;
+    ui.conn.className = `conn${down ? ' down' : ''}`;
+    ui.conn.textContent = down ? 'Reconnecting…' : 'Connected';
+  }
+  if (parts.has('list')) ui.list.update();
+  const key = S.tab === 'queues' ? 'queues' : S.current && S.convs.has(S.current) ? S.current : '';
+  if (key !== centerKey || (key === 'queues' && parts.has('center'))) {
+    if (key !== centerKey) { pane?.remember(); pane = undefined; }
+    centerKey = key;
+    if (key && key !== 'queues') pane = new ChatPane(key, { send, back });
+    const el = key === 'queues' ? supervisorView() : pane ? pane.el : placeholderPane();
+    ui.center.replaceWith(el);
+    ui.center = el;
+    ui.shell.classList.toggle('has-conv', !!pane);
+    pane?.mounted(focusOnMount);
+    focusOnMount = false;
+  } else if (pane) {
+    if (parts.has('head')) pane.updateHead();
+    if (parts.has('log')) pane.updateLog();
+  }
+  if (parts.has('side')) {
+    // Supervisor frames come every few seconds: rebuild only when what the panel shows changed.
+    const sig = JSON.stringify([S.agents, S.current && S.convs.get(S.current)]);
+    if (sig !== sideSig) { sideSig = sig; ui.side.replaceChildren(...sideContent()); }
+  }
 }
 
-function render(): void {
-  if (!S.me) return;
-  const down = S.ws?.readyState !== 1;
-  const count = (t: typeof S.tab) => { const keep = S.tab; S.tab = t; const n = visible().length; S.tab = keep; return n; };
-  const tab = (t: typeof S.tab, label: string) => h('button', { class: S.tab === t ? 'on' : '', onclick: () => { S.tab = t; render(); } }, `${label} (${count(t)})`);
-  const items = visible().map((c) => {
-    const name = c.customer.name ?? c.customer.id;
-    const unread = S.unread.get(c.id);
-    return h('div', { class: `item${c.id === S.current ? ' on' : ''}`, 'data-id': c.id, onclick: () => open(c.id) }, avatar(name),
-      h('div', {}, h('div', { class: 'name' }, name), h('div', { class: 'sub' }, S.preview.get(c.id) ?? `${c.channel} · ${c.queue}`)),
-      h('div', { class: 'when' }, h('div', {}, ago(c.lastMessageAt ?? c.updatedAt)), unread ? h('span', { class: 'unread' }, unread) : h('span', { class: `chip ${c.status}` }, c.status)));
-  });
-  const statusSel = h('select', { 'aria-label': 'status', onchange: (e: Event) => {
-    S.status = (e.target as HTMLSelectElement).value;
-    S.ws?.send(JSON.stringify({ type: 'status', status: S.status }));
-  } }, h('option', { value: 'online', selected: S.status === 'online' }, '● Online'), h('option', { value: 'away', selected: S.status === 'away' }, '◐ Away'));
-  app.replaceChildren(h('div', { class: 'shell' },
-    h('div', { class: 'bar' }, h('div', { class: 'brand' }, 'ke', h('span', {}, 'fu'), ' workspace'), h('div', { class: 'grow' }),
-      h('span', { class: `conn${down ? ' down' : ''}` }, down ? 'Reconnecting…' : 'Connected'), statusSel, h('span', {}, S.me.name),
-      h('button', { onclick: async () => { await api('/api/logout', {}).catch(() => {}); S.ws?.close(); location.reload(); } }, 'Log out')),
-    h('div', { class: 'main' },
-      h('div', { class: 'list' }, h('div', { class: 'tabs' }, tab('mine', 'Mine'), tab('waiting', 'Waiting'), tab('all', 'All'),
-        h('button', { class: S.tab === 'queues' ? 'on' : '', onclick: () => { S.tab = 'queues'; render(); } }, 'Queues')),
-        h('div', { class: 'items' }, ...(S.tab === 'queues' ? [] : items.length ? items : [h('div', { class: 'empty' }, 'Nothing here right now.')]))),
-      S.tab === 'queues' ? supervisorView() : chatView(), sideView())));
-  const log = app.querySelector('.log');
-  if (log) log.scrollTop = log.scrollHeight;
-}
-
-function chatView(): HTMLElement {
-  const c = S.current ? S.convs.get(S.current) : undefined;
-  if (!c) return h('div', { class: 'chat' }, h('div', { class: 'placeholder' }, h('h2', {}, 'Pick a conversation'), 'Waiting conversations are assigned to you automatically while you are online.'));
-  const msgs = [...(S.msgs.get(c.id)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
-  const mine = c.assigneeId === S.me!.id && c.status === 'assigned';
-  const others = S.agents.filter((a) => a.id !== S.me!.id && a.status === 'online');
-  const transfer = h('select', { 'aria-label': 'transfer', disabled: !mine, onchange: async (e: Event) => {
-    const id = (e.target as HTMLSelectElement).value;
-    if (!id) return;
-    const body = id.startsWith('queue:') ? { queue: id.slice(6) } : { agentId: id };
-    try { await api(`/api/conversations/${c.id}/transfer`, body); toast('Transferred'); } catch (ex) { toast((ex as Error).message); }
-  } }, h('option', { value: '' }, 'Transfer to…'), ...others.map((a) => h('option', { value: a.id }, `${a.name} (${a.load}/${a.capacity})`)),
-    ...S.queues.filter((q) => q.name !== c.queue).map((q) => h('option', { value: `queue:${q.name}` }, `Queue: ${q.label || q.name}`)));
-  const action = (label: string, path: string, show: boolean, primary = false) => show && h('button', { class: primary ? 'primary' : '', onclick: async () => {
-    try { await api(`/api/conversations/${c.id}/${path}`, {}); } catch (ex) { toast((ex as Error).message); }
-  } }, label);
-  const ta = h('textarea', { placeholder: mine ? 'Reply… (Enter to send, Shift+Enter for a new line)' : 'Reply to take this conversation…', rows: 2 }) as HTMLTextAreaElement;
-  const priv = h('input', { type: 'checkbox' }) as HTMLInputElement;
-  const file = h('input', { type: 'file', accept: 'image/png,image/jpeg,image/gif,image/webp', hidden: true, onchange: async () => {
-    const f = file.files?.[0];
-    if (!f) return;
-    const form = new FormData();
-    form.append('file', f, f.name);
-    const res = await fetch('/api/uploads', { method: 'POST', body: form, credentials: 'same-origin' });
-    const body = await res.json();
-    if (!res.ok) return toast(body?.error?.message ?? 'Upload failed');
-    send('', priv.checked, [body.attachment]);
-  } }) as HTMLInputElement;
-  const submit = () => { const text = ta.value.trim(); if (text) { send(text, priv.checked); ta.value = ''; } };
-  ta.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); } });
-  let lastTyping = 0;
-  ta.addEventListener('input', () => {
-    if (Date.now() - lastTyping > 2000) { lastTyping = Date.now(); S.ws?.send(JSON.stringify({ type: 'typing', conversationId: c.id })); }
-  });
-  const typingAt = S.typing.get(c.id);
-  return h('div', { class: 'chat' },
-    h('div', { class: 'head' }, avatar(c.customer.name ?? c.customer.id), h('div', { class: 'who' }, c.customer.name ?? c.customer.id),
-      h('span', { class: `chip ${c.status}` }, c.status), h('span', { class: 'chip' }, c.channel), h('div', { class: 'grow' }),
-      action('Take', 'claim', c.status === 'queued' || c.status === 'pending', true), transfer,
-      action('Return to queue', 'requeue', mine), action('Close', 'close', c.status !== 'resolved')),
-    h('div', { class: 'log' }, ...msgs.map(bubble)),
-    h('div', { class: 'typing' }, typingAt && Date.now() - typingAt < 4000 ? `${c.customer.name ?? 'Customer'} is typing…` : ''),
-    h('div', { class: 'composer' }, h('button', { title: 'Send an image', onclick: () => file.click() }, 'Image'), file, ta,
-      h('label', {}, priv, 'Private note'), h('button', { class: 'primary', onclick: submit }, 'Send')));
-}
-
-function fmtWait(s: number): string {
-  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-}
-
-/** Supervisor view: per queue waiting, longest wait (red past max wait), agents and load. Live. */
-function supervisorView(): HTMLElement {
-  const rows = S.queues.map((q) => h('tr', {},
-    h('td', {}, h('b', {}, q.label || q.name), h('div', { class: 'dim' }, `${q.name} · priority ${q.priority} · weight ${q.weight}`)),
-    h('td', {}, q.open ? 'open' : 'closed'),
-    h('td', { class: 'num' }, q.waiting),
-    h('td', { class: `num${q.longestWaitS > q.maxWaitS ? ' late' : ''}` }, q.waiting ? fmtWait(q.longestWaitS) : '—', h('div', { class: 'dim' }, `max ${fmtWait(q.maxWaitS)}`)),
-    h('td', {}, ...(q.agents.length ? q.agents.map((a) => h('div', {}, h('span', { class: `dot ${a.status}` }), `${a.name} ${a.load}/${a.capacity}`)) : ['no agent']))));
-  return h('div', { class: 'chat' }, h('div', { class: 'head' }, h('div', { class: 'who' }, 'Queues'), h('div', { class: 'grow' }), h('span', { class: 'dim' }, 'live')),
-    h('div', { class: 'sup' }, h('table', {}, h('thead', {}, h('tr', {}, ...['Queue', 'Hours', 'Waiting', 'Longest wait', 'Agents (load/capacity)'].map((t) => h('th', {}, t)))), h('tbody', {}, ...rows))));
-}
-
-function bubble(m: Msg): HTMLElement {
-  if (m.content.kind === 'event') return h('div', { class: 'event' }, m.content.event === 'deleted' ? 'Message deleted' : m.content.text ?? m.content.event);
-  const body = h('div', { class: 'body' });
-  if (m.content.kind === 'text') body.textContent = m.content.text;
-  else for (const a of m.content.attachments ?? []) body.append(h('img', { src: `/media/${encodeURIComponent(a.mediaId)}`, alt: a.name ?? 'image' }));
-  const when = m.pending ? 'sending…' : new Date(m.sentAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  return h('div', { class: `msg ${m.from.role}${m.private ? ' private' : ''}` }, body,
-    h('div', { class: 'meta' }, `${m.from.role === 'customer' ? '' : (m.from.name ?? '') + ' · '}${when}${m.private ? ' · private note' : ''}`));
-}
-
-function sideView(): HTMLElement {
-  const c = S.current ? S.convs.get(S.current) : undefined;
-  return h('div', { class: 'side' },
-    c ? h('div', {}, h('h3', {}, 'Customer'), h('dl', {}, h('dt', {}, 'Name'), h('dd', {}, c.customer.name ?? '—'), h('dt', {}, 'Id'), h('dd', {}, c.customer.id),
-      h('dt', {}, 'Channel'), h('dd', {}, c.channel), h('dt', {}, 'Queue'), h('dd', {}, c.queue), h('dt', {}, 'Since'), h('dd', {}, new Date(c.createdAt).toLocaleString()),
-      h('dt', {}, 'Messages'), h('dd', {}, c.lastSeq), h('dt', {}, 'Tags'), h('dd', {}, c.tags.join(', ') || '—'))) : null,
-    h('h3', {}, 'Team'), ...S.agents.map((a) => h('div', { class: 'agent-row' }, h('span', {}, h('span', { class: `dot ${a.status}` }), a.name), h('span', {}, `${a.load}/${a.capacity}`))));
-}
-
-setInterval(() => { if (S.typing.size) render(); }, 5000);
+onPaint(paint);
+// Relative times in the list ("3m") age without any event.
+setInterval(() => invalidate('list'), 30_000);
 void boot();

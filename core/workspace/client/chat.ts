@@ -1,0 +1,143 @@
+import { avatar, h } from './dom';
+import { bubble } from './message-view';
+import { S, api, customerName, sendFrame, toast, type Msg } from './state';
+
+export interface ChatActions {
+  send(convId: string, text: string, priv: boolean, attachments?: any[]): void;
+  back(): void;
+}
+
+/** Distance from the bottom (px) under which the log counts as "at the bottom" and follows new messages. */
+const STICK_PX = 30;
+
+/**
+ * The open conversation: built once when it is opened, then patched. The composer is never
+ * rebuilt while the conversation stays open, so the draft, focus and selection stay untouched.
+ */
+export class ChatPane {
+  readonly el: HTMLElement;
+  private head = h('div', { class: 'head' });
+  private log = h('div', { class: 'log', 'aria-live': 'polite' });
+  private typing = h('div', { class: 'typing' });
+  private ta: HTMLTextAreaElement;
+  private priv = h('input', { type: 'checkbox' }) as HTMLInputElement;
+  private views = new Map<string, { m: Msg; el: HTMLElement }>();
+  private headSig = '';
+  private stuck = true;
+  private lastTypingSent = 0;
+
+  constructor(readonly convId: string, private actions: ChatActions) {
+    const mem = S.memory.get(convId);
+    this.ta = h('textarea', { rows: 2, 'aria-label': 'reply' }) as HTMLTextAreaElement;
+    this.ta.value = mem?.draft ?? '';
+    this.ta.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); this.submit(); } });
+    this.ta.addEventListener('input', () => {
+      this.remember();
+      if (Date.now() - this.lastTypingSent > 2000) { this.lastTypingSent = Date.now(); sendFrame({ type: 'typing', conversationId: convId }); }
+    });
+    this.log.addEventListener('scroll', () => { this.stuck = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < STICK_PX; });
+    const file = h('input', { type: 'file', accept: 'image/png,image/jpeg,image/gif,image/webp', hidden: true, onchange: () => void this.upload(file) }) as HTMLInputElement;
+    this.el = h('div', { class: 'chat' }, this.head, this.log, this.typing,
+      h('div', { class: 'composer' }, h('button', { title: 'Send an image', onclick: () => file.click() }, 'Image'), file, this.ta,
+        h('label', {}, this.priv, 'Private note'), h('button', { class: 'primary', onclick: () => this.submit() }, 'Send')));
+  }
+
+  /** After the pane is in the document (scroll positions need layout). */
+  mounted(focus: boolean): void {
+    this.updateHead();
+    this.updateLog();
+    this.updateTyping();
+    const mem = S.memory.get(this.convId);
+    if (mem?.scrollTop !== undefined) { this.log.scrollTop = mem.scrollTop; this.stuck = false; }
+    if (focus) {
+      this.ta.focus({ preventScroll: true });
+      if (mem) this.ta.setSelectionRange(mem.selStart, mem.selEnd);
+    }
+  }
+
+  remember(): void {
+    S.memory.set(this.convId, { draft: this.ta.value, selStart: this.ta.selectionStart, selEnd: this.ta.selectionEnd,
+      scrollTop: this.stuck ? undefined : this.log.scrollTop });
+  }
+
+  updateHead(): void {
+    const c = S.convs.get(this.convId);
+    if (!c) return;
+    const mine = c.assigneeId === S.me!.id && c.status === 'assigned';
+    const others = S.agents.filter((a) => a.id !== S.me!.id && a.status === 'online');
+    const queues = S.queues.filter((q) => q.name !== c.queue);
+    const sig = JSON.stringify([c.status, c.assigneeId, c.customer, c.channel, others.map((a) => [a.id, a.name, a.load, a.capacity]), queues.map((q) => [q.name, q.label])]);
+    if (sig === this.headSig) return; // an open <select> survives unrelated updates
+    this.headSig = sig;
+    this.ta.placeholder = mine ? 'Reply… (Enter to send, Shift+Enter for a new line)' : 'Reply to take this conversation…';
+    const transfer = h('select', { 'aria-label': 'transfer', disabled: !mine, onchange: async (e: Event) => {
+      const id = (e.target as HTMLSelectElement).value;
+      if (!id) return;
+      const body = id.startsWith('queue:') ? { queue: id.slice(6) } : { agentId: id };
+      try { await api(`/api/conversations/${c.id}/transfer`, body); toast('Transferred'); } catch (ex) { toast((ex as Error).message); }
+    } }, h('option', { value: '' }, 'Transfer to…'), ...others.map((a) => h('option', { value: a.id }, `${a.name} (${a.load}/${a.capacity})`)),
+      ...queues.map((q) => h('option', { value: `queue:${q.name}` }, `Queue: ${q.label || q.name}`)));
+    const action = (label: string, path: string, show: boolean, primary = false) => show && h('button', { class: primary ? 'primary' : '', onclick: async () => {
+      try { await api(`/api/conversations/${c.id}/${path}`, {}); } catch (ex) { toast((ex as Error).message); }
+    } }, label);
+    const parts = [h('button', { class: 'back', 'aria-label': 'back to the list', onclick: () => this.actions.back() }, '‹'),
+      avatar(customerName(c)), h('div', { class: 'who' }, customerName(c)),
+      h('span', { class: `chip ${c.status}` }, c.status), h('span', { class: 'chip' }, c.channel), h('div', { class: 'grow' }),
+      action('Take', 'claim', c.status === 'queued' || c.status === 'pending', true), transfer,
+      action('Return to queue', 'requeue', mine), action('Close', 'close', c.status !== 'resolved')];
+    this.head.replaceChildren(...parts.filter((p): p is HTMLElement => !!p));
+  }
+
+  /** Adds, replaces and removes message nodes in place; follows the bottom only if already there. */
+  updateLog(): void {
+    const msgs = [...(S.msgs.get(this.convId)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
+    const ids = new Set(msgs.map((m) => m.id));
+    for (const [id, v] of this.views) if (!ids.has(id)) { v.el.remove(); this.views.delete(id); }
+    const want = msgs.map((m) => {
+      let v = this.views.get(m.id);
+      if (v?.m !== m) { v?.el.remove(); this.views.set(m.id, (v = { m, el: bubble(m, () => this.follow()) })); }
+      return v.el;
+    });
+    const kids = this.log.children;
+    want.forEach((el, i) => { if (kids[i] !== el) this.log.insertBefore(el, kids[i] ?? null); });
+    while (kids.length > want.length) this.log.lastElementChild!.remove();
+    this.follow();
+  }
+
+  updateTyping(): void {
+    const c = S.convs.get(this.convId);
+    const text = (S.typingUntil.get(this.convId) ?? 0) > Date.now() ? `${c?.customer.name ?? 'Customer'} is typing…` : '';
+    if (this.typing.textContent !== text) this.typing.textContent = text;
+  }
+
+  private follow(): void {
+    if (this.stuck) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  private submit(): void {
+    const text = this.ta.value.trim();
+    if (!text) return;
+    this.stuck = true; // your own message always brings the log to the bottom
+    this.actions.send(this.convId, text, this.priv.checked);
+    this.ta.value = '';
+    this.remember();
+  }
+
+  private async upload(file: HTMLInputElement): Promise<void> {
+    const f = file.files?.[0];
+    if (!f) return;
+    const form = new FormData();
+    form.append('file', f, f.name);
+    const res = await fetch('/api/uploads', { method: 'POST', body: form, credentials: 'same-origin' });
+    const body = await res.json().catch(() => ({}));
+    file.value = '';
+    if (!res.ok) return toast(body?.error?.message ?? 'Upload failed');
+    this.stuck = true;
+    this.actions.send(this.convId, '', this.priv.checked, [body.attachment]);
+  }
+}
+
+export function placeholderPane(): HTMLElement {
+  return h('div', { class: 'chat' }, h('div', { class: 'placeholder' }, h('h2', {}, 'Pick a conversation'),
+    'Waiting conversations are assigned to you automatically while you are online.'));
+}

@@ -1,0 +1,64 @@
+import { ago, avatar, h } from './dom';
+import { S, customerName, visible, type Conv, type Tab } from './state';
+
+/**
+ * The conversation list. Rows are kept per conversation and only rewritten when what they show
+ * changed, so an event elsewhere does not rebuild the list (or steal a click in progress).
+ */
+export class ConversationList {
+  readonly el: HTMLElement;
+  private tabs = new Map<Tab, HTMLButtonElement>();
+  private items = h('div', { class: 'items' });
+  private empty = h('div', { class: 'empty' }, 'Nothing here right now.');
+  private rows = new Map<string, { el: HTMLElement; sig: string }>();
+
+  constructor(private onOpen: (id: string) => void, private onTab: (t: Tab) => void) {
+    const bar = h('div', { class: 'tabs', role: 'tablist' });
+    for (const [t, label] of [['mine', 'Mine'], ['waiting', 'Waiting'], ['all', 'All'], ['queues', 'Queues']] as [Tab, string][]) {
+      const b = h('button', { role: 'tab', 'data-tab': t, onclick: () => this.onTab(t) }, label) as HTMLButtonElement;
+      b.dataset.label = label;
+      this.tabs.set(t, b);
+      bar.append(b);
+    }
+    this.el = h('div', { class: 'list' }, bar, this.items);
+  }
+
+  update(): void {
+    for (const [t, b] of this.tabs) {
+      const cls = S.tab === t ? 'on' : '';
+      if (b.className !== cls) b.className = cls;
+      const text = t === 'queues' ? b.dataset.label! : `${b.dataset.label} (${visible(t).length})`;
+      if (b.textContent !== text) b.textContent = text;
+    }
+    const list = visible();
+    const keep = new Set(list.map((c) => c.id));
+    for (const [id, r] of this.rows) if (!keep.has(id)) { r.el.remove(); this.rows.delete(id); }
+    const want = list.map((c) => this.row(c));
+    if (S.tab !== 'queues' && want.length === 0) want.push(this.empty);
+    // Move only what is out of place: untouched rows keep their node (and hover, focus).
+    want.forEach((el, i) => { if (this.items.children[i] !== el) this.items.insertBefore(el, this.items.children[i] ?? null); });
+    while (this.items.children.length > want.length) this.items.lastElementChild!.remove();
+  }
+
+  private row(c: Conv): HTMLElement {
+    const name = customerName(c);
+    const unread = S.unread.get(c.id);
+    const sub = S.preview.get(c.id) ?? `${c.channel} · ${c.queue}`;
+    const when = ago(c.lastMessageAt ?? c.updatedAt);
+    const on = c.id === S.current;
+    const sig = JSON.stringify([name, sub, when, unread, c.status, on]);
+    let r = this.rows.get(c.id);
+    if (r?.sig === sig) return r.el;
+    if (!r) {
+      const el = h('div', { class: 'item', 'data-id': c.id, role: 'button', tabindex: 0, onclick: () => this.onOpen(c.id),
+        onkeydown: (e: KeyboardEvent) => { if (e.key === 'Enter') this.onOpen(c.id); } });
+      this.rows.set(c.id, (r = { el, sig: '' }));
+    }
+    r.sig = sig;
+    r.el.classList.toggle('on', on);
+    r.el.replaceChildren(avatar(name),
+      h('div', { class: 'text' }, h('div', { class: 'name' }, name), h('div', { class: 'sub', title: sub.slice(0, 300) }, sub)),
+      h('div', { class: 'when' }, h('div', {}, when), unread ? h('span', { class: 'unread' }, unread) : h('span', { class: `chip ${c.status}` }, c.status)));
+    return r.el;
+  }
+}

@@ -1,0 +1,35 @@
+import { fmtSize, h } from './dom';
+import type { Attachment, Msg } from './state';
+
+const mediaUrl = (a: Attachment) => `/media/${encodeURIComponent(a.mediaId)}`;
+
+function image(a: Attachment, onLoad: () => void): HTMLElement {
+  // Known dimensions reserve the box before the bytes arrive: the log does not jump on load.
+  const sized = a.width && a.height ? { width: a.width, height: a.height } : {};
+  return h('a', { class: 'image', href: mediaUrl(a), target: '_blank', rel: 'noopener' },
+    h('img', { src: mediaUrl(a), alt: a.name ?? 'image', ...sized, onload: onLoad }));
+}
+
+function fileChip(a: Attachment): HTMLElement {
+  const name = a.name || 'file';
+  return h('a', { class: 'file', href: mediaUrl(a), download: name, title: `Download ${name}` },
+    h('span', { class: 'ficon', 'aria-hidden': 'true' }, (name.split('.').pop() ?? '').slice(0, 4).toUpperCase() || 'FILE'),
+    h('span', { class: 'finfo' }, h('span', { class: 'fname' }, name),
+      h('span', { class: 'fsize' }, [fmtSize(a.size), 'Download'].filter(Boolean).join(' · '))));
+}
+
+/** One message. Everything from users goes in as text nodes (h never parses HTML). */
+export function bubble(m: Msg, onLoad: () => void): HTMLElement {
+  if (m.content.kind === 'event') return h('div', { class: 'event' }, m.content.event === 'deleted' ? 'Message deleted' : m.content.text ?? m.content.event);
+  const body = h('div', { class: 'body' });
+  if (m.content.kind === 'text') body.textContent = m.content.text;
+  else {
+    const atts: Attachment[] = m.content.attachments ?? [];
+    if (atts.length) body.append(h('div', { class: 'atts' }, ...atts.map((a) => (a.kind === 'image' ? image(a, onLoad) : fileChip(a)))));
+    if (m.content.caption) body.append(h('div', { class: 'caption' }, m.content.caption));
+    body.classList.add('media');
+  }
+  const when = m.pending ? 'sending…' : new Date(m.sentAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return h('div', { class: `msg ${m.from.role}${m.private ? ' private' : ''}`, 'data-id': m.id }, body,
+    h('div', { class: 'meta' }, `${m.from.role === 'customer' ? '' : (m.from.name ?? '') + ' · '}${when}${m.private ? ' · private note' : ''}`));
+}

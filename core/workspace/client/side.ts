@@ -1,0 +1,32 @@
+import { h } from './dom';
+import { S } from './state';
+
+/** Customer details of the open conversation and the team's presence and load. No inputs: rebuilt freely. */
+export function sideContent(): HTMLElement[] {
+  const c = S.current ? S.convs.get(S.current) : undefined;
+  const dl = (rows: [string, string | number][]) => h('dl', {}, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  const customer = c ? [h('div', {}, h('h3', {}, 'Customer'), dl([['Name', c.customer.name ?? '—'], ['Id', c.customer.id], ['Channel', c.channel], ['Queue', c.queue],
+    ['Since', new Date(c.createdAt).toLocaleString()], ['Messages', c.lastSeq], ['Tags', c.tags.join(', ') || '—']]))] : [];
+  return [
+    ...customer,
+    h('h3', {}, 'Team'),
+    ...S.agents.map((a) => h('div', { class: 'agent-row', 'data-agent': a.id },
+      h('span', {}, h('span', { class: `dot ${a.status}` }), a.name), h('span', { class: 'load' }, `${a.load}/${a.capacity}`))),
+  ];
+}
+
+function fmtWait(s: number): string {
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+/** Supervisor view: per queue waiting, longest wait (red past max wait), agents and load. Live. */
+export function supervisorView(): HTMLElement {
+  const rows = S.queues.map((q) => h('tr', {},
+    h('td', {}, h('b', {}, q.label || q.name), h('div', { class: 'dim' }, `${q.name} · priority ${q.priority} · weight ${q.weight}`)),
+    h('td', {}, q.open ? 'open' : 'closed'),
+    h('td', { class: 'num' }, q.waiting),
+    h('td', { class: `num${q.longestWaitS > q.maxWaitS ? ' late' : ''}` }, q.waiting ? fmtWait(q.longestWaitS) : '—', h('div', { class: 'dim' }, `max ${fmtWait(q.maxWaitS)}`)),
+    h('td', {}, ...(q.agents.length ? q.agents.map((a) => h('div', {}, h('span', { class: `dot ${a.status}` }), `${a.name} ${a.load}/${a.capacity}`)) : ['no agent']))));
+  return h('div', { class: 'chat' }, h('div', { class: 'head' }, h('div', { class: 'who' }, 'Queues'), h('div', { class: 'grow' }), h('span', { class: 'dim' }, 'live')),
+    h('div', { class: 'sup' }, h('table', {}, h('thead', {}, h('tr', {}, ...['Queue', 'Hours', 'Waiting', 'Longest wait', 'Agents (load/capacity)'].map((t) => h('th', {}, t)))), h('tbody', {}, ...rows))));
+}

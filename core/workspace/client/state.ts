@@ -1,0 +1,114 @@
+import { h } from './dom';
+
+export type Conv = { id: string; channel: string; customer: { id: string; name?: string }; status: string; queue: string; assigneeId?: string;
+  createdAt: string; updatedAt: string; queuedAt?: string; lastSeq: number; lastMessageAt?: string; tags: string[] };
+export type Attachment = { kind: 'image' | 'file' | 'voice'; mediaId: string; mime?: string; size?: number; name?: string; width?: number; height?: number };
+export type Msg = { id: string; seq: number; conversationId: string; sourceId?: string; direction: string; from: { id: string; role: string; name?: string };
+  content: any; sentAt: string; private?: boolean; pending?: boolean };
+export type AgentRow = { id: string; name: string; status: string; load: number; capacity: number };
+export type QueueRow = { name: string; label: string; priority: number; weight: number; maxWaitS: number; open: boolean; waiting: number; longestWaitS: number; agents: AgentRow[] };
+export type Tab = 'mine' | 'waiting' | 'all' | 'queues';
+/** What survives leaving a conversation's pane, so coming back finds it as it was left. */
+export type PaneMemory = { draft: string; selStart: number; selEnd: number; scrollTop?: number };
+
+export const S = {
+  me: undefined as undefined | { id: string; name: string; role: string },
+  convs: new Map<string, Conv>(),
+  msgs: new Map<string, Map<string, Msg>>(),
+  preview: new Map<string, string>(),
+  unread: new Map<string, number>(),
+  agents: [] as AgentRow[],
+  /** Bumped by every fresh agent list, so an older HTTP answer arriving late is dropped. */
+  agentsVersion: 0,
+  queues: [] as QueueRow[],
+  tab: 'mine' as Tab,
+  current: undefined as string | undefined,
+  ws: undefined as WebSocket | undefined,
+  retry: 0,
+  outbox: new Map<string, any>(),
+  /** Until when each conversation's customer counts as typing (ms since epoch). */
+  typingUntil: new Map<string, number>(),
+  memory: new Map<string, PaneMemory>(),
+  status: 'online',
+};
+
+/** Parts of the screen to redraw on the next animation frame; a burst of frames costs one redraw. */
+export type Part = 'bar' | 'list' | 'center' | 'head' | 'log' | 'side';
+const dirty = new Set<Part>();
+let painter: (parts: Set<Part>) => void = () => {};
+let scheduled = false;
+
+export function onPaint(fn: (parts: Set<Part>) => void): void { painter = fn; }
+
+export function invalidate(...parts: Part[]): void {
+  for (const p of parts) dirty.add(p);
+  if (scheduled) return;
+  scheduled = true;
+  requestAnimationFrame(() => {
+    scheduled = false;
+    const parts = new Set(dirty);
+    dirty.clear();
+    painter(parts);
+  });
+}
+
+export async function api(path: string, body?: unknown): Promise<any> {
+  const res = await fetch(path, body === undefined ? { credentials: 'same-origin' }
+    : { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok || json.ok === false) throw Object.assign(new Error(json?.error?.message ?? res.statusText), { code: json?.error?.code, status: res.status });
+  return json;
+}
+
+export function sendFrame(frame: unknown): void {
+  if (S.ws?.readyState === 1) S.ws.send(JSON.stringify(frame));
+}
+
+export function toast(text: string): void {
+  const el = h('div', { class: 'toast' }, text);
+  document.body.append(el);
+  setTimeout(() => el.remove(), 3500);
+}
+
+export function rid(): string {
+  const a = new Uint8Array(12);
+  crypto.getRandomValues(a);
+  return Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Highest seq up to which we hold every message: resume from there, never skip a gap. */
+export function lastSeq(convId: string): number {
+  const seqs = new Set<number>();
+  for (const m of S.msgs.get(convId)?.values() ?? []) if (!m.pending) seqs.add(m.seq);
+  let n = 0;
+  while (seqs.has(n + 1)) n++;
+  return n;
+}
+
+function previewOf(c: any): string | undefined {
+  if (c.kind === 'text') return c.text;
+  if (c.kind === 'media') {
+    const a: Attachment[] = c.attachments ?? [];
+    return c.caption || (a[0]?.kind === 'image' ? '[image]' : `[file] ${a[0]?.name ?? ''}`.trim());
+  }
+  return undefined; // events (join, assigned…) keep the last message as the preview
+}
+
+export function addMessage(m: Msg): void {
+  let map = S.msgs.get(m.conversationId);
+  if (!map) S.msgs.set(m.conversationId, (map = new Map()));
+  if (m.sourceId) map.delete(m.sourceId);
+  map.set(m.id, m);
+  const p = previewOf(m.content);
+  if (p !== undefined) S.preview.set(m.conversationId, p);
+}
+
+export function visible(tab: Tab = S.tab): Conv[] {
+  if (tab === 'queues') return [];
+  const all = [...S.convs.values()];
+  const list = tab === 'mine' ? all.filter((c) => c.assigneeId === S.me?.id && c.status === 'assigned')
+    : tab === 'waiting' ? all.filter((c) => c.status === 'queued' || c.status === 'pending') : all;
+  return list.sort((a, b) => (b.lastMessageAt ?? b.updatedAt).localeCompare(a.lastMessageAt ?? a.updatedAt));
+}
+
+export const customerName = (c: Conv) => c.customer.name ?? c.customer.id;
