@@ -1,40 +1,68 @@
 import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { ZodType } from 'zod';
 import type { JsonHandler } from '../core/http/json-routes.js';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Conversation, ConversationRef, InboundMessage, Message } from '../core/model/message.js';
-import type { IngestResult } from '../core/bus/conversation-bus.js';
-import type { Signal } from '../core/bus/events.js';
+import type { IngestResult, OutboundRequest } from '../core/bus/conversation-bus.js';
+import type { BusEvents, ConversationChange, Signal } from '../core/bus/events.js';
 import type { Middleware, Stage } from '../core/bus/pipeline.js';
 import type { MediaService } from '../core/http/media.js';
 import type { KefuConfig } from '../config/schema.js';
 import type { QueueStatus } from '../core/routing/assigner.js';
+import type { Store } from '../core/store/store.js';
+import type { DeliveryState } from '../core/model/delivery.js';
+import type { OutboxHandler } from '../core/outbox/dispatcher.js';
 
 /**
  * The channel contract. An adapter turns one vendor's traffic into InboundMessages and sends
- * Messages back out. Keep adapters lean: verify signatures first (in a module that does not
- * import the adapter), parse raw payloads with pure functions, and let the core own storage,
- * ids, dedupe, rate limits and routing.
+ * Messages back out. Keep adapters lean: verify signatures first (`verify.ts`, which imports
+ * nothing of the adapter), parse raw payloads with pure functions (`parse.ts`), make the
+ * vendor's calls in `api.ts`, and let the kit own storage, ids, dedupe, rate limits, routing,
+ * retries, ordering, cursors and health.
+ *
+ * Three kinds of channel, one kit (docs/channels.md):
+ * - webhook channels mount `routes()`; `ctx.rawBody()` gives the exact bytes for signatures,
+ *   `ctx.publicUrl()` the URL the vendor signed, `ctx.rejectSignature()` the 403;
+ * - long-connection channels open their vendor stream in `start()` with `reconnect()` from
+ *   channels/kit/reconnect.ts on `ctx.signal`, and say how it is going with `ctx.reportHealth`;
+ * - polling channels keep their cursor in `ctx.state`.
  *
  * Lifecycle: the registry calls start() when the channel is enabled (at boot or on hot
- * reload) and stop() when it is disabled or the gateway shuts down. Long connections
- * (vendor streams, sockets) live between the two; `ctx.signal` aborts on stop.
+ * reload) and stop() when it is disabled or the gateway shuts down; `ctx.signal` aborts on
+ * stop, and everything registered through `ctx` (middleware, listeners, routes, sockets,
+ * outbox handlers) stops working with it. start → stop → start registers nothing twice.
  */
 export interface ChannelAdapter {
   readonly name: string;
+  /**
+   * True when outbound messages go to a vendor (SMS, e-mail, WeChat, …): every send is then
+   * recorded in the durable outbox in the same commit as its message and delivered from there
+   * (in order per conversation, retried, its state shown to the agent). False or absent: the
+   * channel shows messages live and its clients resume from the store (the web widget).
+   */
+  readonly pushes?: boolean;
+  /** This channel's `[channels.<name>]` config, validated at start and on every reload. */
+  readonly configSchema?: ZodType;
   start(ctx: ChannelContext): Promise<void>;
   stop(): Promise<void>;
-  /** Public-port HTTP routes (webhooks, widget endpoints). Registered once; the registry
-   *  answers 404 channel_disabled for a channel that is currently disabled. */
+  /** Public-port HTTP routes (webhooks, widget endpoints). Mounted once; while the channel is
+   *  stopped they answer 404 `channel_disabled`. */
   routes?(router: Router): void;
   /** Hot JSON POST endpoints (path → handler), served ahead of Koa with the same body rules,
    *  errors and headers: for the few paths every message takes (core/http/json-routes.ts). */
   jsonRoutes?(): Record<string, JsonHandler>;
-  /** Delivers an outbound message; resolves with the vendor's id. Throws ChannelError on failure.
-   *  Called for every non-private outbound message including events (assigned, resolved,
-   *  notice): an adapter that cannot show an event kind returns { sourceId: '' , skipped: true }. */
-  send(msg: Message, conv: Conversation): Promise<SendResult>;
+  /**
+   * Delivers one outbound message: one attempt, no retries of its own (the outbox retries).
+   * Resolves with the vendor's id; throws ChannelError (retryable or not, with the vendor's
+   * code and Retry-After) on failure. Called for every non-private outbound message, events
+   * (assigned, resolved, notice) included: a channel that cannot show a kind returns
+   * `{ sourceId: '', skipped: true }`. `idempotencyKey` (the message id) goes to vendors that
+   * accept one, so a crash between their accepting and our recording does not send twice.
+   */
+  send(msg: Message, conv: Conversation, opts: SendOptions): Promise<SendResult>;
   /** Called on every hot reload while the channel runs (new credentials, bots, limits). */
   reconfigure?(): void;
   /** Optional capabilities: present only when the channel really supports them. */
@@ -43,11 +71,15 @@ export interface ChannelAdapter {
   queueStatus?(conv: Conversation, status: QueueStatus): Promise<void>;
 }
 
+export interface SendOptions { idempotencyKey: string; attempt: number }
+
 export interface SendResult {
   sourceId: string;
   /** True when the channel has no way to show this kind of message (not an error). */
   skipped?: boolean;
 }
+
+export type HealthState = 'connected' | 'connecting' | 'auth_failed' | 'degraded';
 
 export interface ChannelContext {
   readonly logger: Logger;
@@ -64,16 +96,57 @@ export interface ChannelContext {
   history(ref: ConversationRef, afterSeq: number, limit?: number): Promise<{ conversation?: Conversation; messages: Message[] }>;
   /** Uploaded media: validated, stored, referenced by attachments. */
   readonly media: MediaService;
-  /** Adds pipeline middleware (e.g. a bot channel taking conversations in `decide`); registered once per process,
-   *  ahead of plugin middleware (a bot wired to a channel wins over the built-in bot). */
+  /** Adds pipeline middleware (e.g. a bot channel taking conversations in `decide`), ahead of
+   *  plugin middleware; it runs only while the channel runs. */
   use(stage: Stage, fn: Middleware): void;
-  /** Accepts WebSocket upgrades on the public port under `path`. */
+  /** Listens to the bus while the channel runs (removed on stop). */
+  on<E extends keyof BusEvents>(event: E, fn: (...args: BusEvents[E]) => void): void;
+  /** Accepts WebSocket upgrades on the public port under `path` while the channel runs. */
   websocket(path: string, onConnection: (ws: WebSocket, req: IncomingMessage) => void): void;
+
+  /** A small durable key-value store of this channel's own (cursors, UIDs, access tokens). */
+  readonly state: ChannelState;
+  /** Tells `/readyz`, `/metrics` and the supervisor view how the vendor connection is doing. */
+  reportHealth(state: HealthState, detail?: string): void;
+  /** A vendor's status callback: the message this channel sent as `vendorId` was delivered, read or failed. */
+  deliveryStatus(vendorId: string, state: Extract<DeliveryState, 'delivered' | 'read' | 'failed'>, error?: { code: string; message: string }): Promise<void>;
+  /** The exact request body (for signatures), read within `[server] max_body_bytes` unless `limit` says otherwise. */
+  rawBody(koa: Context, limit?: number): Promise<Buffer>;
+  /** The URL the vendor called, as it signed it: `[server] public_url` (behind proxies) + path + query string. */
+  publicUrl(koa: Context): string;
+  /** Throws the catalogue's `invalid_signature` (403). Call it when verify.ts says no. */
+  rejectSignature(detail?: string): never;
+
+  /** Conversation work a bot-facing channel does (the Slack-compatible API): reads, bot sends, edits, state changes. */
+  readonly store: Store;
+  send(req: OutboundRequest): Promise<IngestResult>;
+  edit(msg: Message, patch: { content?: Message['content']; deleted?: boolean }): Promise<Message>;
+  update(conv: Conversation, patch: Partial<Conversation>, change: ConversationChange): Promise<Conversation>;
+  /** The shared outbox for deliveries of the channel's own (bot events, webhooks). */
+  readonly outbox: { add(target: string, key: string, payload: object): Promise<void>; handle(h: OutboxHandler): void };
 }
 
+export interface ChannelState {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/**
+ * A failed vendor call. `code` is the vendor's own error code (kept with the failed message and
+ * shown to the agent), `retryable` says whether trying again can help, `retryAfter` (seconds)
+ * is the vendor's Retry-After when it gave one.
+ */
 export class ChannelError extends Error {
-  constructor(readonly channel: string, message: string, readonly retryable: boolean) {
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly retryAfter?: number;
+
+  constructor(readonly channel: string, message: string, opts: { retryable: boolean; code?: string; retryAfter?: number }) {
     super(`${channel}: ${message}`);
     this.name = 'ChannelError';
+    this.code = opts.code ?? (opts.retryable ? 'vendor_unavailable' : 'vendor_rejected');
+    this.retryable = opts.retryable;
+    this.retryAfter = opts.retryAfter;
   }
 }

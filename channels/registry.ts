@@ -2,56 +2,78 @@ import Router from '@koa/router';
 import type { Logger } from 'pino';
 import type { KefuConfig } from '../config/schema.js';
 import type { ConversationBus } from '../core/bus/conversation-bus.js';
-import type { Signal } from '../core/bus/events.js';
+import type { BusEvents, Signal } from '../core/bus/events.js';
+import type { Middleware } from '../core/bus/pipeline.js';
 import { KefuError } from '../core/errors.js';
 import type { Conversation, Message } from '../core/model/message.js';
 import type { MediaService } from '../core/http/media.js';
 import type { UpgradeRouter } from '../core/http/upgrade.js';
 import { JsonRoutes } from '../core/http/json-routes.js';
-import { publicHeaders } from '../core/http/public-app.js';
+import type { OutboxDispatcher } from '../core/outbox/dispatcher.js';
 import type { QueueStatus } from '../core/routing/assigner.js';
-import { ChannelError, type ChannelAdapter, type ChannelContext } from './contract.js';
+import type { ChannelAdapter, ChannelContext, HealthState } from './contract.js';
+import { ChannelOutbox, channelTarget } from './kit/channel-outbox.js';
+import { publicUrlOf, readRawBody } from './kit/webhook.js';
 
-interface Entry { adapter: ChannelAdapter; running: boolean; abort?: AbortController; routesMounted: boolean }
+export interface ChannelHealth { state: HealthState | 'stopped' | 'running'; detail?: string; since: number }
 
-const RETRY_DELAYS_MS = [200, 1000, 5000];
+interface Entry {
+  adapter: ChannelAdapter;
+  running: boolean;
+  abort?: AbortController;
+  /** Undone on stop: listeners, outbox handlers. */
+  cleanups: (() => void)[];
+  health: ChannelHealth;
+}
+
+export interface RegistryDeps {
+  bus: ConversationBus; logger: Logger; config: () => KefuConfig; media: MediaService; upgrades: UpgradeRouter;
+  dispatcher: OutboxDispatcher;
+  /** Public answers' headers (core/http/public-app.ts), for the channels' hot JSON routes. */
+  headers: (path: string) => Record<string, string>;
+  metrics?: { sent(channel: string, result: string): void; health(channel: string, state: string): void };
+}
 
 /**
- * Knows every channel adapter, starts/stops them as config enables/disables them (also on
- * hot reload), mounts their public routes behind an "enabled" check, and sends outbound
- * messages through the channel the customer used.
+ * Knows every channel adapter, starts and stops them as config enables and disables them (also
+ * on hot reload), mounts their routes behind a "running" check, and takes every outbound
+ * message to the customer's channel: live for channels whose clients resume from the store
+ * (web), through the durable outbox for channels that push to a vendor.
  */
 export class ChannelRegistry {
   private entries = new Map<string, Entry>();
-  private hooked = new Set<unknown>();
+  /** Middleware of every channel, registered with the bus once per process: it runs only while its channel runs. */
+  private hooked = new Set<Middleware>();
+  private sockets = new Set<string>();
   readonly router = new Router();
   /** The channels' hot JSON endpoints; the public server asks these before Koa. */
   readonly json: JsonRoutes;
+  readonly outbox: ChannelOutbox;
 
-  constructor(private deps: {
-    bus: ConversationBus; logger: Logger; config: () => KefuConfig; media: MediaService; upgrades: UpgradeRouter;
-    onSent?: (channel: string) => void;
-  }) {
-    this.json = new JsonRoutes(deps.logger, publicHeaders);
+  constructor(private d: RegistryDeps) {
+    this.json = new JsonRoutes(d.logger, d.headers);
+    this.outbox = new ChannelOutbox({ bus: d.bus, dispatcher: d.dispatcher, running: () => this.runningPushers(),
+      onResult: (ch, r) => d.metrics?.sent(ch, r) });
+    d.dispatcher.register(this.outbox);
   }
 
   register(adapter: ChannelAdapter): void {
     if (this.entries.has(adapter.name)) throw new Error(`channel "${adapter.name}" is registered twice`);
-    const entry: Entry = { adapter, running: false, routesMounted: false };
+    const entry: Entry = { adapter, running: false, cleanups: [], health: { state: 'stopped', since: Date.now() } };
     this.entries.set(adapter.name, entry);
+    const disabled = () => new KefuError('channel_disabled', `The ${adapter.name} channel is disabled.`);
     if (adapter.routes) {
       const sub = new Router();
-      sub.use(async (ctx, next) => {
-        if (!entry.running) throw new KefuError('not_found', `The ${adapter.name} channel is disabled.`);
+      sub.use(async (_ctx, next) => {
+        if (!entry.running) throw disabled();
         await next();
       });
       adapter.routes(sub);
       this.router.use(sub.routes());
-      entry.routesMounted = true;
     }
     for (const [path, handler] of Object.entries(adapter.jsonRoutes?.() ?? {})) {
-      this.json.post(path, () => this.deps.config().server.max_body_bytes, (req) => {
-        if (!entry.running) throw new KefuError('not_found', `The ${adapter.name} channel is disabled.`);
+      this.json.post(path, () => this.d.config().server.max_body_bytes, (req) => {
+        if (!entry.running) throw disabled();
         return handler(req);
       });
     }
@@ -60,9 +82,20 @@ export class ChannelRegistry {
   get(name: string): ChannelAdapter | undefined { return this.entries.get(name)?.adapter; }
   isRunning(name: string): boolean { return this.entries.get(name)?.running ?? false; }
 
+  /** Per channel: running, stopped, or what its vendor connection last reported. */
+  health(): Record<string, ChannelHealth> {
+    return Object.fromEntries([...this.entries].map(([n, e]) => [n, e.health]));
+  }
+
+  /** The outbox target for an outbound message, when its channel pushes to a vendor (enabled or not: it waits). */
+  deliverTo(conv: Conversation, msg: Message): string | undefined {
+    if (msg.private) return undefined;
+    return this.entries.get(conv.ref.channel)?.adapter.pushes ? channelTarget(conv.ref.channel) : undefined;
+  }
+
   /** Starts enabled channels and stops disabled ones; safe to call on every config change. */
   async reconcile(): Promise<void> {
-    const channels = this.deps.config().channels as Record<string, { enabled?: boolean } | undefined>;
+    const channels = this.d.config().channels as Record<string, { enabled?: boolean } | undefined>;
     for (const [name, e] of this.entries) {
       const want = channels[name]?.enabled ?? false;
       if (want && !e.running) await this.start(name, e);
@@ -71,99 +104,151 @@ export class ChannelRegistry {
     }
   }
 
+  private setHealth(name: string, e: Entry, state: ChannelHealth['state'], detail?: string): void {
+    if (e.health.state !== state || e.health.detail !== detail) e.health = { state, detail, since: Date.now() };
+    this.d.metrics?.health(name, state);
+  }
+
   private async start(name: string, e: Entry): Promise<void> {
+    const problem = this.configProblem(name, e.adapter);
+    if (problem) {
+      this.d.logger.error({ channel: name, problem }, 'channel config invalid; the channel stays stopped');
+      this.setHealth(name, e, 'stopped', `config: ${problem}`);
+      return;
+    }
     e.abort = new AbortController();
     try {
-      await e.adapter.start(this.context(name, e.abort.signal));
-      e.running = true;
-      this.deps.logger.info({ channel: name }, 'channel started');
+      e.running = true; // before start(): its routes, sockets and middleware must work from the first request
+      await e.adapter.start(this.context(name, e, e.abort.signal));
+      if (e.health.state === 'stopped') this.setHealth(name, e, 'running');
+      this.d.logger.info({ channel: name }, 'channel started');
+      if (e.adapter.pushes) this.d.dispatcher.kick(); // sends that waited while it was stopped
     } catch (err) {
-      this.deps.logger.error({ err, channel: name }, 'channel failed to start');
+      // A failed start leaves nothing behind: as if it had never been started.
+      this.d.logger.error({ err, channel: name }, 'channel failed to start');
+      await this.stop(name, e, `failed to start: ${(err as Error).message}`);
     }
   }
 
-  private async stop(name: string, e: Entry): Promise<void> {
+  private async stop(name: string, e: Entry, why?: string): Promise<void> {
     e.running = false;
     e.abort?.abort();
+    for (const undo of e.cleanups.splice(0)) undo();
     try {
       await e.adapter.stop();
     } catch (err) {
-      this.deps.logger.error({ err, channel: name }, 'channel failed to stop cleanly');
+      this.d.logger.error({ err, channel: name }, 'channel failed to stop cleanly');
     }
-    this.deps.logger.info({ channel: name }, 'channel stopped');
+    this.setHealth(name, e, 'stopped', why);
+    this.d.logger.info({ channel: name }, 'channel stopped');
   }
 
   async stopAll(): Promise<void> {
     for (const [name, e] of this.entries) if (e.running) await this.stop(name, e);
   }
 
-  private context(name: string, signal: AbortSignal): ChannelContext {
-    const { bus, logger, config, media, upgrades } = this.deps;
-    const registered = new Set<string>();
-    const hooked = this.hooked;
+  private configProblem(name: string, adapter: ChannelAdapter): string | undefined {
+    if (!adapter.configSchema) return undefined;
+    const r = adapter.configSchema.safeParse((this.d.config().channels as Record<string, unknown>)[name] ?? {});
+    return r.success ? undefined : r.error.issues.map((i) => `${i.path.join('.') || name}: ${i.message}`).join('; ');
+  }
+
+  private runningPushers(): Map<string, ChannelAdapter> {
+    const out = new Map<string, ChannelAdapter>();
+    for (const [name, e] of this.entries) if (e.running && e.adapter.pushes) out.set(name, e.adapter);
+    return out;
+  }
+
+  private context(name: string, e: Entry, signal: AbortSignal): ChannelContext {
+    const { bus, logger, config, media, upgrades } = this.d;
+    const store = bus.store;
+    const log = logger.child({ channel: name });
     return {
-      use(stage, fn) {
-        // A channel restarted after a disable must not stack the same middleware twice.
-        if (hooked.has(fn)) return;
-        hooked.add(fn);
-        // Channel hooks run ahead of plugins': a bot the operator wired to a channel wins over the built-in one.
-        bus.use(stage, fn, { first: true });
-      },
-      logger: logger.child({ channel: name }),
-      signal,
-      config,
-      media,
+      logger: log, signal, config, media, store,
       ingest: (m) => bus.ingest(m),
+      send: (req) => bus.send(req),
+      edit: (msg, patch) => bus.editMessage(msg, patch),
+      update: (conv, patch, change) => bus.updateConversation(conv, patch, change),
+      use: (stage, fn) => {
+        // Registered once per process; a stopped channel's middleware steps aside.
+        if (this.hooked.has(fn)) return;
+        this.hooked.add(fn);
+        const guarded: Middleware = (ctx, next) => (this.isRunning(name) ? fn(ctx, next) : next());
+        // Channel hooks run ahead of plugins': a bot the operator wired to a channel wins over the built-in one.
+        bus.use(stage, guarded, { first: true });
+      },
+      on: <E extends keyof BusEvents>(event: E, fn: (...args: BusEvents[E]) => void) => {
+        const listener = fn as never;
+        bus.on(event, listener);
+        e.cleanups.push(() => bus.off(event, listener));
+      },
       async signalEvent(ref, event, seq) {
-        const conv = await bus.store.findConversationByRef(ref);
+        const conv = await store.findConversationByRef(ref);
         if (conv) bus.signal({ conversationId: conv.id, from: conv.customer, event, seq });
       },
       async history(ref, afterSeq, limit = 200) {
-        const conversation = await bus.store.findConversationByRef(ref);
+        const conversation = await store.findConversationByRef(ref);
         if (!conversation) return { messages: [] };
-        const messages = (await bus.store.listMessages(conversation.id, { afterSeq, limit })).filter((m) => !m.private);
+        const messages = (await store.listMessages(conversation.id, { afterSeq, limit })).filter((m) => !m.private);
         return { conversation, messages };
       },
       websocket: (path, onConnection) => {
-        // Start may run again after a disable/enable cycle: the path stays registered once.
-        if (registered.has(path)) return;
-        registered.add(path);
-        try {
-          upgrades.add(path, onConnection, () => this.isRunning(name));
-        } catch { /* registered by an earlier start of the same channel */ }
+        // start may run again after a disable/enable cycle: the path stays registered once.
+        if (this.sockets.has(path)) return;
+        this.sockets.add(path);
+        upgrades.add(path, onConnection, () => this.isRunning(name));
+      },
+      state: {
+        get: (key) => store.channelState.get(name, key),
+        set: (key, value) => store.channelState.set(name, key, value),
+        delete: (key) => store.channelState.delete(name, key),
+      },
+      reportHealth: (state, detail) => {
+        if (!e.running) return;
+        if (state !== e.health.state) log[state === 'connected' ? 'info' : 'warn']({ state, detail }, 'channel health');
+        this.setHealth(name, e, state, detail);
+      },
+      deliveryStatus: (vendorId, state, error) => this.outbox.status(name, vendorId, state, error),
+      rawBody: (koa, limit) => readRawBody(koa, limit ?? config().server.max_body_bytes),
+      publicUrl: (koa) => publicUrlOf(koa, config().server.public_url),
+      rejectSignature: (detail) => { throw new KefuError('invalid_signature', detail ?? 'The signature does not match.'); },
+      outbox: {
+        add: async (target, key, payload) => {
+          await store.outbox.add([{ target, orderingKey: key, payload: JSON.stringify(payload) }]);
+          this.d.dispatcher.kick();
+        },
+        handle: (h) => { e.cleanups.push(this.d.dispatcher.register(h)); },
       },
     };
   }
 
-  /** Outbound: the customer's channel delivers; transient failures are retried with backoff. */
-  async sendOut(msg: Message, conv: Conversation): Promise<void> {
+  /**
+   * Outbound, after the message is stored: a push channel's send was recorded with the message
+   * (`deliverTo`) and now goes out from the outbox; a live channel shows it at once, and a
+   * failure there costs nothing, since its clients resume from the store.
+   */
+  async sendOut(msg: Message, conv: Conversation, edited = false): Promise<void> {
     const e = this.entries.get(conv.ref.channel);
-    if (!e || !e.running) {
-      this.deps.logger.warn({ channel: conv.ref.channel, messageId: msg.id }, 'channel not running; message kept in the store only');
+    if (!e) return;
+    if (e.adapter.pushes) {
+      // Vendors keep what they were sent: an edit or deletion is not sent again (docs/channels.md).
+      if (!edited && !msg.private) this.outbox.queued(msg, conv.ref.channel);
       return;
     }
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const res = await e.adapter.send(msg, conv);
-        if (!res.skipped) this.deps.onSent?.(conv.ref.channel);
-        return;
-      } catch (err) {
-        const retryable = !(err instanceof ChannelError) || err.retryable;
-        if (!retryable || attempt >= RETRY_DELAYS_MS.length) throw err;
-        await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[attempt]));
-      }
-    }
+    if (!e.running) return;
+    const res = await e.adapter.send(msg, conv, { idempotencyKey: msg.id, attempt: 1 });
+    if (!res.skipped) this.d.metrics?.sent(conv.ref.channel, 'sent');
   }
 
   queueStatus(conv: Conversation, status: QueueStatus): void {
     const e = this.entries.get(conv.ref.channel);
     if (e?.running && e.adapter.queueStatus) {
-      e.adapter.queueStatus(conv, status).catch((err) => this.deps.logger.warn({ err }, 'queue status relay failed'));
+      e.adapter.queueStatus(conv, status).catch((err) => this.d.logger.warn({ err }, 'queue status relay failed'));
     }
   }
 
   async typing(signal: Signal): Promise<void> {
-    const conv = await this.deps.bus.store.getConversation(signal.conversationId);
+    const conv = await this.d.bus.store.getConversation(signal.conversationId);
     if (!conv || signal.from.role === 'customer') return;
     const e = this.entries.get(conv.ref.channel);
     if (e?.running && e.adapter.typing) await e.adapter.typing(conv, signal);

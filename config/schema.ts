@@ -184,7 +184,7 @@ export const configSchema = z.object({
   webhooks: z.array(z.object({
     url: z.string().url(),
     secret: z.string().min(8),
-    events: z.array(z.enum(['conversation.created', 'conversation.assigned', 'conversation.resolved', 'message.created'])).min(1),
+    events: z.array(z.enum(['conversation.created', 'conversation.assigned', 'conversation.resolved', 'message.created', 'message.delivery'])).min(1),
   }).strict()).default([]),
   /** Default when the key is absent: the built-in offline notice. An explicit list replaces it. */
   plugins: z.array(pluginEntry).default([{ name: 'offline-notice', enabled: true, options: {} }, { name: 'intent-onnx', enabled: true, options: {} }]),

@@ -1,83 +1,53 @@
-import type { Logger } from 'pino';
 import { randomToken } from '../../core/model/ids.js';
-import type { OutboxItem, OutboxStore } from '../../core/store/store.js';
+import type { OutboxItem } from '../../core/store/store.js';
+import type { DeliveryOutcome, OutboxHandler } from '../../core/outbox/dispatcher.js';
+import type { ChannelContext } from '../contract.js';
 import { slackSignature } from './verify.js';
 
 export interface Target { url: string; secret: string }
 
 const BACKOFF_S = [1, 5, 30, 120, 600];
 const TIMEOUT_MS = 5000;
-const PUMP_MS = 100;
 
 /**
- * Delivers bot events and webhooks from the durable outbox: signed like Slack, at least once,
- * in order per conversation (one delivery in flight per conversation and target; a failing head
- * holds the ones behind it), retried with backoff and X-Slack-Retry-Num / X-Slack-Retry-Reason.
- * After the last retry an item is marked failed (kept in the outbox for inspection).
+ * Bot events and webhooks, as an outbox handler: signed like Slack, at least once, in order per
+ * conversation, retried after 1 s, 5 s, 30 s, 2 min and 10 min with X-Slack-Retry-Num /
+ * X-Slack-Retry-Reason, then marked failed (kept in the outbox for inspection). The outbox
+ * dispatcher owns the ordering and the retries.
  */
-export class EventDispatcher {
-  private timer?: NodeJS.Timeout;
-  private inflight = new Set<number>();
-  private pumping = false;
+export class EventDispatcher implements OutboxHandler {
+  readonly maxAttempts = BACKOFF_S.length + 1;
 
-  constructor(private d: { outbox: OutboxStore; logger: Logger; target: (name: string) => Target | undefined; now?: () => number }) {}
+  constructor(private d: { outbox: ChannelContext['outbox']; target: (name: string) => Target | undefined;
+    targets: () => string[]; now?: () => number }) {}
 
-  start(): void {
-    this.timer ??= setInterval(() => void this.pump(), PUMP_MS);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
+  targets(): readonly string[] { return this.d.targets(); }
+  backoffMs(attempts: number): number { return (BACKOFF_S[attempts - 1] ?? BACKOFF_S[BACKOFF_S.length - 1]) * 1000; }
 
   enqueue(target: string, orderingKey: string, payload: object): Promise<void> {
-    return this.d.outbox.add([{ target, orderingKey, payload: JSON.stringify(payload) }]);
+    return this.d.outbox.add(target, orderingKey, payload);
   }
 
-  /** One pass over due items (exposed for tests and shutdown drains). */
-  async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    try {
-      const now = this.d.now?.() ?? Date.now();
-      const due = (await this.d.outbox.due(now, 100)).filter((i) => !this.inflight.has(i.id));
-      await Promise.all(due.map((i) => this.deliver(i)));
-    } finally {
-      this.pumping = false;
+  async deliver(item: OutboxItem): Promise<DeliveryOutcome> {
+    const t = this.d.target(item.target);
+    if (!t) return { ok: false, retryable: false, code: 'target_removed', message: 'target removed from config' };
+    const ts = Math.floor((this.d.now?.() ?? Date.now()) / 1000);
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json', 'User-Agent': 'kefu-events/1',
+      'X-Slack-Request-Timestamp': String(ts), 'X-Slack-Signature': slackSignature(t.secret, ts, item.payload),
+    };
+    if (item.attempts > 0) {
+      headers['X-Slack-Retry-Num'] = String(item.attempts);
+      headers['X-Slack-Retry-Reason'] = item.lastError?.startsWith('http_') ? item.lastError.split(':')[0] : 'http_error';
     }
-  }
-
-  private async deliver(item: OutboxItem): Promise<void> {
-    this.inflight.add(item.id);
     try {
-      const t = this.d.target(item.target);
-      if (!t) return await this.d.outbox.settle(item.id, 'failed', item.attempts, 0, 'target removed from config');
-      const ts = Math.floor((this.d.now?.() ?? Date.now()) / 1000);
-      const headers: Record<string, string> = {
-        'Content-Type': 'application/json', 'User-Agent': 'kefu-events/1',
-        'X-Slack-Request-Timestamp': String(ts), 'X-Slack-Signature': slackSignature(t.secret, ts, item.payload),
-      };
-      if (item.attempts > 0) {
-        headers['X-Slack-Retry-Num'] = String(item.attempts);
-        headers['X-Slack-Retry-Reason'] = item.lastError?.startsWith('http_') ? item.lastError.split(' ')[0] : 'http_error';
-      }
-      let reason: string;
-      try {
-        const res = await fetch(t.url, { method: 'POST', headers, body: item.payload, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' });
-        await res.arrayBuffer().catch(() => undefined);
-        if (res.ok) return await this.d.outbox.settle(item.id, 'delivered', item.attempts + 1, 0);
-        reason = `http_error ${res.status}`;
-      } catch (err) {
-        reason = (err as Error).name === 'TimeoutError' ? 'http_timeout' : `connection_failed ${(err as Error).message}`;
-      }
-      const attempts = item.attempts + 1;
-      const failed = attempts > BACKOFF_S.length;
-      if (failed) this.d.logger.warn({ target: item.target, key: item.orderingKey, reason }, 'event delivery failed for good');
-      await this.d.outbox.settle(item.id, failed ? 'failed' : 'pending', attempts, Date.now() + (BACKOFF_S[attempts - 1] ?? 0) * 1000, reason);
-    } finally {
-      this.inflight.delete(item.id);
+      const res = await fetch(t.url, { method: 'POST', headers, body: item.payload, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' });
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return { ok: true };
+      return { ok: false, retryable: true, code: 'http_error', message: `HTTP ${res.status}` };
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError') return { ok: false, retryable: true, code: 'http_timeout', message: `no answer within ${TIMEOUT_MS} ms` };
+      return { ok: false, retryable: true, code: 'connection_failed', message: (err as Error).message };
     }
   }
 }

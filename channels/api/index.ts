@@ -2,7 +2,8 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { KefuError } from '../../core/errors.js';
 import { textOf, type Conversation, type Message, type Participant } from '../../core/model/message.js';
-import type { ConversationBus } from '../../core/bus/conversation-bus.js';
+import type { TokenStore } from '../../core/store/store.js';
+import type { MediaService } from '../../core/http/media.js';
 import type { Middleware } from '../../core/bus/pipeline.js';
 import { GcraRateLimiter } from '../../core/ratelimit/rate-limiter.js';
 import { resolveQueue } from '../../core/routing/queue-resolver.js';
@@ -13,6 +14,8 @@ import { ApiTokens, type Caller } from './tokens.js';
 import { conversationFor, kefuToSlackError, METHODS, type MethodDeps } from './methods.js';
 import { ApiError, toSlackMessage, tsOf } from './types.js';
 import { EventDispatcher, verifyUrl } from './events.js';
+import { newId } from '../../core/model/ids.js';
+import type { DeliveryUpdate } from '../../core/model/delivery.js';
 
 type BotConfig = ChannelContext extends { config(): infer C } ? C extends { channels: { api: { bots: (infer B)[] } } } ? B : never : never;
 
@@ -30,24 +33,26 @@ export class ApiChannel implements ChannelAdapter {
   private dispatcher?: EventDispatcher;
   private verified = new Map<string, boolean>();
   private verifyTimer?: NodeJS.Timeout;
-  private deps: MethodDeps;
+  private deps?: MethodDeps;
+  private uploads: MethodDeps['uploads'] = new Map();
   readonly tokens: ApiTokens;
 
-  constructor(private o: { bus: ConversationBus; handoff: (conv: Conversation, by: Participant) => Promise<void>; maxTextChars: () => number; media: MethodDeps['media'] }) {
-    this.tokens = new ApiTokens(o.bus.store.tokens, () => this.ctx?.config().channels.api.bots ?? []);
-    this.deps = { bus: o.bus, media: o.media, maxTextChars: o.maxTextChars, handoff: o.handoff, uploads: new Map(),
-      botName: (c) => c.name };
+  /** Gateway services it needs beyond its ChannelContext: the token table and the hand-off policy. */
+  constructor(private o: { tokens: TokenStore; handoff: (conv: Conversation, by: Participant) => Promise<void>; maxTextChars: () => number; media: MediaService }) {
+    this.tokens = new ApiTokens(o.tokens, () => this.ctx?.config().channels.api.bots ?? []);
   }
 
   private cfg() { return this.context().config().channels.api; }
 
   async start(ctx: ChannelContext): Promise<void> {
     this.ctx = ctx;
-    this.dispatcher = new EventDispatcher({ outbox: this.o.bus.store.outbox, logger: ctx.logger, target: (t) => this.target(t) });
-    this.dispatcher.start();
+    this.deps = { ctx, media: this.o.media, maxTextChars: this.o.maxTextChars, handoff: this.o.handoff, uploads: this.uploads, botName: (c) => c.name };
+    this.dispatcher = new EventDispatcher({ outbox: ctx.outbox, target: (t) => this.target(t), targets: () => this.targets() });
+    ctx.outbox.handle(this.dispatcher);
     ctx.use('decide', this.decide);
-    this.o.bus.on('conversation', this.onConversation);
-    this.o.bus.on('message', this.onMessage);
+    ctx.on('conversation', this.onConversation);
+    ctx.on('message', this.onMessage);
+    ctx.on('delivery', this.onDelivery);
     void this.verifyBots();
     this.verifyTimer = setInterval(() => void this.verifyBots(), 30_000);
     this.verifyTimer.unref();
@@ -59,10 +64,8 @@ export class ApiChannel implements ChannelAdapter {
   }
 
   async stop(): Promise<void> {
-    this.dispatcher?.stop();
+    // Listeners, middleware and the outbox handler registered through ctx stop with the channel.
     clearInterval(this.verifyTimer);
-    this.o.bus.off('conversation', this.onConversation);
-    this.o.bus.off('message', this.onMessage);
   }
 
   /** No customer conversation lives on this channel: a bot's replies go out on the customer's own channel. */
@@ -71,6 +74,12 @@ export class ApiChannel implements ChannelAdapter {
   private context(): ChannelContext {
     if (!this.ctx) throw new KefuError('unavailable');
     return this.ctx;
+  }
+
+  /** Outbox targets of the bots and webhooks configured now; items of removed ones wait (visible in outbox metrics). */
+  private targets(): string[] {
+    const c = this.context().config();
+    return [...c.channels.api.bots.map((b) => `bot:${b.name}`), ...c.webhooks.map((_w, i) => `webhook:${i}`)];
   }
 
   private target(name: string) {
@@ -103,7 +112,7 @@ export class ApiChannel implements ChannelAdapter {
     if (ctx.handled || conv.status === 'queued' || conv.status === 'assigned') return next();
     const bot = this.botFor(conv, ctx.message, ctx.inbound?.hints?.queue);
     if (!bot) return next();
-    if (conv.status !== 'bot') await this.o.bus.updateConversation(conv, { status: 'bot' }, 'updated');
+    if (conv.status !== 'bot') await this.context().update(conv, { status: 'bot' }, 'updated');
     await this.dispatcher!.enqueue(`bot:${bot.name}`, conv.id, this.eventEnvelope(bot.name, conv, ctx.message));
     ctx.handled = true;
     return next();
@@ -129,11 +138,17 @@ export class ApiChannel implements ChannelAdapter {
     if (!m.editedAt && !m.private) this.webhook('message.created', conv.id, { channel: conv.id, message: toSlackMessage(m, this.base()) });
   };
 
+  private onDelivery = (u: DeliveryUpdate) => {
+    this.webhook('message.delivery', u.conversationId, { channel: u.conversationId, message_id: u.messageId,
+      delivery: { state: u.state, vendor_id: u.vendorId, error: u.error, attempts: u.attempts, at: u.at } });
+  };
+
   private webhook(event: string, key: string, data: object): void {
     const hooks = this.context().config().webhooks;
     hooks.forEach((h, i) => {
       if (!(h.events as string[]).includes(event)) return;
-      void this.dispatcher!.enqueue(`webhook:${i}`, key, { type: event, event_id: `Ev${Date.now().toString(36)}${i}`, event_time: Math.floor(Date.now() / 1000), ...data })
+      // A server id per event: two events of one millisecond must not share an event_id.
+      void this.dispatcher!.enqueue(`webhook:${i}`, key, { type: event, event_id: `Ev${newId('E')}`, event_time: Math.floor(Date.now() / 1000), ...data })
         .catch((err) => this.ctx?.logger.error({ err }, 'webhook enqueue failed'));
     });
   }
@@ -165,7 +180,7 @@ export class ApiChannel implements ChannelAdapter {
   routes(router: Router): void {
     router.post('/api/files.upload/:fileId', async (ctx) => {
       const caller = await this.caller(ctx).catch(() => undefined);
-      const u = this.deps.uploads.get(ctx.params.fileId);
+      const u = this.uploads.get(ctx.params.fileId);
       if (!u || u.expires < Date.now() || (caller && caller.id !== u.caller)) { ctx.status = 404; ctx.body = 'unknown upload'; return; }
       const { args, file } = await readArgs(ctx, 64 * 1024, this.o.media.maxBytes()).catch((e) => { throw kefuApi(e); });
       const data = file?.data ?? (args.body !== undefined ? Buffer.from(args.body) : undefined);
@@ -189,7 +204,7 @@ export class ApiChannel implements ChannelAdapter {
         delete args.token;
         if (!this.rateLimit(ctx, caller)) return;
         if (method.scope && !caller.scopes.includes(method.scope)) throw new ApiError('missing_scope', { needed: method.scope, provided: caller.scopes.join(',') });
-        ctx.body = await method.handler({ caller, args, file, base: this.base(ctx) }, this.deps);
+        ctx.body = await method.handler({ caller, args, file, base: this.base(ctx) }, this.deps!);
       } catch (err) {
         const e = kefuToSlackError(err);
         if (e.error === 'internal_error') this.ctx?.logger.error({ err, method: name }, 'api method failed');
@@ -209,8 +224,8 @@ export class ApiChannel implements ChannelAdapter {
       const channel = str(body, 'channel', { required: true, max: 100 })!;
       const text = str(body, 'text', { required: true, max: this.o.maxTextChars() })!;
       let conv: Conversation;
-      try { conv = await conversationFor(this.deps, channel); } catch { throw new KefuError('conversation_not_found', `No conversation with id or tag "${channel}".`); }
-      const res = await this.o.bus.send({ conversationId: conv.id, from: { id: caller.id, role: 'bot', name: caller.name }, content: { kind: 'text', text },
+      try { conv = await conversationFor(this.deps!, channel); } catch { throw new KefuError('conversation_not_found', `No conversation with id or tag "${channel}".`); }
+      const res = await this.context().send({ conversationId: conv.id, from: { id: caller.id, role: 'bot', name: caller.name }, content: { kind: 'text', text },
         clientId: str(body, 'client_msg_id', { max: 64 }) });
       ctx.status = res.status === 'accepted' ? 201 : 200;
       ctx.body = { ok: true, channel: conv.id, ts: tsOf(res.message), id: res.message.id, seq: res.message.seq };

@@ -1,7 +1,7 @@
 import { KefuError } from '../../core/errors.js';
 import { randomToken } from '../../core/model/ids.js';
 import type { Content, Conversation, Message, Participant } from '../../core/model/message.js';
-import type { ConversationBus } from '../../core/bus/conversation-bus.js';
+import type { ChannelContext } from '../contract.js';
 import type { MediaService } from '../../core/http/media.js';
 import type { Caller } from './tokens.js';
 import { intArg, jsonArg, required, type Args, type UploadedFile } from './parse.js';
@@ -16,7 +16,8 @@ export interface MethodContext {
 }
 
 export interface MethodDeps {
-  bus: ConversationBus;
+  /** The channel's context: store reads, bot sends, edits, conversation updates. */
+  ctx: Pick<ChannelContext, 'store' | 'send' | 'edit' | 'update'>;
   media: MediaService;
   maxTextChars: () => number;
   handoff: (conv: Conversation, by: Participant) => Promise<void>;
@@ -30,7 +31,7 @@ export interface Method { scope?: string; handler: Handler }
 
 /** A channel argument: a conversation id, or an external reference it was tagged with. */
 export async function conversationFor(d: MethodDeps, channel: string): Promise<Conversation> {
-  const conv = await d.bus.store.getConversation(channel) ?? (await d.bus.store.findConversationsByTag(channel))[0];
+  const conv = await d.ctx.store.getConversation(channel) ?? (await d.ctx.store.findConversationsByTag(channel))[0];
   if (!conv) throw new ApiError('channel_not_found');
   return conv;
 }
@@ -38,7 +39,7 @@ export async function conversationFor(d: MethodDeps, channel: string): Promise<C
 async function messageAt(d: MethodDeps, conv: Conversation, ts: string | undefined, notFound: 'message_not_found' | 'thread_not_found'): Promise<Message> {
   const p = parseTs(ts);
   if (!p) throw new ApiError(notFound);
-  const m = (await d.bus.store.findMessagesAt(conv.id, p.ms)).find((x) => x.seq % 1000 === p.seqMod);
+  const m = (await d.ctx.store.findMessagesAt(conv.id, p.ms)).find((x) => x.seq % 1000 === p.seqMod);
   if (!m) throw new ApiError(notFound);
   return m;
 }
@@ -89,7 +90,7 @@ const from = (c: MethodContext, d: MethodDeps): Participant => ({ id: c.caller.i
 
 async function post(c: MethodContext, d: MethodDeps, conv: Conversation, content: Content, threadTs?: string) {
   const root = threadTs ? await messageAt(d, conv, threadTs, 'thread_not_found') : undefined;
-  const res = await d.bus.send({ conversationId: conv.id, from: from(c, d), content, threadId: root ? root.threadId ?? root.id : undefined,
+  const res = await d.ctx.send({ conversationId: conv.id, from: from(c, d), content, threadId: root ? root.threadId ?? root.id : undefined,
     clientId: c.args.client_msg_id || undefined });
   return { ok: true, channel: conv.id, ts: tsOf(res.message), message: toSlackMessage(res.message, c.base, threadTs) };
 }
@@ -121,7 +122,7 @@ export const METHODS: Record<string, Method> = {
       const conv = await conversationFor(d, required(c.args, 'channel'));
       const m = await messageAt(d, conv, c.args.ts, 'message_not_found');
       ownMessage(c, m, 'cant_update_message');
-      const next = await d.bus.editMessage(m, { content: textContent(c, d) });
+      const next = await d.ctx.edit(m, { content: textContent(c, d) });
       return { ok: true, channel: conv.id, ts: tsOf(next), text: (next.content as { text: string }).text, message: toSlackMessage(next, c.base) };
     },
   },
@@ -131,7 +132,7 @@ export const METHODS: Record<string, Method> = {
       const conv = await conversationFor(d, required(c.args, 'channel'));
       const m = await messageAt(d, conv, c.args.ts, 'message_not_found');
       ownMessage(c, m, 'cant_delete_message');
-      await d.bus.editMessage(m, { deleted: true });
+      await d.ctx.edit(m, { deleted: true });
       return { ok: true, channel: conv.id, ts: tsOf(m) };
     },
   },
@@ -143,7 +144,7 @@ export const METHODS: Record<string, Method> = {
       // Every kefu conversation is a 1:1 thread with a customer: it is listed for im, public and private channel types.
       if (!types.some((t) => t === 'im' || t === 'public_channel' || t === 'private_channel')) return { ok: true, channels: [], response_metadata: { next_cursor: '' } };
       const status = c.args.exclude_archived === 'true' ? ['bot', 'queued', 'assigned', 'pending'] : undefined;
-      const page = await d.bus.store.pageConversations(cursorOf(c.args.cursor) ?? '', limit + 1, status);
+      const page = await d.ctx.store.pageConversations(cursorOf(c.args.cursor) ?? '', limit + 1, status);
       const more = page.length > limit;
       const items = page.slice(0, limit);
       return { ok: true, channels: items.map(toSlackChannel), response_metadata: { next_cursor: more ? encodeCursor(items[items.length - 1].id) : '' } };
@@ -171,7 +172,7 @@ export const METHODS: Record<string, Method> = {
       let more = false;
       // Newest first, top-level messages only (thread replies are in conversations.replies), no private notes.
       while (before > 1 && !more) {
-        const page = await d.bus.store.listMessages(conv.id, { beforeSeq: before, limit: 200 });
+        const page = await d.ctx.store.listMessages(conv.id, { beforeSeq: before, limit: 200 });
         if (page.length === 0) break;
         for (const m of page.reverse()) {
           before = m.seq;
@@ -193,8 +194,8 @@ export const METHODS: Record<string, Method> = {
       const conv = await conversationFor(d, required(c.args, 'channel'));
       const root = await messageAt(d, conv, required(c.args, 'ts'), 'thread_not_found');
       const rootId = root.threadId ?? root.id;
-      const top = rootId === root.id ? root : (await d.bus.store.getMessage(rootId))!;
-      const replies = (await d.bus.store.listThread(conv.id, rootId, intArg(c.args, 'limit', 1000, 1, 1000))).filter((m) => !m.private);
+      const top = rootId === root.id ? root : (await d.ctx.store.getMessage(rootId))!;
+      const replies = (await d.ctx.store.listThread(conv.id, rootId, intArg(c.args, 'limit', 1000, 1, 1000))).filter((m) => !m.private);
       const threadTs = tsOf(top);
       return { ok: true, messages: [top, ...replies].map((m) => toSlackMessage(m, c.base, threadTs)), has_more: false, response_metadata: { next_cursor: '' } };
     },
@@ -203,8 +204,8 @@ export const METHODS: Record<string, Method> = {
     scope: 'users:read',
     handler: async (c, d) => {
       const id = required(c.args, 'user');
-      const agent = await d.bus.store.getAgent(id);
-      const customerConv = agent ? undefined : (await d.bus.store.findConversationsByCustomer(id))[0];
+      const agent = await d.ctx.store.getAgent(id);
+      const customerConv = agent ? undefined : (await d.ctx.store.findConversationsByCustomer(id))[0];
       const self = id === c.caller.id;
       if (!agent && !customerConv && !self) throw new ApiError('user_not_found');
       const name = agent?.name ?? customerConv?.customer.name ?? c.caller.name;
@@ -262,7 +263,7 @@ export const METHODS: Record<string, Method> = {
       const conv = await conversationFor(d, required(c.args, 'channel'));
       const tags = required(c.args, 'tags').split(',').map((t) => t.trim()).filter((t) => /^[\w.:#-]{1,64}$/.test(t));
       if (tags.length === 0) throw new ApiError('invalid_arguments', { detail: 'tags: comma-separated, 1-64 of [A-Za-z0-9_.:#-]' });
-      await d.bus.updateConversation(conv, { tags: [...new Set([...conv.tags, ...tags])] }, 'updated');
+      await d.ctx.update(conv, { tags: [...new Set([...conv.tags, ...tags])] }, 'updated');
       return { ok: true, channel: toSlackChannel(conv) };
     },
   },

@@ -7,7 +7,7 @@ import type { Conversation, Message } from '../../core/model/message.js';
 import type { VisitorTokens } from '../../core/auth/visitor-token.js';
 import { readJson, str } from '../../core/http/body.js';
 import { serveAsset } from '../../core/http/static-assets.js';
-import type { ChannelAdapter, ChannelContext, SendResult } from '../contract.js';
+import type { ChannelAdapter, ChannelContext, SendOptions, SendResult } from '../contract.js';
 import type { JsonHandler } from '../../core/http/json-routes.js';
 import type { QueueStatus } from '../../core/routing/assigner.js';
 import { handleVisitorSocket, ingestFromVisitor, sendFrame, visitorName, webRef } from './visitor-socket.js';
@@ -72,7 +72,7 @@ export class WebChannel implements ChannelAdapter {
     for (const set of this.sockets.values()) for (const ws of set) sendBounded(ws, frame);
   }
 
-  async send(msg: Message, conv: Conversation): Promise<SendResult> {
+  async send(msg: Message, conv: Conversation, _opts?: SendOptions): Promise<SendResult> {
     const set = this.sockets.get(conv.ref.thread);
     // A visitor without an open widget gets the message on the next resume: it is stored.
     if (set) {

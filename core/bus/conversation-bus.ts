@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { KefuError } from '../errors.js';
 import { newId } from '../model/ids.js';
-import type { Content, Conversation, InboundMessage, Message, Participant } from '../model/message.js';
+import { textOf, type Content, type Conversation, type InboundMessage, type Message, type Participant } from '../model/message.js';
 import type { Store } from '../store/store.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import { compose, type Middleware, type PipelineContext, type Stage, STAGES } from './pipeline.js';
@@ -32,9 +32,11 @@ export interface BusOptions {
   logger: Logger;
   limits: () => { maxTextChars: number; defaultQueue: string };
   /** The queue for a conversation about to wait for a human (routing's resolver). */
-  chooseQueue?: (conv: Conversation, ctx: PipelineContext) => string;
-  /** Hands an outbound message to the customer's channel (wired to the channel registry). */
-  sendOut: (msg: Message, conv: Conversation) => Promise<void>;
+  chooseQueue?: (conv: Conversation, hints: { queue?: string; intent?: string; text?: string }) => string;
+  /** Hands a stored outbound message to the customer's channel (wired to the channel registry); `edited` for edits and deletions. */
+  sendOut: (msg: Message, conv: Conversation, edited?: boolean) => Promise<void>;
+  /** The outbox target of an outbound message whose channel pushes to a vendor: its send is written in the message's commit. */
+  deliverTo?: (conv: Conversation, msg: Message) => string | undefined;
 }
 
 /**
@@ -76,7 +78,7 @@ export class ConversationBus extends EventEmitter<BusEvents> {
       decide: () => {},
       route: (ctx) => { if (!ctx.handled) return this.queueForHuman(ctx); },
       deliver: (ctx) => { this.emit('message', ctx.message, ctx.conversation); },
-      send: (ctx) => this.persist(ctx),
+      send: (ctx) => this.persist(ctx, this.opts.deliverTo?.(ctx.conversation, ctx.message)),
     };
     for (const s of STAGES) this.runners.set(s, compose(this.middleware.get(s)!, core[s]));
   }
@@ -163,7 +165,7 @@ export class ConversationBus extends EventEmitter<BusEvents> {
       content: patch.deleted ? { kind: 'event', event: 'deleted' } : patch.content ?? msg.content, deleted: patch.deleted || undefined };
     await this.opts.store.updateMessage(next);
     this.emit('message', next, conv);
-    if (!next.private) this.opts.sendOut(next, conv).catch((err) => this.opts.logger.error({ err, conversationId: conv.id }, 'outbound update failed'));
+    if (!next.private) this.opts.sendOut(next, conv, true).catch((err) => this.opts.logger.error({ err, conversationId: conv.id }, 'outbound update failed'));
     return next;
   }
 
@@ -180,19 +182,33 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     return conv;
   }
 
-  /** Lets routing know a conversation needs a human; the router listens for 'queued'. */
-  private async queueForHuman(ctx: PipelineContext): Promise<void> {
-    const conv = ctx.conversation;
+  /**
+   * The one hand-off to a human: the route stage's default for every message no bot handled,
+   * and a bot's explicit request (`kefu.handoff`, at a raised priority with a notice to the
+   * customer). The queue is resolved the same way in both (entry point, intent, keywords).
+   * The router listens for 'queued'.
+   */
+  async handOff(conv: Conversation, o: { hints?: { queue?: string; intent?: string; text?: string }; priority?: number;
+    notice?: { from: Participant; text: string; refId?: string } } = {}): Promise<void> {
     if (conv.status === 'queued' || conv.status === 'assigned') return;
-    const queue = this.opts.chooseQueue?.(conv, ctx) ?? conv.queue;
-    await this.updateConversation(conv, { status: 'queued', queue, queuedAt: new Date(), assigneeId: undefined }, 'queued');
+    if (o.notice) {
+      await this.send({ conversationId: conv.id, from: o.notice.from, content: { kind: 'event', event: 'handoff', refId: o.notice.refId, text: o.notice.text } });
+    }
+    const queue = this.opts.chooseQueue?.(conv, { intent: conv.intent?.label, ...o.hints }) ?? conv.queue;
+    await this.updateConversation(conv, { status: 'queued', queue, queuedAt: new Date(), assigneeId: undefined,
+      priority: Math.max(conv.priority, o.priority ?? 0) }, 'queued');
   }
 
-  private async persist(ctx: PipelineContext): Promise<void> {
+  private queueForHuman(ctx: PipelineContext): Promise<void> {
+    return this.handOff(ctx.conversation, { hints: { queue: ctx.inbound?.hints?.queue, intent: ctx.conversation.intent?.label ?? ctx.message.intent?.label,
+      text: textOf(ctx.message.content) } });
+  }
+
+  private async persist(ctx: PipelineContext, deliverTo?: string): Promise<void> {
     const conv = ctx.conversation;
     ctx.message.seq = ++conv.lastSeq;
     conv.lastMessageAt = ctx.message.sentAt;
-    await this.opts.store.appendMessage(ctx.message, conv);
+    await this.opts.store.appendMessage(ctx.message, conv, deliverTo);
   }
 
   private async processInbound(ingested: PipelineContext): Promise<void> {

@@ -1,3 +1,4 @@
+import type { DeliveryUpdate } from '../model/delivery.js';
 import type { Conversation, Message, Participant } from '../model/message.js';
 
 /** Ephemeral signals: relayed live, never stored. */
@@ -22,4 +23,6 @@ export interface BusEvents {
   signal: [signal: Signal];
   /** A message is rejected before it was stored (rate limit, validation, plugin). */
   rejected: [code: string, channel: string];
+  /** An outbound message's delivery to its vendor moved (queued, sent, delivered, read, failed). */
+  delivery: [update: DeliveryUpdate];
 }

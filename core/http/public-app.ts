@@ -3,7 +3,6 @@ import Router from '@koa/router';
 import type { Logger } from 'pino';
 import { koaErrorLogger, errorMiddleware } from './error-middleware.js';
 import type { MediaService } from './media.js';
-import type { ChannelRegistry } from '../../channels/registry.js';
 
 const SECURITY = { 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin' };
 // The widget is embedded on other origins: its endpoints answer CORS; credentials are bearer
@@ -18,7 +17,8 @@ export function publicHeaders(path: string): Record<string, string> {
 }
 
 /** Port 8000: what the internet reaches. Widget, demo page, channel webhooks and APIs. */
-export function createPublicApp(d: { logger: Logger; channels: ChannelRegistry; media: MediaService }): Koa {
+/** `routes`: the channels' routes (the registry's router), so this module knows no channel. */
+export function createPublicApp(d: { logger: Logger; routes: Koa.Middleware; media: MediaService }): Koa {
   const app = new Koa();
   const router = new Router();
   router.get('/healthz', (ctx) => { ctx.body = { ok: true }; });
@@ -31,6 +31,6 @@ export function createPublicApp(d: { logger: Logger; channels: ChannelRegistry; 
   app.on('error', koaErrorLogger(d.logger));
   app.use(errorMiddleware(d.logger));
   app.use(router.routes());
-  app.use(d.channels.router.routes());
+  app.use(d.routes);
   return app;
 }

@@ -10,6 +10,7 @@ import type { AgentHub } from '../workspace/agent-hub.js';
 import type { AgentRecord } from '../store/store.js';
 import { publicConversation, SESSION_COOKIE, sessionToken } from '../workspace/views.js';
 import { readJson, str } from './body.js';
+import { withDeliveries } from '../model/delivery.js';
 import { koaErrorLogger, errorMiddleware, securityHeaders } from './error-middleware.js';
 import type { MediaService } from './media.js';
 import type { Metrics } from './metrics.js';
@@ -23,6 +24,8 @@ export interface WorkspaceDeps {
   logger: Logger; sessionTtlMs: () => number; ready: () => boolean;
   /** `[server] workspace_origins` and `trusted_proxies`, read at use (hot reload). */
   origins: () => readonly string[]; trustedProxies: () => readonly string[];
+  /** Channel health (readyz, supervisor view) and the Retry of a failed delivery. */
+  channels: { health(): Record<string, unknown>; retry(messageId: string): Promise<void> };
 }
 
 const STATUSES = new Set(['bot', 'queued', 'assigned', 'pending', 'resolved']);
@@ -36,12 +39,14 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
 
   router.get('/healthz', (ctx) => { ctx.body = { ok: true }; });
   router.get('/readyz', (ctx) => {
+    // A vendor connection in trouble does not make the node unready (a balancer would pull it
+    // for every channel): it is reported here, in /metrics and in the supervisor view.
     ctx.status = d.ready() ? 200 : 503;
-    ctx.body = { ok: d.ready() };
+    ctx.body = { ok: d.ready(), channels: d.channels.health() };
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = d.metrics.registry.contentType;
-    ctx.body = await d.metrics.registry.metrics();
+    ctx.body = await d.metrics.text();
   });
   router.get('/', (ctx) => serveAsset(ctx, 'workspace.html', { maxAge: 0, csp: uiCsp }));
   router.get('/workspace.js', (ctx) => serveAsset(ctx, 'workspace.js', { maxAge: 300 }));
@@ -95,7 +100,7 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   });
   authed.get('/me', (ctx) => { ctx.body = { ok: true, agent: publicAgent(me(ctx)) }; });
   authed.get('/agents', (ctx) => { ctx.body = { ok: true, agents: d.hub.agentList() }; });
-  authed.get('/supervisor', (ctx) => { ctx.body = { ok: true, queues: d.assigner.supervisorView() }; });
+  authed.get('/supervisor', (ctx) => { ctx.body = { ok: true, queues: d.assigner.supervisorView(), channels: d.channels.health() }; });
   authed.post('/agents', async (ctx) => {
     admin(ctx);
     const b = await readJson(ctx, 4096);
@@ -122,7 +127,7 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
     const before = ctx.query.before !== undefined ? Number(ctx.query.before) : undefined;
     for (const v of [after, before]) if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new KefuError('validation_failed', 'after/before must be non-negative integers');
     const limit = Math.min(Number(ctx.query.limit ?? 100) || 100, 500);
-    ctx.body = { ok: true, messages: await d.bus.store.listMessages(c.id, { afterSeq: after, beforeSeq: before, limit }) };
+    ctx.body = { ok: true, messages: await withDeliveries(d.bus.store.outbox, await d.bus.store.listMessages(c.id, { afterSeq: after, beforeSeq: before, limit })) };
   });
   authed.post('/conversations/:id/messages', async (ctx) => {
     const c = await conversation(ctx.params.id);
@@ -134,6 +139,15 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
       from: { id: me(ctx).id, role: 'agent', name: me(ctx).name } });
     ctx.status = res.status === 'accepted' ? 201 : 200;
     ctx.body = { ok: true, message: res.message };
+  });
+  // Retry of a message whose delivery to the customer's vendor failed: back at the head of its conversation's line.
+  authed.post('/messages/:id/retry', async (ctx) => {
+    const m = await d.bus.store.getMessage(ctx.params.id);
+    if (!m) throw new KefuError('not_found', 'No such message.');
+    const c = await conversation(m.conversationId);
+    if (c.assigneeId && c.assigneeId !== me(ctx).id && me(ctx).role !== 'admin') throw new KefuError('forbidden', 'Only the assigned agent or an admin can retry it.');
+    await d.channels.retry(m.id);
+    ctx.body = { ok: true };
   });
   authed.post('/conversations/:id/claim', async (ctx) => {
     const c = await conversation(ctx.params.id);

@@ -54,6 +54,8 @@ export interface Message {
   threadId?: string;
   editedAt?: Date;
   deleted?: boolean;
+  /** Where its delivery to the customer's vendor stands (push channels; filled on agent-facing reads, not stored here). */
+  delivery?: import('./delivery.js').Delivery;
 }
 
 export type ConversationStatus = 'bot' | 'queued' | 'assigned' | 'pending' | 'resolved';

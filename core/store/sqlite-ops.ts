@@ -6,10 +6,12 @@ import type Database from 'better-sqlite3';
  */
 export type WriteOp =
   /** Values in MESSAGE_COLUMNS order: positional binding, and a smaller JSON batch to the writer thread. */
-  | { op: 'msgInsert'; row: unknown[] }
+  | { op: 'msgInsert'; row: unknown[]; outbox?: string; now?: number }
   | { op: 'convUpsert'; row: Record<string, unknown>; tags: string[] }
   | { op: 'msgUpdate'; id: string; content: string; editedAt: number | null; deleted: number }
-  | { op: 'outboxAdd'; items: { target: string; orderingKey: string; payload: string }[]; now: number }
+  | { op: 'outboxAdd'; items: { target: string; orderingKey: string; payload: string; messageId?: string }[]; now: number }
+  /** Rare writes (sessions, agents, tokens, outbox settles, channel state): one statement, prepared once per connection. */
+  | { op: 'run'; sql: string; args: unknown[] }
   | { op: 'mediaInsert'; args: [string, string, number, string | null, string, number] };
 
 export const MESSAGE_COLUMNS = ['id', 'conversation_id', 'seq', 'source_id', 'direction', 'from_id', 'from_role', 'from_name',
@@ -30,10 +32,21 @@ export function prepareOps(db: Database.Database): (op: WriteOp) => void {
   const tagInsert = p('INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES (?, ?)');
   const msgUpdate = p('UPDATE messages SET content = ?, edited_at = ?, deleted = ? WHERE id = ?');
   const mediaInsert = p('INSERT INTO media (id, mime, size, name, owner, created_at) VALUES (?, ?, ?, ?, ?, ?)');
-  const outboxAdd = p('INSERT INTO outbox (target, ordering_key, payload, next_at, created_at) VALUES (?, ?, ?, ?, ?)');
+  const outboxAdd = p('INSERT INTO outbox (target, ordering_key, payload, next_at, created_at, message_id) VALUES (?, ?, ?, ?, ?, ?)');
+  const statements = new Map<string, Database.Statement>();
   return (o) => {
     switch (o.op) {
-      case 'msgInsert': msgInsert.run(o.row); return;
+      case 'msgInsert':
+        msgInsert.run(o.row);
+        // Column 1 is conversation_id, 0 the message id: the send is recorded with the message.
+        if (o.outbox) outboxAdd.run(o.outbox, o.row[1], '', o.now, o.now, o.row[0]);
+        return;
+      case 'run': {
+        let st = statements.get(o.sql);
+        if (!st) statements.set(o.sql, (st = db.prepare(o.sql)));
+        st.run(...o.args);
+        return;
+      }
       case 'convUpsert':
         convUpsert.run(o.row);
         tagDelete.run(o.row.id);
@@ -41,7 +54,7 @@ export function prepareOps(db: Database.Database): (op: WriteOp) => void {
         return;
       case 'msgUpdate': msgUpdate.run(o.content, o.editedAt, o.deleted, o.id); return;
       case 'mediaInsert': mediaInsert.run(...o.args); return;
-      case 'outboxAdd': for (const i of o.items) outboxAdd.run(i.target, i.orderingKey, i.payload, o.now, o.now); return;
+      case 'outboxAdd': for (const i of o.items) outboxAdd.run(i.target, i.orderingKey, i.payload, o.now, o.now, i.messageId ?? null); return;
     }
   };
 }

@@ -2,14 +2,15 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Conversation, ConversationRef, Message } from '../model/message.js';
-import type { AgentRecord, ConversationQuery, MediaRecord, MessageQuery, OutboxStore, Store, TokenStore } from './store.js';
+import type { AgentRecord, ChannelStateStore, ConversationQuery, MediaRecord, MessageQuery, OutboxStore, Store, TokenStore } from './store.js';
 import { MIGRATIONS } from './migrations.js';
 import { idTimePrefix } from '../model/ids.js';
 
 const idAt = (ms: number) => `M${idTimePrefix(ms)}`;
 import { InlineWriter, ThreadWriter, type Writer } from './writer.js';
 import { configure } from './sqlite-ops.js';
-import { SqliteOutboxStore, SqliteTokenStore } from './sqlite-api-tables.js';
+import type { WriteOp } from './sqlite-ops.js';
+import { SqliteChannelState, SqliteOutboxStore, SqliteTokenStore } from './sqlite-api-tables.js';
 
 type Row = Record<string, any>;
 
@@ -44,6 +45,7 @@ export class SqliteStore implements Store {
   private stmts: Record<string, Database.Statement>;
   readonly tokens: TokenStore;
   readonly outbox: OutboxStore;
+  readonly channelState: ChannelStateStore;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -68,24 +70,19 @@ export class SqliteStore implements Store {
       msgAfter: p('SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
       msgBefore: p('SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
       msgBetween: p('SELECT * FROM messages WHERE id > ? AND id < ? ORDER BY id LIMIT ?'),
-      agentInsert: p(`INSERT INTO agents (id, login, name, role, password_hash, capacity, skills, disabled, created_at)
-        VALUES (@id, @login, @name, @role, @password_hash, @capacity, @skills, @disabled, @created_at)`),
-      agentUpdate: p(`UPDATE agents SET name = @name, role = @role, password_hash = @password_hash, capacity = @capacity,
-        skills = @skills, disabled = @disabled WHERE id = @id`),
       agentById: p('SELECT * FROM agents WHERE id = ?'),
       agentByLogin: p('SELECT * FROM agents WHERE login = ?'),
       agentList: p('SELECT * FROM agents ORDER BY created_at'),
-      sessionInsert: p('INSERT INTO sessions (token_hash, agent_id, expires_at) VALUES (?, ?, ?)'),
       sessionGet: p('SELECT * FROM sessions WHERE token_hash = ?'),
-      sessionDelete: p('DELETE FROM sessions WHERE token_hash = ?'),
       sessionPurge: p('DELETE FROM sessions WHERE expires_at < ?'),
       mediaGet: p('SELECT * FROM media WHERE id = ?'),
       metaGet: p('SELECT value FROM meta WHERE key = ?'),
-      metaSet: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     };
     this.stmts.sessionPurge.run(Date.now());
-    this.tokens = new SqliteTokenStore(this.db);
-    this.outbox = new SqliteOutboxStore(this.db, (op) => this.writer.enqueue(op));
+    const enqueue = (op: WriteOp) => this.writer.enqueue(op);
+    this.tokens = new SqliteTokenStore(this.db, enqueue);
+    this.outbox = new SqliteOutboxStore(this.db, enqueue);
+    this.channelState = new SqliteChannelState(this.db, enqueue);
   }
 
   private migrate(): void {
@@ -163,7 +160,7 @@ export class SqliteStore implements Store {
    * One INSERT per message and nothing else: the conversation row's last_seq is not rewritten per
    * message (loading a conversation takes MAX(seq) from its messages), which keeps the hot path cheap.
    */
-  appendMessage(msg: Message, _conv: Conversation): Promise<void> {
+  appendMessage(msg: Message, _conv: Conversation, deliverTo?: string): Promise<void> {
     const known = msg.sourceId ? this.sources.get(msg.conversationId) : undefined;
     if (known) {
       // The bus checks findMessageBySource first (which loads the set); this is the guard behind it.
@@ -171,7 +168,8 @@ export class SqliteStore implements Store {
       known.ids.add(msg.sourceId!);
     }
     // A write that failed stored nothing: its source id may be sent again.
-    return this.writer.enqueue({ op: 'msgInsert', row: messageToRow(msg) }, known ? () => { known.ids.delete(msg.sourceId!); } : undefined);
+    const op: WriteOp = deliverTo ? { op: 'msgInsert', row: messageToRow(msg), outbox: deliverTo, now: Date.now() } : { op: 'msgInsert', row: messageToRow(msg) };
+    return this.writer.enqueue(op, known ? () => { known.ids.delete(msg.sourceId!); } : undefined);
   }
 
   /** A conversation read from disk: its last seq and message time come from its messages. */
@@ -242,20 +240,31 @@ export class SqliteStore implements Store {
     return (this.stmts.msgBetween.all(afterId > lo ? afterId : lo, idAt(to.getTime()), limit) as Row[]).map(rowToMessage);
   }
 
-  async createAgent(a: AgentRecord): Promise<void> { this.stmts.agentInsert.run(agentToRow(a)); }
-  async updateAgent(a: AgentRecord): Promise<void> { this.stmts.agentUpdate.run(agentToRow(a)); }
+  // Rare writes also go through the writer: on the main connection they would wait on the writer
+  // thread's lock (busy_timeout) with the event loop blocked.
+  createAgent(a: AgentRecord): Promise<void> {
+    const r = agentToRow(a);
+    return this.run(`INSERT INTO agents (id, login, name, role, password_hash, capacity, skills, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      r.id, r.login, r.name, r.role, r.password_hash, r.capacity, r.skills, r.disabled, r.created_at);
+  }
+  updateAgent(a: AgentRecord): Promise<void> {
+    const r = agentToRow(a);
+    return this.run('UPDATE agents SET name = ?, role = ?, password_hash = ?, capacity = ?, skills = ?, disabled = ? WHERE id = ?',
+      r.name, r.role, r.password_hash, r.capacity, r.skills, r.disabled, r.id);
+  }
+  private run(sql: string, ...args: unknown[]): Promise<void> { return this.writer.enqueue({ op: 'run', sql, args }); }
   async getAgent(id: string): Promise<AgentRecord | undefined> { return rowToAgent(this.stmts.agentById.get(id) as Row); }
   async getAgentByLogin(login: string): Promise<AgentRecord | undefined> { return rowToAgent(this.stmts.agentByLogin.get(login) as Row); }
   async listAgents(): Promise<AgentRecord[]> { return (this.stmts.agentList.all() as Row[]).map((r) => rowToAgent(r)!); }
 
-  async createSession(tokenHash: string, agentId: string, expiresAt: Date): Promise<void> {
-    this.stmts.sessionInsert.run(tokenHash, agentId, expiresAt.getTime());
+  createSession(tokenHash: string, agentId: string, expiresAt: Date): Promise<void> {
+    return this.run('INSERT INTO sessions (token_hash, agent_id, expires_at) VALUES (?, ?, ?)', tokenHash, agentId, expiresAt.getTime());
   }
   async getSession(tokenHash: string) {
     const row = this.stmts.sessionGet.get(tokenHash) as Row | undefined;
     return row ? { agentId: row.agent_id as string, expiresAt: new Date(row.expires_at) } : undefined;
   }
-  async deleteSession(tokenHash: string): Promise<void> { this.stmts.sessionDelete.run(tokenHash); }
+  deleteSession(tokenHash: string): Promise<void> { return this.run('DELETE FROM sessions WHERE token_hash = ?', tokenHash); }
 
   /** Through the writer: a main-connection write would wait on the writer's lock (and block the event loop). */
   putMedia(m: MediaRecord): Promise<void> {
@@ -268,7 +277,9 @@ export class SqliteStore implements Store {
   }
 
   async getMeta(key: string): Promise<string | undefined> { return (this.stmts.metaGet.get(key) as Row | undefined)?.value; }
-  async setMeta(key: string, value: string): Promise<void> { this.stmts.metaSet.run(key, value); }
+  setMeta(key: string, value: string): Promise<void> {
+    return this.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, value);
+  }
 
   async close(): Promise<void> {
     await this.writer.settled();

@@ -33,15 +33,50 @@ export interface TokenStore {
   revoke(id: string): Promise<void>;
 }
 
-export interface OutboxItem { id: number; target: string; orderingKey: string; payload: string; attempts: number; nextAt: number; status: 'pending' | 'delivered' | 'failed'; lastError?: string }
+/**
+ * Delivery states of an outbox item. Events and webhooks end `delivered`; a channel send goes
+ * pending (queued) → sent (the vendor took it, `vendorId` kept) → delivered → read where the
+ * vendor reports it, or `failed` (reason in lastError); `skipped` when the channel cannot show
+ * that kind of message (an internal event on SMS).
+ */
+export type OutboxStatus = 'pending' | 'sent' | 'delivered' | 'read' | 'failed' | 'skipped';
 
-/** Durable queue of outgoing deliveries (bot events, webhooks): at least once, in order per key. */
+export interface OutboxItem {
+  id: number; target: string; orderingKey: string; payload: string; attempts: number; nextAt: number; status: OutboxStatus;
+  lastError?: string;
+  /** For channel sends: the message delivered, and the vendor's id for it once sent. */
+  messageId?: string; vendorId?: string;
+  createdAt: number; updatedAt?: number;
+}
+
+export interface OutboxAdd { target: string; orderingKey: string; payload: string; messageId?: string }
+
+export interface OutboxSettle { status: OutboxStatus; attempts: number; nextAt: number; lastError?: string; vendorId?: string }
+
+/**
+ * Durable queue of outgoing deliveries (bot events, webhooks, every channel send to a vendor):
+ * at least once, in order per key. All writes go through the store's writer.
+ */
 export interface OutboxStore {
-  add(items: { target: string; orderingKey: string; payload: string }[]): Promise<void>;
-  /** The oldest pending item of each (target, key) whose turn it is (next_at ≤ now). */
-  due(now: number, limit: number): Promise<OutboxItem[]>;
-  settle(id: number, status: OutboxItem['status'], attempts: number, nextAt: number, lastError?: string): Promise<void>;
+  add(items: OutboxAdd[]): Promise<void>;
+  /** The oldest pending item of each (target, key) whose turn it is (next_at ≤ now), of these targets only when given. */
+  due(now: number, limit: number, targets?: readonly string[]): Promise<OutboxItem[]>;
+  settle(id: number, s: OutboxSettle): Promise<void>;
+  /** A failed item back in line (the agent's Retry): pending, due now, attempts from 0. */
+  retry(id: number, now: number): Promise<void>;
+  get(id: number): Promise<OutboxItem | undefined>;
+  byMessage(messageIds: readonly string[]): Promise<Map<string, OutboxItem>>;
+  byVendorId(target: string, vendorId: string): Promise<OutboxItem | undefined>;
   pending(target?: string): Promise<number>;
+  /** Per target: pending items and the creation time of the oldest (for metrics). */
+  depth(): Promise<{ target: string; pending: number; oldestAt: number }[]>;
+}
+
+/** A small durable key-value store per channel (IMAP UIDs, vendor access tokens, cursors). */
+export interface ChannelStateStore {
+  get(channel: string, key: string): Promise<string | undefined>;
+  set(channel: string, key: string, value: string): Promise<void>;
+  delete(channel: string, key: string): Promise<void>;
 }
 
 export interface ConversationQuery {
@@ -73,8 +108,10 @@ export interface Store {
   findConversationsByCustomer(customerId: string): Promise<Conversation[]>;
   saveConversation(conv: Conversation): Promise<void>;
 
-  /** Appends a message and advances its conversation's lastSeq in the same commit. */
-  appendMessage(msg: Message, conv: Conversation): Promise<void>;
+  /** Appends a message and advances its conversation's lastSeq in the same commit; with
+   *  `deliverTo`, the message's outbox item (target `deliverTo`, key the conversation) is written
+   *  in that same commit: never "message stored, delivery forgotten". */
+  appendMessage(msg: Message, conv: Conversation, deliverTo?: string): Promise<void>;
   findMessageBySource(conversationId: string, sourceId: string): Promise<Message | undefined>;
   getMessage(id: string): Promise<Message | undefined>;
   /** Messages of a conversation sent at exactly this millisecond (Slack `ts` lookups). */
@@ -87,6 +124,7 @@ export interface Store {
   pageConversations(afterId: string, limit: number, status?: string[]): Promise<Conversation[]>;
   readonly tokens: TokenStore;
   readonly outbox: OutboxStore;
+  readonly channelState: ChannelStateStore;
   listMessages(conversationId: string, q: MessageQuery): Promise<Message[]>;
   /** Messages across conversations in time order (exports, analytics). */
   listMessagesBetween(from: Date, to: Date, afterId?: string, limit?: number): Promise<Message[]>;

@@ -67,6 +67,7 @@ export class ThreadWriter implements Writer {
         else p.resolve();
       });
       if (this.queue.length) this.send();
+      else if (this.inFlight.size === 0) this.worker.unref();
     });
     // A dead writer must fail loudly: every waiting write is rejected (senders get an error and
     // retry; nothing is acknowledged that is not stored) and new writes are refused.
@@ -97,6 +98,8 @@ export class ThreadWriter implements Writer {
   private send(): void {
     const batch = this.queue.splice(0, 5000);
     const id = this.nextId++;
+    // A write on its way keeps the process alive (a CLI command awaiting it must not exit first); an idle writer does not.
+    this.worker.ref();
     this.inFlight.set(id, batch);
     // One JSON string crosses the thread boundary as a single copy; structured-cloning thousands of
     // small row objects cost the main thread more than stringifying them (profiled).

@@ -10,6 +10,7 @@ import type { Assigner } from '../routing/assigner.js';
 import type { AgentPool } from '../routing/agent-pool.js';
 import type { MediaService } from '../http/media.js';
 import { sendAll, sendBounded } from '../http/socket-send.js';
+import { withDeliveries } from '../model/delivery.js';
 import { parseAgentFrame } from './agent-frames.js';
 import { publicConversation, sessionToken } from './views.js';
 
@@ -28,12 +29,18 @@ export class AgentHub {
     logger: Logger;
     /** Called when the number of agents accepting conversations may have changed. */
     onPresence?: (agentsOnline: number) => void;
+    /** Channel health for the supervisor view. */
+    channelHealth?: () => Record<string, unknown>;
   }) {
     d.bus.on('message', (m, c) => this.onMessage(m, c));
     d.bus.on('conversation', (c, change) => {
       this.broadcast({ type: 'conversation', change, conversation: publicConversation(c) });
       // Loads in the team panel change with every assignment, not only with presence.
       if (change !== 'updated' && change !== 'created') this.agentsChanged();
+    });
+    d.bus.on('delivery', (u) => {
+      void d.bus.store.getConversation(u.conversationId).then((c) => { if (c) this.toWatchers(c, { type: 'delivery', ...u }); })
+        .catch((err) => d.logger.warn({ err }, 'delivery relay failed'));
     });
     d.bus.on('signal', (s) => {
       if (s.from.role !== 'customer') return;
@@ -49,9 +56,13 @@ export class AgentHub {
   /** Live supervisor view: sent when it changes, checked every 2 s (waits grow with time). */
   private supervisorTimer = setInterval(() => this.pushSupervisor(), 2000).unref();
 
+  private supervisorFrame() {
+    return { type: 'supervisor', queues: this.d.assigner.supervisorView(), channels: this.d.channelHealth?.() };
+  }
+
   pushSupervisor(): void {
     if (this.conns.size === 0) return;
-    const data = JSON.stringify({ type: 'supervisor', queues: this.d.assigner.supervisorView() });
+    const data = JSON.stringify(this.supervisorFrame());
     if (data === this.lastSupervisor) return;
     this.lastSupervisor = data;
     for (const conn of this.conns) sendBounded(conn.ws, data);
@@ -72,7 +83,7 @@ export class AgentHub {
     this.d.assigner.connected(agent.id);
     send(ws, { type: 'welcome', agent: { id: agent.id, name: agent.name, role: agent.role }, status: this.d.pool.get(agent.id)?.status });
     this.broadcastAgents();
-    send(ws, { type: 'supervisor', queues: this.d.assigner.supervisorView() });
+    send(ws, this.supervisorFrame());
     ws.on('message', (data) => void this.onFrame(conn, data.toString()));
     ws.on('close', () => {
       this.conns.delete(conn);
@@ -98,7 +109,7 @@ export class AgentHub {
           let after = f.after;
           // One page in memory at a time: the next is read once this one has left for the kernel.
           while (conn.ws.readyState === 1) {
-            const page = await this.d.bus.store.listMessages(conv.id, { afterSeq: after, limit: 200 });
+            const page = await withDeliveries(this.d.bus.store.outbox, await this.d.bus.store.listMessages(conv.id, { afterSeq: after, limit: 200 }));
             await sendAll(conn.ws, [JSON.stringify({ type: 'history', conversationId: conv.id, messages: page, done: page.length < 200 })]);
             if (page.length < 200) return;
             after = page[page.length - 1].seq;

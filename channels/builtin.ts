@@ -1,0 +1,29 @@
+import type { VisitorTokens } from '../core/auth/visitor-token.js';
+import type { MediaService } from '../core/http/media.js';
+import type { Conversation, Participant } from '../core/model/message.js';
+import type { TokenStore } from '../core/store/store.js';
+import type { ChannelAdapter } from './contract.js';
+import { WebChannel } from './web/index.js';
+import { ApiChannel } from './api/index.js';
+
+/** Gateway services a built-in channel may need beyond its ChannelContext. */
+export interface ChannelServices {
+  visitorTokens: VisitorTokens;
+  agentsOnline: () => number;
+  tokens: TokenStore;
+  media: MediaService;
+  maxTextChars: () => number;
+  /** The bus's one hand-off, at the configured priority with the hand-off notice. */
+  handoff: (conv: Conversation, by: Participant) => Promise<void>;
+}
+
+/**
+ * The one place a built-in channel is wired: one line here, one folder in channels/, one
+ * config slice (its adapter's `configSchema`). Channels with a heavy vendor SDK import it in
+ * their start(), so a disabled channel costs nothing (docs/channels.md).
+ */
+export function builtinChannels(s: ChannelServices): { web: WebChannel; adapters: ChannelAdapter[] } {
+  const web = new WebChannel({ tokens: s.visitorTokens, agentsOnline: s.agentsOnline });
+  const api = new ApiChannel({ tokens: s.tokens, media: s.media, maxTextChars: s.maxTextChars, handoff: s.handoff });
+  return { web, adapters: [web, api] };
+}

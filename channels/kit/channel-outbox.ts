@@ -1,0 +1,97 @@
+import type { ConversationBus } from '../../core/bus/conversation-bus.js';
+import { deliveryOf, type DeliveryState } from '../../core/model/delivery.js';
+import type { Message } from '../../core/model/message.js';
+import { exponentialBackoff, type DeliveryOutcome, type OutboxDispatcher, type OutboxHandler } from '../../core/outbox/dispatcher.js';
+import type { OutboxItem, OutboxStatus } from '../../core/store/store.js';
+import { KefuError } from '../../core/errors.js';
+import { ChannelError, type ChannelAdapter } from '../contract.js';
+
+/** First retry after 2 s, doubling to 10 min; given up after 16 attempts (about 1½ hours of a vendor being down). */
+const BACKOFF = exponentialBackoff(2000, 600_000);
+const MAX_ATTEMPTS = 16;
+
+export const channelTarget = (channel: string) => `channel:${channel}`;
+
+/**
+ * Channel sends as an outbox handler: an item is one outbound message to a push channel,
+ * written with the message (target `channel:<name>`, key the conversation). Only running
+ * channels are offered their items, so a disabled channel's sends wait and go out in order
+ * once it is enabled again. Every state change reaches agents as a bus `delivery` event.
+ */
+export class ChannelOutbox implements OutboxHandler {
+  readonly maxAttempts = MAX_ATTEMPTS;
+
+  constructor(private d: {
+    bus: ConversationBus; dispatcher: OutboxDispatcher;
+    /** Running push channels by name. */
+    running: () => Map<string, ChannelAdapter>;
+    onResult?: (channel: string, result: 'sent' | 'skipped' | 'retry' | 'failed') => void;
+  }) {}
+
+  targets(): readonly string[] {
+    return [...this.d.running().keys()].map(channelTarget);
+  }
+
+  backoffMs(attempts: number): number { return BACKOFF(attempts); }
+
+  async deliver(item: OutboxItem): Promise<DeliveryOutcome> {
+    const channel = item.target.slice('channel:'.length);
+    const adapter = this.d.running().get(channel);
+    if (!adapter) return { ok: false, retryable: true, code: 'channel_disabled', message: `the ${channel} channel is not running` };
+    const store = this.d.bus.store;
+    const msg = item.messageId ? await store.getMessage(item.messageId) : undefined;
+    const conv = await store.getConversation(item.orderingKey);
+    if (!msg || !conv) return { ok: false, retryable: false, code: 'not_found', message: 'the message or its conversation is gone' };
+    try {
+      const res = await adapter.send(msg, conv, { idempotencyKey: msg.id, attempt: item.attempts + 1 });
+      return { ok: true, vendorId: res.sourceId || undefined, skipped: res.skipped };
+    } catch (err) {
+      if (err instanceof ChannelError) return { ok: false, retryable: err.retryable, code: err.code, message: err.message, retryAfterS: err.retryAfter };
+      if (err instanceof KefuError && err.status < 500) return { ok: false, retryable: false, code: err.code, message: err.message };
+      return { ok: false, retryable: true, code: 'internal', message: (err as Error)?.message ?? String(err) };
+    }
+  }
+
+  settled(item: OutboxItem, status: OutboxStatus, outcome: DeliveryOutcome): void {
+    const channel = item.target.slice('channel:'.length);
+    this.d.onResult?.(channel, status === 'pending' ? 'retry' : status === 'failed' ? 'failed' : status === 'skipped' ? 'skipped' : 'sent');
+    if (status === 'skipped' || !item.messageId) return;
+    const settledItem: OutboxItem = { ...item, status, attempts: item.attempts + 1, updatedAt: Date.now(),
+      vendorId: outcome.ok ? outcome.vendorId ?? item.vendorId : item.vendorId,
+      lastError: outcome.ok ? undefined : `${outcome.code}: ${outcome.message}` };
+    this.announce(channel, item.orderingKey, item.messageId, settledItem);
+  }
+
+  /** A new send was recorded with its message: tell the agent it is queued, and look now. */
+  queued(msg: Message, channel: string): void {
+    this.d.bus.emit('delivery', { messageId: msg.id, conversationId: msg.conversationId, channel, state: 'queued', attempts: 0, at: Date.now() });
+    this.d.dispatcher.kick();
+  }
+
+  /** The agent's Retry on a failed message: back in line at the head of its conversation. */
+  async retry(messageId: string): Promise<void> {
+    const item = (await this.d.bus.store.outbox.byMessage([messageId])).get(messageId);
+    if (!item || !item.target.startsWith('channel:')) throw new KefuError('not_found', 'This message has no delivery to retry.');
+    if (item.status !== 'failed') throw new KefuError('invalid_state', `The message is ${deliveryOf(item)?.state ?? item.status}, not failed.`);
+    await this.d.bus.store.outbox.retry(item.id, Date.now());
+    this.announce(item.target.slice(8), item.orderingKey, messageId, { ...item, status: 'pending', attempts: 0, lastError: undefined, updatedAt: Date.now() });
+    this.d.dispatcher.kick();
+  }
+
+  /** A vendor's status callback for a message it accepted as `vendorId`. */
+  async status(channel: string, vendorId: string, state: Extract<DeliveryState, 'delivered' | 'read' | 'failed'>, error?: { code: string; message: string }): Promise<void> {
+    const item = await this.d.bus.store.outbox.byVendorId(channelTarget(channel), vendorId);
+    if (!item || !item.messageId) return; // not ours, or from before this database
+    // Reports can arrive out of order (read before delivered): a state never goes back.
+    const rank: Record<string, number> = { sent: 1, delivered: 2, read: 3, failed: 4 };
+    if ((rank[item.status] ?? 0) >= rank[state] && state !== 'failed') return;
+    const lastError = error ? `${error.code}: ${error.message}` : undefined;
+    await this.d.bus.store.outbox.settle(item.id, { status: state, attempts: item.attempts, nextAt: 0, lastError });
+    this.announce(channel, item.orderingKey, item.messageId, { ...item, status: state, lastError, updatedAt: Date.now() });
+  }
+
+  private announce(channel: string, conversationId: string, messageId: string, item: OutboxItem): void {
+    const d = deliveryOf(item);
+    if (d) this.d.bus.emit('delivery', { ...d, messageId, conversationId, channel });
+  }
+}

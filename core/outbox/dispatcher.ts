@@ -1,0 +1,136 @@
+import type { Logger } from 'pino';
+import type { OutboxItem, OutboxStatus, OutboxStore } from '../store/store.js';
+
+/** What one delivery attempt came to. `vendorId` is the receiver's id for what it accepted. */
+export type DeliveryOutcome =
+  | { ok: true; vendorId?: string; skipped?: boolean }
+  | { ok: false; retryable: boolean; code: string; message: string; retryAfterS?: number };
+
+/**
+ * Delivers the items of some outbox targets (`channel:sms`, `bot:orderbot`, `webhook:0`). The
+ * handler does one attempt; the dispatcher owns order, retries, backoff and giving up.
+ */
+export interface OutboxHandler {
+  /** The targets this handler delivers right now (running channels, configured bots); others wait. */
+  targets(): readonly string[];
+  deliver(item: OutboxItem): Promise<DeliveryOutcome>;
+  /** Delay before attempt `attempts + 1` after `attempts` failures, in ms, jitter excluded. */
+  backoffMs(attempts: number): number;
+  /** Failures after which an item is given up (marked failed). */
+  maxAttempts: number;
+  /** Told of every settled attempt (delivery state to agents, metrics). */
+  settled?(item: OutboxItem, status: OutboxStatus, outcome: DeliveryOutcome): void;
+}
+
+export interface DispatcherOptions {
+  outbox: OutboxStore;
+  logger: Logger;
+  now?: () => number;
+  /** [0, 1): jitter source (tests pass a fixed one). */
+  random?: () => number;
+  /** How often due items are looked for when nothing kicks the dispatcher. */
+  pollMs?: number;
+}
+
+/**
+ * The one delivery loop over the durable outbox, for every kind of target. Per (target, key) —
+ * a conversation — exactly one item is in flight and the oldest pending one goes first: the
+ * store only offers an item whose predecessors are settled, so a failing head holds the ones
+ * behind it until it is delivered or given up. A retry waits `backoffMs` ± 25 % (so a vendor
+ * that comes back is not hit by every queue at the same instant), or the receiver's
+ * Retry-After when it names one. Items survive restarts: they are rows, and a row still
+ * pending after a crash is simply delivered again (at least once).
+ */
+export class OutboxDispatcher {
+  private handlers: OutboxHandler[] = [];
+  private inflight = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private pumping?: Promise<void>;
+  private again = false;
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  constructor(private o: DispatcherOptions) {
+    this.now = o.now ?? Date.now;
+    this.random = o.random ?? Math.random;
+  }
+
+  register(h: OutboxHandler): () => void {
+    this.handlers.push(h);
+    return () => { this.handlers = this.handlers.filter((x) => x !== h); };
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.kick(), this.o.pollMs ?? 250);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Something became due (a new item, a channel started): look now rather than at the next poll. */
+  kick(): void {
+    if (this.pumping) { this.again = true; return; }
+    this.pumping = this.pump().catch((err) => this.o.logger.error({ err }, 'outbox pump failed'))
+      .finally(() => { this.pumping = undefined; if (this.again) { this.again = false; this.kick(); } });
+  }
+
+  /** One pass over due items; resolves when their attempts have settled (tests and drains await it). */
+  async pump(): Promise<void> {
+    const byTarget = new Map<string, OutboxHandler>();
+    for (const h of this.handlers) for (const t of h.targets()) byTarget.set(t, h);
+    if (byTarget.size === 0) return;
+    const due = await this.o.outbox.due(this.now(), 200, [...byTarget.keys()]);
+    await Promise.all(due.map((item) => {
+      const key = `${item.target}\u0000${item.orderingKey}`;
+      if (this.inflight.has(key)) return undefined;
+      this.inflight.add(key);
+      return this.attempt(byTarget.get(item.target)!, item).finally(() => this.inflight.delete(key));
+    }));
+  }
+
+  /** Waits until no attempt is running (shutdown). */
+  async idle(): Promise<void> {
+    while (this.pumping) await this.pumping;
+  }
+
+  private async attempt(h: OutboxHandler, item: OutboxItem): Promise<void> {
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await h.deliver(item);
+    } catch (err) {
+      // A handler that throws is a bug or an unmapped vendor error: retried like a transient one.
+      outcome = { ok: false, retryable: true, code: 'internal', message: (err as Error).message ?? String(err) };
+    }
+    const attempts = item.attempts + 1;
+    let status: OutboxStatus;
+    let nextAt = 0;
+    let lastError: string | undefined;
+    if (outcome.ok) {
+      status = outcome.skipped ? 'skipped' : item.target.startsWith('channel:') ? 'sent' : 'delivered';
+    } else {
+      lastError = `${outcome.code}: ${outcome.message}`.slice(0, 500);
+      if (!outcome.retryable || attempts >= h.maxAttempts) {
+        status = 'failed';
+        this.o.logger.warn({ target: item.target, key: item.orderingKey, messageId: item.messageId, attempts, reason: lastError }, 'outbox item failed');
+      } else {
+        status = 'pending';
+        const base = outcome.retryAfterS !== undefined ? outcome.retryAfterS * 1000 : h.backoffMs(attempts) * (0.75 + this.random() * 0.5);
+        nextAt = this.now() + Math.max(0, Math.round(base));
+      }
+    }
+    await this.o.outbox.settle(item.id, { status, attempts, nextAt, lastError, vendorId: outcome.ok ? outcome.vendorId : undefined });
+    try {
+      h.settled?.(item, status, outcome);
+    } catch (err) {
+      this.o.logger.error({ err }, 'outbox settle listener failed');
+    }
+  }
+}
+
+/** Exponential backoff from `firstMs`, doubling, capped at `maxMs`. */
+export function exponentialBackoff(firstMs: number, maxMs: number): (attempts: number) => number {
+  return (attempts) => Math.min(maxMs, firstMs * 2 ** Math.max(0, attempts - 1));
+}
