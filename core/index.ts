@@ -24,6 +24,7 @@ import { OutboxDispatcher } from './outbox/dispatcher.js';
 import { ChannelRegistry } from '../channels/registry.js';
 import { builtinChannels } from '../channels/builtin.js';
 import type { WebChannel } from '../channels/web/index.js';
+import type { ChannelAdapter } from '../channels/contract.js';
 import { loadPlugins } from '../plugins/loader.js';
 import type { GatewayApi } from '../plugins/contract.js';
 import { resolveQueue } from './routing/queue-resolver.js';
@@ -35,6 +36,10 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Print the generated admin login on first start (the CLI does; tests do not). */
   onAdminCreated?: (login: string, password: string) => void;
+  /** Channels besides the built-in ones (embedding, tests); enabled by `[channels.<name>] enabled` like any other. */
+  channels?: ChannelAdapter[];
+  /** The outbox's clock for retry timing (tests move it instead of waiting). */
+  now?: () => number;
 }
 
 export interface Gateway {
@@ -92,7 +97,7 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   const publicUpgrades = new UpgradeRouter();
   // The workspace socket carries every conversation: only the workspace's own pages may open it.
   const workspaceUpgrades = new UpgradeRouter({ accept: (req) => fromOwnOrigin(req.headers, cfg().server.workspace_origins) });
-  const dispatcher = new OutboxDispatcher({ outbox: store.outbox, logger: logger.child({ part: 'outbox' }) });
+  const dispatcher = new OutboxDispatcher({ outbox: store.outbox, logger: logger.child({ part: 'outbox' }), now: opts.now });
 
   // The registry and the bus need each other (the bus hands stored messages to channels, the
   // channels ingest into the bus): the bus gets functions of the registry made right below.
@@ -122,7 +127,7 @@ async function build(opts: GatewayOptions): Promise<Parts> {
     handoff: (conv, by) => bus.handOff(conv, { priority: cfg().ai.handoff_priority,
       notice: { from: { id: 'system', role: 'system', name: 'kefu' }, refId: by.id, text: cfg().ai.handoff_notice } }),
   });
-  for (const a of adapters) registry.register(a);
+  for (const a of [...adapters, ...(opts.channels ?? [])]) registry.register(a);
 
   bus.on('message', (m, c) => { if (m.direction === 'inbound') metrics!.messageIn(c.ref.channel); });
   bus.on('rejected', (code, channel) => metrics!.rejected(code, channel));

@@ -73,12 +73,19 @@ export class OutboxDispatcher {
   /** Something became due (a new item, a channel started): look now rather than at the next poll. */
   kick(): void {
     if (this.pumping) { this.again = true; return; }
-    this.pumping = this.pump().catch((err) => this.o.logger.error({ err }, 'outbox pump failed'))
-      .finally(() => { this.pumping = undefined; if (this.again) { this.again = false; this.kick(); } });
+    this.pump().catch((err) => this.o.logger.error({ err }, 'outbox pump failed'))
+      .finally(() => { if (this.again && !this.pumping) { this.again = false; this.kick(); } });
   }
 
-  /** One pass over due items; resolves when their attempts have settled (tests and drains await it). */
+  /** One pass over due items, after any pass already running; resolves when its attempts have settled (tests and drains await it). */
   async pump(): Promise<void> {
+    while (this.pumping) await this.pumping.catch(() => undefined);
+    const pass = this.pass();
+    this.pumping = pass;
+    try { await pass; } finally { if (this.pumping === pass) this.pumping = undefined; }
+  }
+
+  private async pass(): Promise<void> {
     const byTarget = new Map<string, OutboxHandler>();
     for (const h of this.handlers) for (const t of h.targets()) byTarget.set(t, h);
     if (byTarget.size === 0) return;
@@ -93,7 +100,7 @@ export class OutboxDispatcher {
 
   /** Waits until no attempt is running (shutdown). */
   async idle(): Promise<void> {
-    while (this.pumping) await this.pumping;
+    while (this.pumping) await this.pumping.catch(() => undefined);
   }
 
   private async attempt(h: OutboxHandler, item: OutboxItem): Promise<void> {

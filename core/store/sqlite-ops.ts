@@ -39,7 +39,8 @@ export function prepareOps(db: Database.Database): (op: WriteOp) => void {
       case 'msgInsert':
         msgInsert.run(o.row);
         // Column 1 is conversation_id, 0 the message id: the send is recorded with the message.
-        if (o.outbox) outboxAdd.run(o.outbox, o.row[1], '', o.now, o.now, o.row[0]);
+        // next_at 0: due at once, whatever clock the dispatcher runs on.
+        if (o.outbox) outboxAdd.run(o.outbox, o.row[1], '', 0, o.now, o.row[0]);
         return;
       case 'run': {
         let st = statements.get(o.sql);
@@ -54,7 +55,7 @@ export function prepareOps(db: Database.Database): (op: WriteOp) => void {
         return;
       case 'msgUpdate': msgUpdate.run(o.content, o.editedAt, o.deleted, o.id); return;
       case 'mediaInsert': mediaInsert.run(...o.args); return;
-      case 'outboxAdd': for (const i of o.items) outboxAdd.run(i.target, i.orderingKey, i.payload, o.now, o.now, i.messageId ?? null); return;
+      case 'outboxAdd': for (const i of o.items) outboxAdd.run(i.target, i.orderingKey, i.payload, 0, o.now, i.messageId ?? null); return;
     }
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { ConfigSource } from '../../config/load.js';
 import { createGateway, type Gateway } from '../../core/index.js';
+import type { ChannelAdapter } from '../../channels/contract.js';
 
 export interface TestGateway extends Gateway {
   dir: string;
@@ -15,7 +16,7 @@ export interface TestGateway extends Gateway {
 }
 
 /** A real gateway on 127.0.0.1 with port 0, a temp data dir, and `extra` TOML appended. */
-export async function startGateway(extra = '', opts: { dir?: string } = {}): Promise<TestGateway> {
+export async function startGateway(extra = '', opts: { dir?: string; channels?: ChannelAdapter[]; now?: () => number } = {}): Promise<TestGateway> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'kefu-test-'));
   const configFile = join(dir, 'kefu.toml');
   writeFileSync(configFile, testConfig(dir, extra));
@@ -23,7 +24,7 @@ export async function startGateway(extra = '', opts: { dir?: string } = {}): Pro
   const source = ConfigSource.fromFile(configFile, { KEFU_ADMIN_PASSWORD: adminPassword } as NodeJS.ProcessEnv);
   const prev = process.env.KEFU_ADMIN_PASSWORD;
   process.env.KEFU_ADMIN_PASSWORD = adminPassword;
-  const gw = await createGateway({ config: source, logger: pino({ level: process.env.KEFU_TEST_LOG ?? 'silent' }) });
+  const gw = await createGateway({ config: source, logger: pino({ level: process.env.KEFU_TEST_LOG ?? 'silent' }), channels: opts.channels, now: opts.now });
   if (prev === undefined) delete process.env.KEFU_ADMIN_PASSWORD; else process.env.KEFU_ADMIN_PASSWORD = prev;
   return Object.assign(gw, {
     dir, configFile, adminPassword,
