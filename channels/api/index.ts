@@ -13,7 +13,7 @@ import { readArgs } from './parse.js';
 import { ApiTokens, type Caller } from './tokens.js';
 import { conversationFor, kefuToSlackError, METHODS, type MethodDeps } from './methods.js';
 import { ApiError, toSlackMessage, tsOf } from './types.js';
-import { EventDispatcher, verifyUrl } from './events.js';
+import { EventDispatcher, verifyUrl } from './api.js';
 import { newId } from '../../core/model/ids.js';
 import type { DeliveryUpdate } from '../../core/model/delivery.js';
 

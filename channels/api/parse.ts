@@ -25,19 +25,33 @@ export async function readArgs(ctx: Context, maxBytes: number, maxFileBytes: num
     if ((err as { type?: string }).type === 'entity.too.large') throw new ApiError('request_too_large');
     throw new ApiError('invalid_form_data');
   }
-  if (!text) return { args };
+  const parsed = parseBody(type, text);
+  if (parsed.kind === 'invalid') throw new ApiError(parsed.error, { detail: parsed.detail });
+  return { args: Object.assign(args, parsed.args) };
+}
+
+/**
+ * Pure: a Web API call's body as Slack accepts it (JSON, form-urlencoded, text/plain forms) →
+ * string arguments. Never throws. JSON values that are not strings are re-encoded as JSON, as
+ * Slack's SDKs do for arrays and objects.
+ */
+export function parseBody(type: string, text: string): { kind: 'args'; args: Args } | { kind: 'invalid'; error: 'invalid_arguments' | 'invalid_form_data'; detail: string } {
+  const args: Args = {};
+  if (!text) return { kind: 'args', args };
   if (type.startsWith('application/json')) {
     let v: unknown;
-    try { v = JSON.parse(text); } catch { throw new ApiError('invalid_arguments', { detail: 'body is not valid JSON' }); }
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ApiError('invalid_arguments', { detail: 'body must be a JSON object' });
+    try { v = JSON.parse(text); } catch { return { kind: 'invalid', error: 'invalid_arguments', detail: 'body is not valid JSON' }; }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return { kind: 'invalid', error: 'invalid_arguments', detail: 'body must be a JSON object' };
     for (const [k, val] of Object.entries(v)) if (val !== undefined && val !== null) args[k] = typeof val === 'string' ? val : JSON.stringify(val);
-    return { args };
+    return { kind: 'args', args };
   }
   if (type === '' || type.startsWith('application/x-www-form-urlencoded') || type.startsWith('text/plain')) {
-    for (const [k, v] of new URLSearchParams(text)) args[k] = v;
-    return { args };
+    try {
+      for (const [k, v] of new URLSearchParams(text)) args[k] = v;
+    } catch { return { kind: 'invalid', error: 'invalid_form_data', detail: 'not a form' }; }
+    return { kind: 'args', args };
   }
-  throw new ApiError('invalid_form_data', { detail: `unsupported content type ${type}` });
+  return { kind: 'invalid', error: 'invalid_form_data', detail: `unsupported content type ${type}` };
 }
 
 async function readForm(ctx: Context, args: Args, maxBytes: number, maxFileBytes: number): Promise<{ args: Args; file?: UploadedFile }> {

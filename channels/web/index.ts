@@ -14,6 +14,8 @@ import { handleVisitorSocket, ingestFromVisitor, sendFrame, visitorName, webRef 
 import { toVisitorMessage } from './types.js';
 import { parseVisitorObject, textContent } from './parse.js';
 import { VisitorLimits } from './visitor-limits.js';
+import { visitorFromAuthorization } from './verify.js';
+import { deliverToWidgets } from './api.js';
 import { clientAddress } from '../../core/http/client-address.js';
 import { sendBounded } from '../../core/http/socket-send.js';
 
@@ -73,12 +75,8 @@ export class WebChannel implements ChannelAdapter {
   }
 
   async send(msg: Message, conv: Conversation, _opts?: SendOptions): Promise<SendResult> {
-    const set = this.sockets.get(conv.ref.thread);
     // A visitor without an open widget gets the message on the next resume: it is stored.
-    if (set) {
-      const frame = JSON.stringify({ type: 'message', message: toVisitorMessage(msg) });
-      for (const ws of set) sendBounded(ws, frame);
-    }
+    deliverToWidgets(this.sockets.get(conv.ref.thread), msg);
     return { sourceId: msg.id };
   }
 
@@ -178,10 +176,6 @@ export class WebChannel implements ChannelAdapter {
   }
 
   private visitorFrom(auth: string | undefined): string {
-    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
-    if (!token) throw new KefuError('unauthorized', 'Send the visitor token as "Authorization: Bearer …".');
-    const id = this.opts.tokens.verify(token);
-    if (!id) throw new KefuError('invalid_token');
-    return id;
+    return visitorFromAuthorization(this.opts.tokens, auth);
   }
 }

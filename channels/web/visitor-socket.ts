@@ -8,6 +8,7 @@ import { sendAll, sendBounded } from '../../core/http/socket-send.js';
 import { parseVisitorFrame, textContent } from './parse.js';
 import { toVisitorMessage, type ServerFrame } from './types.js';
 import type { VisitorLimits } from './visitor-limits.js';
+import { deliverToWidgets } from './api.js';
 
 const HELLO_TIMEOUT_MS = 10_000;
 const MAX_FRAME_BYTES = 64 * 1024;
@@ -37,11 +38,7 @@ export async function ingestFromVisitor(
   limits.message(m.address);
   const res = await ctx.ingest({ ref: webRef(visitorId), customer: { externalId: visitorId, name: visitorName(visitorId) },
     sourceId: m.clientId, content: m.content, hints: { queue: m.queue } });
-  const set = sockets.get(visitorId);
-  if (res.status === 'accepted' && set && set.size > (except ? 1 : 0)) {
-    const frame = JSON.stringify({ type: 'message', message: toVisitorMessage(res.message) });
-    for (const ws of set) if (ws !== except) sendBounded(ws, frame);
-  }
+  if (res.status === 'accepted') deliverToWidgets(sockets.get(visitorId), res.message, except);
   return res;
 }
 

@@ -1,4 +1,7 @@
+// The API channel's outbound calls: bot events and webhooks to their URLs (the Events API) and
+// the url_verification handshake; api.ts in every channel folder holds the vendor calls.
 import { randomToken } from '../../core/model/ids.js';
+
 import type { OutboxItem } from '../../core/store/store.js';
 import type { DeliveryOutcome, OutboxHandler } from '../../core/outbox/dispatcher.js';
 import type { ChannelContext } from '../contract.js';
