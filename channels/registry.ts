@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { KefuConfig } from '../config/schema.js';
 import type { ConversationBus } from '../core/bus/conversation-bus.js';
 import type { BusEvents, Signal } from '../core/bus/events.js';
-import type { Middleware } from '../core/bus/pipeline.js';
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
 import { KefuError } from '../core/errors.js';
 import type { Conversation, Message } from '../core/model/message.js';
 import type { MediaService } from '../core/http/media.js';
@@ -42,9 +43,8 @@ export interface RegistryDeps {
  */
 export class ChannelRegistry {
   private entries = new Map<string, Entry>();
-  /** Middleware of every channel, registered with the bus once per process: it runs only while its channel runs. */
-  private hooked = new Set<Middleware>();
-  private sockets = new Set<string>();
+  /** Socket paths are registered with the upgrade router once; each start's handler replaces the last. */
+  private sockets = new Map<string, (ws: WebSocket, req: IncomingMessage) => void>();
   readonly router = new Router();
   /** The channels' hot JSON endpoints; the public server asks these before Koa. */
   readonly json: JsonRoutes;
@@ -100,7 +100,15 @@ export class ChannelRegistry {
       const want = channels[name]?.enabled ?? false;
       if (want && !e.running) await this.start(name, e);
       else if (!want && e.running) await this.stop(name, e);
-      else if (e.running) e.adapter.reconfigure?.();
+      else if (e.running) {
+        // A reload that breaks the channel's own slice stops it (visible in health and the log)
+        // rather than leaving it running on values its schema refuses.
+        const problem = this.configProblem(name, e.adapter);
+        if (problem) {
+          this.d.logger.error({ channel: name, problem }, 'channel config invalid after reload; stopping the channel');
+          await this.stop(name, e, `config: ${problem}`);
+        } else e.adapter.reconfigure?.();
+      }
     }
   }
 
@@ -170,12 +178,10 @@ export class ChannelRegistry {
       edit: (msg, patch) => bus.editMessage(msg, patch),
       update: (conv, patch, change) => bus.updateConversation(conv, patch, change),
       use: (stage, fn) => {
-        // Registered once per process; a stopped channel's middleware steps aside.
-        if (this.hooked.has(fn)) return;
-        this.hooked.add(fn);
-        const guarded: Middleware = (ctx, next) => (this.isRunning(name) ? fn(ctx, next) : next());
-        // Channel hooks run ahead of plugins': a bot the operator wired to a channel wins over the built-in one.
-        bus.use(stage, guarded, { first: true });
+        // Channel hooks run ahead of plugins': a bot the operator wired to a channel wins over the
+        // built-in one. Removed on stop, so a restart adds it once again, not twice.
+        bus.use(stage, fn, { first: true });
+        e.cleanups.push(() => bus.unuse(stage, fn));
       },
       on: <E extends keyof BusEvents>(event: E, fn: (...args: BusEvents[E]) => void) => {
         const listener = fn as never;
@@ -193,10 +199,10 @@ export class ChannelRegistry {
         return { conversation, messages };
       },
       websocket: (path, onConnection) => {
-        // start may run again after a disable/enable cycle: the path stays registered once.
-        if (this.sockets.has(path)) return;
-        this.sockets.add(path);
-        upgrades.add(path, onConnection, () => this.isRunning(name));
+        // The path is registered once; a later start's handler (with that start's state) takes over.
+        const known = this.sockets.has(path);
+        this.sockets.set(path, onConnection);
+        if (!known) upgrades.add(path, (ws, req) => this.sockets.get(path)!(ws, req), () => this.isRunning(name));
       },
       state: {
         get: (key) => store.channelState.get(name, key),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { KefuError } from '../../core/errors.js';
@@ -79,13 +80,13 @@ export class ApiChannel implements ChannelAdapter {
   /** Outbox targets of the bots and webhooks configured now; items of removed ones wait (visible in outbox metrics). */
   private targets(): string[] {
     const c = this.context().config();
-    return [...c.channels.api.bots.map((b) => `bot:${b.name}`), ...c.webhooks.map((_w, i) => `webhook:${i}`)];
+    return [...c.channels.api.bots.map((b) => `bot:${b.name}`), ...c.webhooks.map((w) => webhookTarget(w.url))];
   }
 
   private target(name: string) {
     const [kind, id] = name.split(':');
     if (kind === 'bot') { const b = this.cfg().bots.find((x) => x.name === id); return b && { url: b.events_url, secret: b.signing_secret }; }
-    const w = this.context().config().webhooks[Number(id)];
+    const w = this.context().config().webhooks.find((x) => webhookTarget(x.url) === name);
     return w && { url: w.url, secret: w.secret };
   }
 
@@ -145,10 +146,10 @@ export class ApiChannel implements ChannelAdapter {
 
   private webhook(event: string, key: string, data: object): void {
     const hooks = this.context().config().webhooks;
-    hooks.forEach((h, i) => {
+    hooks.forEach((h) => {
       if (!(h.events as string[]).includes(event)) return;
       // A server id per event: two events of one millisecond must not share an event_id.
-      void this.dispatcher!.enqueue(`webhook:${i}`, key, { type: event, event_id: `Ev${newId('E')}`, event_time: Math.floor(Date.now() / 1000), ...data })
+      void this.dispatcher!.enqueue(webhookTarget(h.url), key, { type: event, event_id: `Ev${newId('E')}`, event_time: Math.floor(Date.now() / 1000), ...data })
         .catch((err) => this.ctx?.logger.error({ err }, 'webhook enqueue failed'));
     });
   }
@@ -235,4 +236,9 @@ export class ApiChannel implements ChannelAdapter {
 
 function kefuApi(e: unknown): KefuError {
   return e instanceof ApiError ? new KefuError(e.error === 'request_too_large' ? 'payload_too_large' : 'bad_request') : (e as KefuError);
+}
+
+/** A webhook's outbox target is named by its URL, not its place in the list: removing one above it must not send its queue elsewhere. */
+function webhookTarget(url: string): string {
+  return `webhook:${createHash('sha256').update(url).digest('hex').slice(0, 16)}`;
 }

@@ -1,5 +1,6 @@
 import { KefuError } from '../../core/errors.js';
 import { randomToken } from '../../core/model/ids.js';
+import { withDeliveries } from '../../core/model/delivery.js';
 import type { Content, Conversation, Message, Participant } from '../../core/model/message.js';
 import type { ChannelContext } from '../contract.js';
 import type { MediaService } from '../../core/http/media.js';
@@ -184,7 +185,7 @@ export const METHODS: Record<string, Method> = {
           out.push(m);
         }
       }
-      return { ok: true, messages: out.map((m) => toSlackMessage(m, c.base)), has_more: more, pin_count: 0,
+      return { ok: true, messages: (await withDeliveries(d.ctx.store.outbox, out)).map((m) => toSlackMessage(m, c.base)), has_more: more, pin_count: 0,
         response_metadata: { next_cursor: more ? encodeCursor(String(before)) : '' } };
     },
   },
@@ -197,7 +198,7 @@ export const METHODS: Record<string, Method> = {
       const top = rootId === root.id ? root : (await d.ctx.store.getMessage(rootId))!;
       const replies = (await d.ctx.store.listThread(conv.id, rootId, intArg(c.args, 'limit', 1000, 1, 1000))).filter((m) => !m.private);
       const threadTs = tsOf(top);
-      return { ok: true, messages: [top, ...replies].map((m) => toSlackMessage(m, c.base, threadTs)), has_more: false, response_metadata: { next_cursor: '' } };
+      return { ok: true, messages: (await withDeliveries(d.ctx.store.outbox, [top, ...replies])).map((m) => toSlackMessage(m, c.base, threadTs)), has_more: false, response_metadata: { next_cursor: '' } };
     },
   },
   'users.info': {

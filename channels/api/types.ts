@@ -19,7 +19,8 @@ export interface SlackMessage {
   blocks?: unknown[];
   files?: SlackFile[];
   edited?: { user: string; ts: string };
-  kefu?: { id: string; seq: number; role: string; intent?: { label: string; score: number } };
+  /** kefu's own fields; `delivery`: where a message to a vendor-pushed channel stands (queued, sent, delivered, read, failed). */
+  kefu?: { id: string; seq: number; role: string; intent?: { label: string; score: number }; delivery?: import('../../core/model/delivery.js').Delivery };
 }
 
 export interface SlackFile { id: string; name?: string; title?: string; mimetype: string; filetype: string; size: number; url_private: string; permalink: string }
@@ -66,7 +67,7 @@ export function toSlackMessage(m: Message, base: string, threadTs?: string): Sla
     blocks: c.kind === 'text' ? c.blocks : undefined,
     files: c.kind === 'media' ? c.attachments.map((a) => fileOf(a, base)) : undefined,
     edited: m.editedAt ? { user: m.from.id, ts: `${Math.floor(m.editedAt.getTime() / 1000)}.000000` } : undefined,
-    kefu: { id: m.id, seq: m.seq, role: m.from.role, intent: m.intent },
+    kefu: { id: m.id, seq: m.seq, role: m.from.role, intent: m.intent, delivery: m.delivery },
   };
 }
 

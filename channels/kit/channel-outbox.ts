@@ -6,7 +6,7 @@ import type { OutboxItem, OutboxStatus } from '../../core/store/store.js';
 import { KefuError } from '../../core/errors.js';
 import { ChannelError, type ChannelAdapter } from '../contract.js';
 
-/** First retry after 2 s, doubling to 10 min; given up after 16 attempts (about 1½ hours of a vendor being down). */
+/** First retry after 2 s, doubling to 10 min; given up after 16 attempts (about 77 min of a vendor being down, 58–96 with jitter; rate limits do not count). */
 const BACKOFF = exponentialBackoff(2000, 600_000);
 const MAX_ATTEMPTS = 16;
 
@@ -64,7 +64,8 @@ export class ChannelOutbox implements OutboxHandler {
 
   /** A new send was recorded with its message: tell the agent it is queued, and look now. */
   queued(msg: Message, channel: string): void {
-    this.d.bus.emit('delivery', { messageId: msg.id, conversationId: msg.conversationId, channel, state: 'queued', attempts: 0, at: Date.now() });
+    // Events (assigned, notices) may be skipped by the channel: agents track their own messages only.
+    if (msg.content.kind !== 'event') this.d.bus.emit('delivery', { messageId: msg.id, conversationId: msg.conversationId, channel, state: 'queued', attempts: 0, at: Date.now() });
     this.d.dispatcher.kick();
   }
 
@@ -82,9 +83,13 @@ export class ChannelOutbox implements OutboxHandler {
   async status(channel: string, vendorId: string, state: Extract<DeliveryState, 'delivered' | 'read' | 'failed'>, error?: { code: string; message: string }): Promise<void> {
     const item = await this.d.bus.store.outbox.byVendorId(channelTarget(channel), vendorId);
     if (!item || !item.messageId) return; // not ours, or from before this database
-    // Reports can arrive out of order (read before delivered): a state never goes back.
-    const rank: Record<string, number> = { sent: 1, delivered: 2, read: 3, failed: 4 };
-    if ((rank[item.status] ?? 0) >= rank[state] && state !== 'failed') return;
+    // Reports can arrive out of order (read before delivered): a state never goes back. Only a
+    // sent message can be reported on (one queued again by Retry waits for its new send), and
+    // a failure report after `read` is stale: reading proves delivery.
+    const rank: Record<string, number> = { sent: 1, delivered: 2, read: 3 };
+    const now = rank[item.status];
+    if (now === undefined) return;
+    if (state === 'failed' ? item.status === 'read' : now >= rank[state]) return;
     const lastError = error ? `${error.code}: ${error.message}` : undefined;
     await this.d.bus.store.outbox.settle(item.id, { status: state, attempts: item.attempts, nextAt: 0, lastError });
     this.announce(channel, item.orderingKey, item.messageId, { ...item, status: state, lastError, updatedAt: Date.now() });

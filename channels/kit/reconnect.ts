@@ -38,6 +38,8 @@ export async function keepConnected(o: ReconnectOptions): Promise<void> {
     const started = Date.now();
     try {
       conn = await o.connect(o.signal);
+      // Stopped while connecting: the connection that just opened must not outlive the channel.
+      if (o.signal.aborted) { conn.close(); break; }
       o.report('connected');
       const stop = () => conn?.close();
       o.signal.addEventListener('abort', stop, { once: true });

@@ -71,6 +71,14 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     return this;
   }
 
+  /** Removes middleware added with use() (a channel that stops takes its middleware with it). */
+  unuse(stage: Stage, fn: Middleware): this {
+    const list = this.middleware.get(stage);
+    const i = list?.indexOf(fn) ?? -1;
+    if (i >= 0) { list!.splice(i, 1); this.rebuild(); }
+    return this;
+  }
+
   private rebuild(): void {
     const core: Record<Stage, (ctx: PipelineContext) => Promise<void> | void> = {
       ingest: (ctx) => this.persist(ctx),

@@ -56,7 +56,7 @@ export class MediaService {
     const tmp = join(this.dir, `${id}.part`);
     await writeFile(tmp, data);
     await rename(tmp, join(this.dir, id));
-    await this.store.putMedia({ id, mime, size: data.length, name, owner, createdAt: new Date() });
+    await this.store.putMedia({ id, mime, size: data.length, name, owner, createdAt: new Date(), width: image?.width, height: image?.height });
     return { kind: image ? 'image' : 'file', mediaId: id, mime, size: data.length, name, ...(image ? { width: image.width, height: image.height } : {}) };
   }
 
@@ -79,7 +79,8 @@ export class MediaService {
       const id = (it as { mediaId?: unknown })?.mediaId;
       const rec = typeof id === 'string' ? await this.store.getMedia(id) : undefined;
       if (!rec) throw new KefuError('validation_failed', 'attachments[].mediaId does not name an uploaded file');
-      out.push({ kind: rec.mime.startsWith('image/') ? 'image' : 'file', mediaId: rec.id, mime: rec.mime, size: rec.size, name: rec.name });
+      out.push({ kind: rec.mime.startsWith('image/') ? 'image' : 'file', mediaId: rec.id, mime: rec.mime, size: rec.size, name: rec.name,
+        ...(rec.width ? { width: rec.width, height: rec.height } : {}) });
     }
     return out;
   }

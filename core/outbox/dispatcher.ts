@@ -119,7 +119,10 @@ export class OutboxDispatcher {
       status = outcome.skipped ? 'skipped' : item.target.startsWith('channel:') ? 'sent' : 'delivered';
     } else {
       lastError = `${outcome.code}: ${outcome.message}`.slice(0, 500);
-      if (!outcome.retryable || attempts >= h.maxAttempts) {
+      // A rate limit with Retry-After is the vendor pacing us, not failing: it does not use up the
+      // attempts (up to four times as many in all, so nothing waits forever).
+      const budget = outcome.retryAfterS !== undefined ? h.maxAttempts * 4 : h.maxAttempts;
+      if (!outcome.retryable || attempts >= budget) {
         status = 'failed';
         this.o.logger.warn({ target: item.target, key: item.orderingKey, messageId: item.messageId, attempts, reason: lastError }, 'outbox item failed');
       } else {

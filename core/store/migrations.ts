@@ -53,12 +53,15 @@ export const MIGRATIONS: string[] = [
   // the index cost a random B-tree page per message, ~8 µs of the writer thread's 23 (profiled).
   `DROP INDEX messages_source;`,
   // 5: the channel kit — every channel send to a vendor goes through the outbox with its message
-  // (delivery state per message, the vendor's id for status callbacks); a key-value store per channel.
+  // (delivery state per message, the vendor's id for status callbacks); a key-value store per
+  // channel; images keep their pixel size, so a message naming the media can reserve its space.
   `ALTER TABLE outbox ADD COLUMN message_id TEXT;
    ALTER TABLE outbox ADD COLUMN vendor_id TEXT;
    ALTER TABLE outbox ADD COLUMN updated_at INTEGER;
    CREATE INDEX outbox_message ON outbox (message_id) WHERE message_id IS NOT NULL;
    CREATE INDEX outbox_vendor ON outbox (target, vendor_id) WHERE vendor_id IS NOT NULL;
+   ALTER TABLE media ADD COLUMN width INTEGER;
+   ALTER TABLE media ADD COLUMN height INTEGER;
    CREATE TABLE channel_state (channel TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, updated_at INTEGER NOT NULL,
      PRIMARY KEY (channel, key)) WITHOUT ROWID;`,
 ];

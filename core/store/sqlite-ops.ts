@@ -12,7 +12,7 @@ export type WriteOp =
   | { op: 'outboxAdd'; items: { target: string; orderingKey: string; payload: string; messageId?: string }[]; now: number }
   /** Rare writes (sessions, agents, tokens, outbox settles, channel state): one statement, prepared once per connection. */
   | { op: 'run'; sql: string; args: unknown[] }
-  | { op: 'mediaInsert'; args: [string, string, number, string | null, string, number] };
+  | { op: 'mediaInsert'; args: [string, string, number, string | null, string, number, number | null, number | null] };
 
 export const MESSAGE_COLUMNS = ['id', 'conversation_id', 'seq', 'source_id', 'direction', 'from_id', 'from_role', 'from_name',
   'content', 'sent_at', 'private', 'intent_label', 'intent_score', 'thread_id'] as const;
@@ -31,7 +31,7 @@ export function prepareOps(db: Database.Database): (op: WriteOp) => void {
   const tagDelete = p('DELETE FROM conversation_tags WHERE conversation_id = ?');
   const tagInsert = p('INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES (?, ?)');
   const msgUpdate = p('UPDATE messages SET content = ?, edited_at = ?, deleted = ? WHERE id = ?');
-  const mediaInsert = p('INSERT INTO media (id, mime, size, name, owner, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const mediaInsert = p('INSERT INTO media (id, mime, size, name, owner, created_at, width, height) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const outboxAdd = p('INSERT INTO outbox (target, ordering_key, payload, next_at, created_at, message_id) VALUES (?, ?, ?, ?, ?, ?)');
   const statements = new Map<string, Database.Statement>();
   return (o) => {

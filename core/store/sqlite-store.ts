@@ -268,12 +268,13 @@ export class SqliteStore implements Store {
 
   /** Through the writer: a main-connection write would wait on the writer's lock (and block the event loop). */
   putMedia(m: MediaRecord): Promise<void> {
-    return this.writer.enqueue({ op: 'mediaInsert', args: [m.id, m.mime, m.size, m.name ?? null, m.owner, m.createdAt.getTime()] });
+    return this.writer.enqueue({ op: 'mediaInsert', args: [m.id, m.mime, m.size, m.name ?? null, m.owner, m.createdAt.getTime(), m.width ?? null, m.height ?? null] });
   }
   /** No wait on the writer: an upload is answered only after its row has committed. */
   async getMedia(id: string): Promise<MediaRecord | undefined> {
     const r = this.stmts.mediaGet.get(id) as Row | undefined;
-    return r ? { id: r.id, mime: r.mime, size: r.size, name: r.name ?? undefined, owner: r.owner, createdAt: new Date(r.created_at) } : undefined;
+    return r ? { id: r.id, mime: r.mime, size: r.size, name: r.name ?? undefined, owner: r.owner, createdAt: new Date(r.created_at),
+      width: r.width ?? undefined, height: r.height ?? undefined } : undefined;
   }
 
   async getMeta(key: string): Promise<string | undefined> { return (this.stmts.metaGet.get(key) as Row | undefined)?.value; }

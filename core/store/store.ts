@@ -21,6 +21,9 @@ export interface MediaRecord {
   /** Participant id that uploaded it. */
   owner: string;
   createdAt: Date;
+  /** Images: pixel size from the header, so every message that names the media can reserve its space. */
+  width?: number;
+  height?: number;
 }
 
 export interface ApiTokenRecord { id: string; name: string; tokenHash: string; scopes: string[]; createdAt: Date; revokedAt?: Date }

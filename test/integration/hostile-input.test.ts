@@ -174,6 +174,10 @@ describe('hostile input: no single request stops the gateway (issue 12 §1, 8, 1
     const fine = await upload(gw, visitor, PNG_1X1);
     assert.equal(fine.status, 201);
     assert.deepEqual([fine.body.attachment.width, fine.body.attachment.height], [1, 1]);
+    // Sent later by its media id, the image still carries its size (kept with the media record).
+    const byId = await json(`${gw.publicUrl}/v1/visitor/messages`, { method: 'POST', headers: { authorization: `Bearer ${visitor}` },
+      json: { clientId: cid(), attachments: [{ mediaId: fine.body.attachment.mediaId }] } });
+    assert.deepEqual([byId.body.message.content.attachments[0].width, byId.body.message.content.attachments[0].height], [1, 1]);
   });
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import bolt from '@slack/bolt';
 import { startGateway, eventually, type TestGateway } from '../../helpers/gateway.js';
 import { cid, connectAgent, connectVisitor, json, loginAgent, type Visitor } from '../../helpers/clients.js';
@@ -141,6 +141,37 @@ describe('Events API: an unchanged Bolt app chats with a web-widget customer', (
       await v.socket.close();
     } finally {
       await app.stop();
+    }
+  });
+
+  it('disabling [channels.api] stops bot routing: new conversations go to the human queue; enabling it brings the bot back', async () => {
+    gw = await startGateway('[ratelimit]\ncustomer_quota = 0');
+    const bot = await recorder();
+    try {
+      await addBot(gw, 'router', bot.url, SECRET);
+      const v1 = await connectVisitor(gw.publicUrl);
+      await say(v1, 'to the bot');
+      await eventually(() => bot.got.some((g) => g.body.event?.text === 'to the bot'), 'the bot got it');
+      const toggle = async (on: boolean) => {
+        const text = readFileSync(gw.configFile, 'utf8');
+        writeFileSync(gw.configFile, text.includes('[channels.api]\nenabled =') ? text.replace(/\[channels\.api\]\nenabled = (true|false)/, `[channels.api]\nenabled = ${on}`)
+          : text.replace('[[channels.api.bots]]', `[channels.api]\nenabled = ${on}\n\n[[channels.api.bots]]`));
+        gw.config.reload();
+        await eventually(() => gw.channels.isRunning('api') === on, `api ${on}`);
+      };
+      await toggle(false);
+      const v2 = await connectVisitor(gw.publicUrl);
+      await say(v2, 'my parcel is late');
+      const conv2 = (await eventually(() => gw.store.findConversationByRef({ channel: 'web', account: 'default', thread: v2.visitorId }), 'conversation'))!;
+      await eventually(async () => (await gw.store.getConversation(conv2.id))?.status === 'queued', `queued for a human (is ${(await gw.store.getConversation(conv2.id))?.status})`);
+      assert.equal(bot.got.some((g) => g.body.event?.text === 'my parcel is late'), false);
+      await toggle(true);
+      const v3 = await connectVisitor(gw.publicUrl);
+      await say(v3, 'bot again');
+      await eventually(() => bot.got.some((g) => g.body.event?.text === 'bot again'), 'the bot is back');
+      for (const v of [v1, v2, v3]) await v.socket.close();
+    } finally {
+      await bot.close();
     }
   });
 
