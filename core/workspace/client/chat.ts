@@ -1,5 +1,6 @@
 import { avatar, h } from './dom';
 import { bubble } from './message-view';
+import { patchDelivery } from './delivery-view';
 import { S, api, customerName, sendFrame, toast, type Msg } from './state';
 
 export interface ChatActions {
@@ -101,6 +102,12 @@ export class ChatPane {
     const kids = this.log.children;
     want.forEach((el, i) => { if (kids[i] !== el) this.log.insertBefore(el, kids[i] ?? null); });
     while (kids.length > want.length) this.log.lastElementChild!.remove();
+    this.follow();
+  }
+
+  /** Delivery frames touch only the status line of their bubbles, nothing else in the pane. */
+  updateDeliveries(ids: Iterable<string>): void {
+    for (const id of ids) { const v = this.views.get(id); if (v) patchDelivery(v.el, id); }
     this.follow();
   }
 

@@ -1,4 +1,5 @@
 import { fmtSize, h } from './dom';
+import { patchDelivery } from './delivery-view';
 import type { Attachment, Msg } from './state';
 
 const mediaUrl = (a: Attachment) => `/media/${encodeURIComponent(a.mediaId)}`;
@@ -30,6 +31,10 @@ export function bubble(m: Msg, onLoad: () => void): HTMLElement {
     body.classList.add('media');
   }
   const when = m.pending ? 'sending…' : new Date(m.sentAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  return h('div', { class: `msg ${m.from.role}${m.private ? ' private' : ''}`, 'data-id': m.id }, body,
-    h('div', { class: 'meta' }, `${m.from.role === 'customer' ? '' : (m.from.name ?? '') + ' · '}${when}${m.private ? ' · private note' : ''}`));
+  const el = h('div', { class: `msg ${m.from.role}${m.private ? ' private' : ''}`, 'data-id': m.id }, body,
+    h('div', { class: 'meta' }, h('span', {}, `${m.from.role === 'customer' ? '' : (m.from.name ?? '') + ' · '}${when}${m.private ? ' · private note' : ''}`),
+      // Only outbound messages to push channels ever fill it (see delivery-view).
+      m.direction === 'outbound' && !m.private ? h('span', { class: 'dlv-slot' }) : null));
+  patchDelivery(el, m.id);
+  return el;
 }

@@ -27,6 +27,32 @@ export function supervisorView(): HTMLElement {
     h('td', { class: 'num' }, q.waiting),
     h('td', { class: `num${q.longestWaitS > q.maxWaitS ? ' late' : ''}` }, q.waiting ? fmtWait(q.longestWaitS) : '—', h('div', { class: 'dim' }, `max ${fmtWait(q.maxWaitS)}`)),
     h('td', {}, ...(q.agents.length ? q.agents.map((a) => h('div', {}, h('span', { class: `dot ${a.status}` }), `${a.name} ${a.load}/${a.capacity}`)) : ['no agent']))));
+  const table = (heads: string[], body: HTMLElement[], cls = '') => h('table', { class: cls },
+    h('thead', {}, h('tr', {}, ...heads.map((t) => h('th', {}, t)))), h('tbody', {}, ...body));
   return h('div', { class: 'chat' }, h('div', { class: 'head' }, h('div', { class: 'who' }, 'Queues'), h('div', { class: 'grow' }), h('span', { class: 'dim' }, 'live')),
-    h('div', { class: 'sup' }, h('table', {}, h('thead', {}, h('tr', {}, ...['Queue', 'Hours', 'Waiting', 'Longest wait', 'Agents (load/capacity)'].map((t) => h('th', {}, t)))), h('tbody', {}, ...rows))));
+    h('div', { class: 'sup' }, table(['Queue', 'Hours', 'Waiting', 'Longest wait', 'Agents (load/capacity)'], rows),
+      h('h3', {}, 'Channels'), table(['Channel', 'State', 'Detail', 'Since'], channelRows(), 'channels')));
+}
+
+/** Green: working; amber: trying or partly working; red: needs someone (credentials); grey: off. */
+const TONE: Record<string, string> = { connected: 'ok', running: 'ok', connecting: 'warn', degraded: 'warn', auth_failed: 'bad', stopped: 'off' };
+const LABEL: Record<string, string> = { auth_failed: 'auth failed' };
+
+function sinceText(ms: number): string {
+  const d = new Date(ms);
+  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
+}
+
+/** Channel health, so a supervisor sees a vendor connection in trouble before the customers do. */
+function channelRows(): HTMLElement[] {
+  const names = Object.keys(S.channels).sort();
+  if (names.length === 0) return [h('tr', {}, h('td', { colspan: 4, class: 'dim' }, 'No channel reports its health.'))];
+  return names.map((n) => {
+    const c = S.channels[n];
+    return h('tr', { 'data-channel': n, 'data-state': c.state },
+      h('td', {}, h('b', {}, n)),
+      h('td', { class: `cstate ${TONE[c.state] ?? 'off'}` }, h('span', { class: 'cdot' }), LABEL[c.state] ?? c.state),
+      h('td', { class: c.detail ? '' : 'dim' }, c.detail || '—'),
+      h('td', { class: 'num', title: new Date(c.since).toLocaleString() }, sinceText(c.since)));
+  });
 }

@@ -4,7 +4,10 @@ export type Conv = { id: string; channel: string; customer: { id: string; name?:
   createdAt: string; updatedAt: string; queuedAt?: string; lastSeq: number; lastMessageAt?: string; tags: string[] };
 export type Attachment = { kind: 'image' | 'file' | 'voice'; mediaId: string; mime?: string; size?: number; name?: string; width?: number; height?: number };
 export type Msg = { id: string; seq: number; conversationId: string; sourceId?: string; direction: string; from: { id: string; role: string; name?: string };
-  content: any; sentAt: string; private?: boolean; pending?: boolean };
+  content: any; sentAt: string; private?: boolean; pending?: boolean; delivery?: Delivery };
+/** Where an outbound message to a push channel (SMS, e-mail…) stands; web widget messages have none. */
+export type Delivery = { state: 'queued' | 'sent' | 'delivered' | 'read' | 'failed'; vendorId?: string; error?: { code: string; message: string }; attempts: number; at: number };
+export type ChannelHealth = { state: string; detail?: string; since: number };
 export type AgentRow = { id: string; name: string; status: string; load: number; capacity: number };
 export type QueueRow = { name: string; label: string; priority: number; weight: number; maxWaitS: number; open: boolean; waiting: number; longestWaitS: number; agents: AgentRow[] };
 export type Tab = 'mine' | 'waiting' | 'all' | 'queues';
@@ -21,6 +24,14 @@ export const S = {
   /** Bumped by every fresh agent list, so an older HTTP answer arriving late is dropped. */
   agentsVersion: 0,
   queues: [] as QueueRow[],
+  channels: {} as Record<string, ChannelHealth>,
+  /** Latest delivery state per message id, from history and `delivery` frames (a snapshot never overrides a strictly newer frame). */
+  delivery: new Map<string, Delivery>(),
+  /** Messages whose Retry request is in flight, and the last Retry error per message (shown as text). */
+  retrying: new Set<string>(),
+  retryError: new Map<string, string>(),
+  /** Message ids whose delivery line must be patched on the next paint. */
+  deliveryDirty: new Set<string>(),
   tab: 'mine' as Tab,
   current: undefined as string | undefined,
   ws: undefined as WebSocket | undefined,
@@ -33,7 +44,7 @@ export const S = {
 };
 
 /** Parts of the screen to redraw on the next animation frame; a burst of frames costs one redraw. */
-export type Part = 'bar' | 'list' | 'center' | 'head' | 'log' | 'side';
+export type Part = 'bar' | 'list' | 'center' | 'head' | 'log' | 'side' | 'delivery';
 const dirty = new Set<Part>();
 let painter: (parts: Set<Part>) => void = () => {};
 let scheduled = false;
@@ -99,6 +110,8 @@ export function addMessage(m: Msg): void {
   if (!map) S.msgs.set(m.conversationId, (map = new Map()));
   if (m.sourceId) map.delete(m.sourceId);
   map.set(m.id, m);
+  // A history snapshot never overrides a strictly newer `delivery` frame.
+  if (m.delivery && !((S.delivery.get(m.id)?.at ?? -Infinity) > m.delivery.at)) S.delivery.set(m.id, m.delivery);
   const p = previewOf(m.content);
   if (p !== undefined) S.preview.set(m.conversationId, p);
 }

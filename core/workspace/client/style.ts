@@ -36,7 +36,16 @@ select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radiu
 .msg.customer .body { background: #fff; border: 1px solid #e1e4ea; border-bottom-left-radius: 4px; }
 .msg.agent .body { background: #2f6fed; color: #fff; border-bottom-right-radius: 4px; } .msg.bot .body { background: #7c3aed; color: #fff; }
 .msg.private .body { background: #fff8db; color: #5c4a00; border: 1px dashed #e0c45c; }
-.msg .meta { font-size: 11px; color: #8a919c; margin: 2px 4px; }
+.msg .meta { font-size: 11px; color: #8a919c; margin: 2px 4px; display: flex; flex-wrap: wrap; align-items: center; justify-content: flex-end; gap: 0 6px; }
+.msg.customer .meta { justify-content: flex-start; }
+/* Delivery to push channels: clock, one tick, two ticks, two blue ticks; failed is a red line with Retry. */
+.dlv-slot { display: contents; } .dlv { display: inline-flex; align-items: center; gap: 3px; white-space: nowrap; } .dlv.read { color: #2f6fed; } .dlv.delivered { color: #5b6372; }
+.dicon { width: 13px; height: 12px; flex: none; fill: none; stroke: currentColor; stroke-width: 1.7; stroke-linecap: round; stroke-linejoin: round; } .dicon.ticks { width: 17px; }
+.dlv.failed { flex-basis: 100%; display: flex; flex-wrap: wrap; justify-content: flex-end; align-items: center; gap: 4px 8px; margin-top: 3px; color: #b42318; font-size: 12px; white-space: normal; }
+.dlv.failed .reason { display: inline-flex; align-items: center; gap: 4px; font-weight: 500; text-align: right; } .dlv.failed .dicon { width: 14px; height: 14px; }
+.dlv .retry { padding: 2px 10px; font-size: 12px; border-radius: 6px; border-color: #f4b8b2; color: #b42318; background: #fff; font-weight: 600; } .dlv .retry:hover:not(:disabled) { background: #fef3f2; }
+.dlv .retry-err { flex-basis: 100%; text-align: right; }
+.msg.undelivered .body { box-shadow: 0 0 0 2px #fda29b; }
 .msg .body.media { padding: 6px; } .msg .atts { display: flex; flex-direction: column; gap: 6px; } .msg .caption { padding: 4px 7px 2px; }
 /* width/height attributes give the aspect ratio; height: auto keeps it while max-width scales the box. */
 .msg img { display: block; max-width: min(260px, 100%); height: auto; max-height: 260px; object-fit: contain; border-radius: 8px; background: rgba(0,0,0,.06); }
@@ -55,6 +64,9 @@ select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radiu
 .sup { padding: 18px 22px; overflow: auto; } .sup table { width: 100%; border-collapse: collapse; background: #fff; border-radius: 10px; overflow: hidden; }
 .sup th { text-align: left; font-size: 12px; color: #69707d; font-weight: 600; padding: 10px 12px; background: #f6f7f9; border-bottom: 1px solid #e1e4ea; }
 .sup td { padding: 10px 12px; border-bottom: 1px solid #f0f1f4; vertical-align: top; font-size: 13px; } .sup .num { font-variant-numeric: tabular-nums; }
+.sup h3 { font-size: 12px; text-transform: uppercase; letter-spacing: .06em; color: #8a919c; margin: 24px 0 8px; }
+.cdot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; margin-right: 7px; background: #c2c7d0; vertical-align: 1px; }
+.cstate.ok .cdot { background: #30a46c; } .cstate.warn .cdot { background: #f5a524; } .cstate.bad .cdot { background: #e5484d; } .cstate.bad { color: #b42318; font-weight: 600; } .cstate.warn { color: #8a5a00; }
 .late { color: #b42318; font-weight: 600; } .dim { color: #8a919c; font-size: 11.5px; }
 .toast { position: fixed; bottom: 20px; left: 50%; transform: translateX(-50%); background: #111a2e; color: #fff; padding: 10px 16px; border-radius: 10px; font-size: 13px; }
 /* Narrow screens: the side panel goes first, then one pane at a time (list, or the open conversation with a back button). */

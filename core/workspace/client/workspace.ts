@@ -4,6 +4,7 @@ import { S, addMessage, api, invalidate, lastSeq, onPaint, rid, sendFrame, toast
 import { ConversationList } from './list';
 import { ChatPane, placeholderPane } from './chat';
 import { sideContent, supervisorView } from './side';
+import { noteDelivery, refreshDeliveries } from './delivery-view';
 
 document.head.append(h('style', {}, CSS));
 const app = document.getElementById('app')!;
@@ -104,7 +105,10 @@ function connect(): void {
   ws.onopen = () => {
     S.retry = 0;
     if (S.status !== 'online') ws.send(JSON.stringify({ type: 'status', status: S.status }));
-    if (S.current) ws.send(JSON.stringify({ type: 'open', conversationId: S.current, after: lastSeq(S.current) }));
+    if (S.current) {
+      ws.send(JSON.stringify({ type: 'open', conversationId: S.current, after: lastSeq(S.current) }));
+      void refreshDeliveries(S.current); // delivery frames sent while the socket was down are lost
+    }
     for (const f of S.outbox.values()) ws.send(JSON.stringify(f));
     void refreshList().catch(() => {});
     invalidate('bar');
@@ -161,6 +165,10 @@ function onFrame(f: any): void {
     case 'history':
       for (const m of f.messages) addMessage(m);
       return invalidate('list', ...(f.conversationId === S.current ? ['log'] as Part[] : []));
+    case 'delivery': {
+      const { type: _t, messageId, conversationId: _c, channel: _ch, ...d } = f;
+      return noteDelivery(messageId, d, true);
+    }
     case 'ack':
       S.outbox.delete(f.clientId);
       return;
@@ -172,6 +180,7 @@ function onFrame(f: any): void {
       return invalidate('side', 'head');
     case 'supervisor': {
       S.queues = f.queues;
+      S.channels = f.channels ?? {};
       // The supervisor frame carries current loads: the team panel must agree with it.
       for (const q of f.queues) for (const a of q.agents) {
         const row = S.agents.find((x) => x.id === a.id);
@@ -193,6 +202,7 @@ function open(id: string): void {
   if (S.tab === 'queues') S.tab = 'all';
   focusOnMount = true;
   sendFrame({ type: 'open', conversationId: id, after: lastSeq(id) });
+  void refreshDeliveries(id);
   invalidate('list', 'center', 'side');
 }
 
@@ -235,6 +245,11 @@ function paint(parts: Set<Part>): void {
   } else if (pane) {
     if (parts.has('head')) pane.updateHead();
     if (parts.has('log')) pane.updateLog();
+  }
+  if (parts.has('delivery')) {
+    // A bubble built in this paint already read its state; the others are patched.
+    pane?.updateDeliveries(S.deliveryDirty);
+    S.deliveryDirty.clear();
   }
   if (parts.has('side')) {
     // Supervisor frames come every few seconds: rebuild only when what the panel shows changed.
