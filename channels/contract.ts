@@ -141,9 +141,12 @@ export class ChannelError extends Error {
   readonly code: string;
   readonly retryable: boolean;
   readonly retryAfter?: number;
+  /** The vendor's own text, as the agent sees it (the Error message adds the channel name for logs). */
+  readonly detail: string;
 
   constructor(readonly channel: string, message: string, opts: { retryable: boolean; code?: string; retryAfter?: number }) {
     super(`${channel}: ${message}`);
+    this.detail = message;
     this.name = 'ChannelError';
     this.code = opts.code ?? (opts.retryable ? 'vendor_unavailable' : 'vendor_rejected');
     this.retryable = opts.retryable;

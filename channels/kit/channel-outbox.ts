@@ -46,7 +46,7 @@ export class ChannelOutbox implements OutboxHandler {
       const res = await adapter.send(msg, conv, { idempotencyKey: msg.id, attempt: item.attempts + 1 });
       return { ok: true, vendorId: res.sourceId || undefined, skipped: res.skipped };
     } catch (err) {
-      if (err instanceof ChannelError) return { ok: false, retryable: err.retryable, code: err.code, message: err.message, retryAfterS: err.retryAfter };
+      if (err instanceof ChannelError) return { ok: false, retryable: err.retryable, code: err.code, message: err.detail, retryAfterS: err.retryAfter };
       if (err instanceof KefuError && err.status < 500) return { ok: false, retryable: false, code: err.code, message: err.message };
       return { ok: false, retryable: true, code: 'internal', message: (err as Error)?.message ?? String(err) };
     }

@@ -124,7 +124,7 @@ describe('agent workspace UI (headless Chromium): delivery state of replies to p
     const second = await reply(page, 'Could you confirm your delivery address?');
     const failed = second.locator('.dlv[data-state=failed]');
     await failed.waitFor();
-    assert.equal(await failed.locator('.reason').textContent(), 'Not delivered: fakepush: The number is not a mobile number');
+    assert.equal(await failed.locator('.reason').textContent(), 'Not delivered: The number is not a mobile number');
     assert.match((await failed.locator('.reason').getAttribute('title'))!, /^invalid_number/);
     assert.ok(await second.evaluate((el) => el.classList.contains('undelivered')));
     const retry = failed.locator('button.retry');

@@ -89,7 +89,7 @@ describe('channel kit: the durable outbox for push channels (fake vendor over HT
     assert.match(failed.lastError!, /^invalid_number: .*not a mobile number/);
     assert.deepEqual(replies().map((a) => a.text), ['second']);
     const failedUpdate = updates.find((u) => u.messageId === bad.id && u.state === 'failed')!;
-    assert.deepEqual(failedUpdate.error, { code: 'invalid_number', message: 'fakepush: The number is not a mobile number' });
+    assert.deepEqual(failedUpdate.error, { code: 'invalid_number', message: 'The number is not a mobile number' });
     await gw.channels.outbox.retry(bad.id);
     await drain(1);
     assert.deepEqual(replies().map((a) => a.text), ['second', 'first']);
