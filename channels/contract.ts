@@ -44,7 +44,8 @@ export interface ChannelAdapter {
    * channel shows messages live and its clients resume from the store (the web widget).
    */
   readonly pushes?: boolean;
-  /** This channel's `[channels.<name>]` config, validated at start and on every reload. */
+  /** This channel's `[channels.<name>]` config, checked before start and on every reload (an
+   *  invalid slice keeps or puts the channel stopped, with the problem in its health). */
   readonly configSchema?: ZodType;
   start(ctx: ChannelContext): Promise<void>;
   stop(): Promise<void>;
@@ -97,7 +98,7 @@ export interface ChannelContext {
   /** Uploaded media: validated, stored, referenced by attachments. */
   readonly media: MediaService;
   /** Adds pipeline middleware (e.g. a bot channel taking conversations in `decide`), ahead of
-   *  plugin middleware; it runs only while the channel runs. */
+   *  plugin middleware; removed when the channel stops. */
   use(stage: Stage, fn: Middleware): void;
   /** Listens to the bus while the channel runs (removed on stop). */
   on<E extends keyof BusEvents>(event: E, fn: (...args: BusEvents[E]) => void): void;

@@ -4,6 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiTokens } from '../../../channels/api/tokens.js';
 import { startGateway, eventually, type TestGateway } from '../../helpers/gateway.js';
 import { FakeVendor, fakepushConfig, vendorPost } from '../../helpers/fake-vendor.js';
 import { FakepushChannel } from '../../fixtures/channels/fakepush/index.js';
@@ -159,6 +162,35 @@ describe('channel kit: the durable outbox for push channels (fake vendor over HT
     await gw.bus.editMessage(m, { content: { kind: 'text', text: 'edited' } });
     await gw.outbox.pump();
     assert.deepEqual(vendor.attempts.map((x) => x.text).filter((t) => !t.startsWith('No agent')), ['hi']);
+  });
+
+  it('the Slack-compatible API, outgoing webhooks and /metrics show the same delivery state', async () => {
+    const hooks: any[] = [];
+    const hook = createServer((req, res) => { let raw = ''; req.on('data', (c) => { raw += c; }); req.on('end', () => { hooks.push(JSON.parse(raw)); res.end('ok'); }); });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    try {
+      await boot(`[[webhooks]]\nurl = "http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook"\nsecret = "webhook-secret-1"\nevents = ["message.delivery"]\n`);
+      const conv = await customerConversation();
+      vendor.down = true;
+      const m = (await reply(conv, 'tracking: KF-1')).message;
+      await gw.outbox.pump();
+      const metrics = (await (await fetch(`${gw.workspaceUrl}/metrics`)).text());
+      assert.match(metrics, /kefu_outbox_pending\{target="channel:fakepush"\} 1/);
+      assert.match(metrics, /kefu_channel_sends_total\{channel="fakepush",result="retry"\} 1/);
+      vendor.down = false;
+      await drain(1);
+      const token = (await new ApiTokens(gw.store.tokens, () => []).create('reader', ['channels:history'])).token;
+      const history = await (await fetch(`${gw.publicUrl}/api/conversations.history?channel=${conv.id}`, { headers: { authorization: `Bearer ${token}` } })).json() as any;
+      const mine = history.messages.find((x: any) => x.kefu.id === m.id);
+      assert.equal(mine.kefu.delivery.state, 'sent');
+      assert.equal(mine.kefu.delivery.attempts, 2);
+      await eventually(() => hooks.some((h) => h.type === 'message.delivery' && h.message_id === m.id && h.delivery.state === 'sent'), 'webhook message.delivery');
+      const states = hooks.filter((h) => h.message_id === m.id).map((h) => h.delivery.state);
+      assert.deepEqual(states, ['queued', 'queued', 'sent'], 'queued, queued again after the failed attempt (with its error), sent');
+    } finally {
+      hook.closeAllConnections();
+      await new Promise((r) => hook.close(r));
+    }
   });
 
   it('webhooks: a bad or stale signature is 403 invalid_signature; a replayed message is stored once', async () => {
