@@ -4,7 +4,6 @@ import type { KefuConfig } from '../config/schema.js';
 import type { GcraRateLimiter } from './ratelimit/rate-limiter.js';
 import type { Assigner } from './routing/assigner.js';
 import type { AgentHub } from './workspace/agent-hub.js';
-import type { ChannelRegistry } from '../channels/registry.js';
 import { setSocketSendBuffer } from './http/socket-send.js';
 
 /**
@@ -13,7 +12,9 @@ import { setSocketSendBuffer } from './http/socket-send.js';
  * routing queues, channels started or stopped, the log level.
  */
 export function applyConfigChange(next: KefuConfig, prev: KefuConfig, p: {
-  logger: Logger; limiter: GcraRateLimiter; assigner: Assigner; hub: AgentHub; registry: ChannelRegistry;
+  logger: Logger; limiter: GcraRateLimiter; assigner: Assigner; hub: AgentHub;
+  /** The channel registry (typed by what is used here: core does not import channels/). */
+  registry: { reconcile(): Promise<void> };
 }): void {
   const restart = ConfigSource.restartNeeded(next, prev);
   if (restart.length) p.logger.warn({ keys: restart }, 'config changed keys that need a restart; they keep their old values until then');

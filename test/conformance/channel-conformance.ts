@@ -38,6 +38,8 @@ export interface ConformanceSubject {
     conversation(gw: TestGateway): Promise<Conversation>;
     /** The vendor's next `n` send attempts fail with a retryable error, or one fails for good. */
     failNext(n: number, permanent?: boolean): void;
+    /** The vendor is down (every send fails, retryably) until set back. */
+    down(on: boolean): void;
     /** Texts the vendor accepted, in order, without the gateway's own notices. */
     received(): string[];
     setup?(): Promise<string>;
@@ -176,6 +178,19 @@ export function channelConformance(s: ConformanceSubject): void {
           assert.deepEqual(push.received(), [], 'the failing head holds the one behind it');
           await drain();
           assert.deepEqual(push.received(), ['f1', 'f2']);
+        });
+
+        it('push: a vendor down for a while holds every conversation\'s queue, then drains each in order', async () => {
+          const a = await push.conversation(gw);
+          const b = await push.conversation(gw);
+          push.down(true);
+          for (const i of [1, 2, 3]) { await replies(a, [`a${i}`]); await replies(b, [`b${i}`]); }
+          await drain(6);
+          assert.deepEqual(push.received(), []);
+          push.down(false);
+          await drain(6);
+          assert.deepEqual(push.received().filter((t) => t.startsWith('a')), ['a1', 'a2', 'a3']);
+          assert.deepEqual(push.received().filter((t) => t.startsWith('b')), ['b1', 'b2', 'b3']);
         });
 
         it('push: a permanent failure is visible as failed; the next send still goes out', async () => {

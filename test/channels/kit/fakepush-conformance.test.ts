@@ -40,6 +40,7 @@ channelConformance({
       await eventually(() => vendor.accepted.some((a) => a.to === from), 'the offline notice went out');
       return (await gw.store.findConversationByRef({ channel: 'fakepush', account: 'default', thread: from }))!;
     },
+    down(on) { vendor.down = on; },
     failNext(k, permanent) { vendor.script = Array.from({ length: k }, () => (permanent ? { status: 400, code: 'invalid_number' } : { status: 503 })); },
     received: () => vendor.accepted.filter((a) => !a.text.startsWith('No agent')).map((a) => a.text),
   },
