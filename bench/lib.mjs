@@ -102,6 +102,7 @@ customer_quota = 0
 address_quota = 0
 sessions_per_min = 0
 hellos_per_min = 0
+uploads_per_min = 0
 [channels.api]
 rate_per_min = 0
 [ai]

@@ -72,7 +72,13 @@ export interface ChannelAdapter {
   queueStatus?(conv: Conversation, status: QueueStatus): Promise<void>;
 }
 
-export interface SendOptions { idempotencyKey: string; attempt: number }
+export interface SendOptions {
+  idempotencyKey: string;
+  /** 1-based. */
+  attempt: number;
+  /** Aborted when the outbox gives the attempt up as a timeout (pass it to fetch / the SDK). */
+  signal?: AbortSignal;
+}
 
 export interface SendResult {
   sourceId: string;

@@ -52,7 +52,7 @@ export class ChannelRegistry {
 
   constructor(private d: RegistryDeps) {
     this.json = new JsonRoutes(d.logger, d.headers);
-    this.outbox = new ChannelOutbox({ bus: d.bus, dispatcher: d.dispatcher, running: () => this.runningPushers(),
+    this.outbox = new ChannelOutbox({ bus: d.bus, dispatcher: d.dispatcher, running: () => this.runningPushers(), logger: d.logger,
       onResult: (ch, r) => d.metrics?.sent(ch, r) });
     d.dispatcher.register(this.outbox);
   }
@@ -87,10 +87,15 @@ export class ChannelRegistry {
     return Object.fromEntries([...this.entries].map(([n, e]) => [n, e.health]));
   }
 
-  /** The outbox target for an outbound message, when its channel pushes to a vendor (enabled or not: it waits). */
+  /**
+   * The outbox target for an outbound message, when its channel pushes to a vendor (enabled or
+   * not: it waits). A channel that is not registered at all (its plugin failed to load) is
+   * treated as one that pushes: the send waits, visible as queued, rather than vanishing.
+   */
   deliverTo(conv: Conversation, msg: Message): string | undefined {
     if (msg.private) return undefined;
-    return this.entries.get(conv.ref.channel)?.adapter.pushes ? channelTarget(conv.ref.channel) : undefined;
+    const adapter = this.entries.get(conv.ref.channel)?.adapter;
+    return !adapter || adapter.pushes ? channelTarget(conv.ref.channel) : undefined;
   }
 
   /** Starts enabled channels and stops disabled ones; safe to call on every config change. */
@@ -235,10 +240,10 @@ export class ChannelRegistry {
    */
   async sendOut(msg: Message, conv: Conversation, edited = false): Promise<void> {
     const e = this.entries.get(conv.ref.channel);
-    if (!e) return;
-    if (e.adapter.pushes) {
+    if (!e || e.adapter.pushes) {
       // Vendors keep what they were sent: an edit or deletion is not sent again (docs/channels.md).
       if (!edited && !msg.private) this.outbox.queued(msg, conv.ref.channel);
+      if (!e) this.d.logger.warn({ channel: conv.ref.channel, messageId: msg.id }, 'no such channel is registered; the message waits in the outbox');
       return;
     }
     if (!e.running) return;

@@ -117,6 +117,8 @@ export const configSchema = z.object({
     /** New visitor sessions per client address per minute (plus sessions_burst); 0 disables. */
     sessions_per_min: z.number().int().min(0).default(20),
     sessions_burst: z.number().int().min(0).default(20),
+    /** Uploads per visitor and per client address per minute (plus 10 at once), checked before the body is read; 0 disables. */
+    uploads_per_min: z.number().int().min(0).default(30),
     /** WebSocket hello frames (each replays history) per visitor per minute (plus 10 at once); 0 disables. */
     hellos_per_min: z.number().int().min(0).default(30),
     /** Open widget sockets per visitor (tabs, devices); the next one is refused with too_many_connections. */

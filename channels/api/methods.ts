@@ -5,7 +5,7 @@ import type { Content, Conversation, Message, Participant } from '../../core/mod
 import type { ChannelContext } from '../contract.js';
 import type { MediaService } from '../../core/http/media.js';
 import type { Caller } from './tokens.js';
-import { intArg, jsonArg, required, type Args, type UploadedFile } from './parse.js';
+import { intArg, jsonArg, nestsDeeper, required, type Args, type UploadedFile } from './parse.js';
 import { ApiError, fileOf, parseTs, toSlackChannel, toSlackMessage, tsOf } from './types.js';
 
 export interface MethodContext {
@@ -63,18 +63,6 @@ export function blocksText(blocks: unknown): string {
 /** Slack's own bounds on Block Kit: 50 blocks a message; real layouts nest a handful of levels. */
 const MAX_BLOCKS = 50;
 const MAX_BLOCK_DEPTH = 12;
-
-/** True when `v` nests deeper than `max` arrays/objects (walked without recursion: the input is hostile). */
-function nestsDeeper(v: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[v, 0]];
-  while (stack.length) {
-    const [x, depth] = stack.pop()!;
-    if (!x || typeof x !== 'object') continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(x) ? x : Object.values(x)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 function textContent(c: MethodContext, d: MethodDeps): Content {
   const blocks = jsonArg<unknown[]>(c.args, 'blocks');

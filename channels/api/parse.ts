@@ -42,6 +42,8 @@ export function parseBody(type: string, text: string): { kind: 'args'; args: Arg
     let v: unknown;
     try { v = JSON.parse(text); } catch { return { kind: 'invalid', error: 'invalid_arguments', detail: 'body is not valid JSON' }; }
     if (!v || typeof v !== 'object' || Array.isArray(v)) return { kind: 'invalid', error: 'invalid_arguments', detail: 'body must be a JSON object' };
+    // Re-encoding a value recurses: a hostile body nested 10,000 deep would overflow the stack.
+    if (nestsDeeper(v, MAX_JSON_DEPTH)) return { kind: 'invalid', error: 'invalid_arguments', detail: `arguments nest deeper than ${MAX_JSON_DEPTH} levels` };
     for (const [k, val] of Object.entries(v)) if (val !== undefined && val !== null) args[k] = typeof val === 'string' ? val : JSON.stringify(val);
     return { kind: 'args', args };
   }
@@ -56,7 +58,7 @@ export function parseBody(type: string, text: string): { kind: 'args'; args: Arg
 
 async function readForm(ctx: Context, args: Args, maxBytes: number, maxFileBytes: number): Promise<{ args: Args; file?: UploadedFile }> {
   try {
-    const form = await readMultipart(ctx.req, { fileBytes: maxFileBytes, fieldBytes: maxBytes, fields: 50 });
+    const form = await readMultipart(ctx.req, { fileBytes: maxFileBytes, fieldBytes: maxBytes, fields: 50, totalBytes: maxFileBytes + maxBytes });
     Object.assign(args, form.fields);
     return { args, file: form.file };
   } catch (err) {
@@ -80,4 +82,19 @@ export function intArg(args: Args, key: string, def: number, min: number, max: n
 export function jsonArg<T>(args: Args, key: string): T | undefined {
   if (args[key] === undefined || args[key] === '') return undefined;
   try { return JSON.parse(args[key]) as T; } catch { throw new ApiError('invalid_arguments', { detail: `${key} must be JSON` }); }
+}
+
+/** Deeper than anything Slack accepts (Block Kit nests a handful of levels). */
+export const MAX_JSON_DEPTH = 32;
+
+/** True when `v` nests deeper than `max` arrays/objects (walked without recursion: the input is hostile). */
+export function nestsDeeper(v: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length) {
+    const [x, depth] = stack.pop()!;
+    if (!x || typeof x !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(x) ? x : Object.values(x)) stack.push([child, depth + 1]);
+  }
+  return false;
 }

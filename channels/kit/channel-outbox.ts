@@ -9,6 +9,9 @@ import { ChannelError, type ChannelAdapter } from '../contract.js';
 /** First retry after 2 s, doubling to 10 min; given up after 16 attempts (about 77 min of a vendor being down, 58–96 with jitter; rate limits do not count). */
 const BACKOFF = exponentialBackoff(2000, 600_000);
 const MAX_ATTEMPTS = 16;
+/** How long a status report for a vendor id we do not know yet is kept for our send record to commit. */
+const EARLY_REPORT_MS = 60_000;
+type ReportState = Extract<DeliveryState, 'delivered' | 'read' | 'failed'>;
 
 export const channelTarget = (channel: string) => `channel:${channel}`;
 
@@ -20,11 +23,16 @@ export const channelTarget = (channel: string) => `channel:${channel}`;
  */
 export class ChannelOutbox implements OutboxHandler {
   readonly maxAttempts = MAX_ATTEMPTS;
+  /** Reports on one vendor id apply one after another: two arriving together must not both read the old state. */
+  private reports = new Map<string, Promise<void>>();
+  /** Reports that came before our own record of the send had committed (fast vendors): applied once it has. */
+  private early = new Map<string, { state: ReportState; error?: { code: string; message: string }; at: number }>();
 
   constructor(private d: {
     bus: ConversationBus; dispatcher: OutboxDispatcher;
     /** Running push channels by name. */
     running: () => Map<string, ChannelAdapter>;
+    logger?: import('pino').Logger;
     onResult?: (channel: string, result: 'sent' | 'skipped' | 'retry' | 'failed') => void;
   }) {}
 
@@ -34,7 +42,7 @@ export class ChannelOutbox implements OutboxHandler {
 
   backoffMs(attempts: number): number { return BACKOFF(attempts); }
 
-  async deliver(item: OutboxItem): Promise<DeliveryOutcome> {
+  async deliver(item: OutboxItem, signal: AbortSignal): Promise<DeliveryOutcome> {
     const channel = item.target.slice('channel:'.length);
     const adapter = this.d.running().get(channel);
     if (!adapter) return { ok: false, retryable: true, code: 'channel_disabled', message: `the ${channel} channel is not running` };
@@ -43,17 +51,25 @@ export class ChannelOutbox implements OutboxHandler {
     const conv = await store.getConversation(item.orderingKey);
     if (!msg || !conv) return { ok: false, retryable: false, code: 'not_found', message: 'the message or its conversation is gone' };
     try {
-      const res = await adapter.send(msg, conv, { idempotencyKey: msg.id, attempt: item.attempts + 1 });
+      const res = await adapter.send(msg, conv, { idempotencyKey: msg.id, attempt: item.attempts + 1, signal });
       return { ok: true, vendorId: res.sourceId || undefined, skipped: res.skipped };
     } catch (err) {
       if (err instanceof ChannelError) return { ok: false, retryable: err.retryable, code: err.code, message: err.detail, retryAfterS: err.retryAfter };
       if (err instanceof KefuError && err.status < 500) return { ok: false, retryable: false, code: err.code, message: err.message };
-      return { ok: false, retryable: true, code: 'internal', message: (err as Error)?.message ?? String(err) };
+      // Not a vendor's answer: its text may hold internals (URLs with tokens), so agents and webhooks get a generic one.
+      this.d.logger?.error({ err, channel, messageId: msg.id }, 'channel send threw something other than a ChannelError');
+      return { ok: false, retryable: true, code: 'internal', message: 'internal error (see the gateway log)' };
     }
   }
 
   settled(item: OutboxItem, status: OutboxStatus, outcome: DeliveryOutcome): void {
     const channel = item.target.slice('channel:'.length);
+    const vendorId = outcome.ok ? outcome.vendorId : undefined;
+    const early = vendorId ? this.early.get(`${channel}\u0000${vendorId}`) : undefined;
+    if (early) {
+      this.early.delete(`${channel}\u0000${vendorId}`);
+      queueMicrotask(() => void this.status(channel, vendorId!, early.state, early.error).catch((err) => this.d.logger?.warn({ err }, 'early status report failed')));
+    }
     this.d.onResult?.(channel, status === 'pending' ? 'retry' : status === 'failed' ? 'failed' : status === 'skipped' ? 'skipped' : 'sent');
     if (status === 'skipped' || !item.messageId) return;
     const settledItem: OutboxItem = { ...item, status, attempts: item.attempts + 1, updatedAt: Date.now(),
@@ -80,9 +96,24 @@ export class ChannelOutbox implements OutboxHandler {
   }
 
   /** A vendor's status callback for a message it accepted as `vendorId`. */
-  async status(channel: string, vendorId: string, state: Extract<DeliveryState, 'delivered' | 'read' | 'failed'>, error?: { code: string; message: string }): Promise<void> {
+  status(channel: string, vendorId: string, state: ReportState, error?: { code: string; message: string }): Promise<void> {
+    const key = `${channel}\u0000${vendorId}`;
+    const next = (this.reports.get(key) ?? Promise.resolve()).then(() => this.applyStatus(channel, vendorId, state, error));
+    const settled = next.catch(() => undefined);
+    this.reports.set(key, settled);
+    void settled.then(() => { if (this.reports.get(key) === settled) this.reports.delete(key); });
+    return next;
+  }
+
+  private async applyStatus(channel: string, vendorId: string, state: ReportState, error?: { code: string; message: string }): Promise<void> {
     const item = await this.d.bus.store.outbox.byVendorId(channelTarget(channel), vendorId);
-    if (!item || !item.messageId) return; // not ours, or from before this database
+    if (!item || !item.messageId) {
+      // Perhaps our record of the send has not committed yet: keep the report a while (bounded).
+      const now = Date.now();
+      for (const [k, r] of this.early) if (now - r.at > EARLY_REPORT_MS) this.early.delete(k);
+      if (this.early.size < 10_000) this.early.set(`${channel}\u0000${vendorId}`, { state, error, at: now });
+      return;
+    }
     // Reports can arrive out of order (read before delivered): a state never goes back. Only a
     // sent message can be reported on (one queued again by Retry waits for its new send), and
     // a failure report after `read` is stale: reading proves delivery.

@@ -118,6 +118,7 @@ export class WebChannel implements ChannelAdapter {
     router.post('/v1/visitor/uploads', async (ctx) => {
       const visitorId = this.visitor(ctx);
       const c = this.context();
+      this.limiter().upload(visitorId, this.address(ctx.req)); // before the body: a refused upload stores nothing
       const { attachment, fields } = await c.media.acceptImageUploadWithFields(ctx, `web:${visitorId}`);
       let message;
       if (fields.clientId !== undefined) {

@@ -12,6 +12,7 @@ export class VisitorLimits {
   private addressMessages = new GcraRateLimiter(0, 0);
   private addressSessions = new GcraRateLimiter(0, 0);
   private hellos = new GcraRateLimiter(0, 0);
+  private uploads = new GcraRateLimiter(0, 0);
   private maxSockets = 20;
 
   constructor(config: KefuConfig) { this.configure(config); }
@@ -22,6 +23,7 @@ export class VisitorLimits {
     this.addressMessages.configure(r.address_quota, r.address_burst);
     this.addressSessions.configure(r.sessions_per_min, r.sessions_burst);
     this.hellos.configure(r.hellos_per_min, 10);
+    this.uploads.configure(r.uploads_per_min, 10);
     this.maxSockets = r.sockets_per_visitor;
   }
 
@@ -35,13 +37,18 @@ export class VisitorLimits {
     limited(this.addressSessions.take(address), 'Too many new chat sessions from your network; retry in');
   }
 
+  /** Throws rate_limited before an upload's body is read, per visitor and per address: files cost disk. */
+  upload(visitorId: string, address: string): void {
+    limited(Math.max(this.uploads.take(`v:${visitorId}`), this.uploads.take(`a:${address}`)), 'Too many uploads; retry in');
+  }
+
   /** Seconds to wait before this visitor may say hello again (0 = now). */
   hello(visitorId: string): number { return this.hellos.take(visitorId); }
 
   socketsFull(open: number): boolean { return open >= this.maxSockets; }
 
   close(): void {
-    for (const l of [this.addressMessages, this.addressSessions, this.hellos]) l.close();
+    for (const l of [this.addressMessages, this.addressSessions, this.hellos, this.uploads]) l.close();
   }
 }
 

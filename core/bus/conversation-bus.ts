@@ -51,7 +51,10 @@ export class ConversationBus extends EventEmitter<BusEvents> {
   /** Post-ingest processing is chained per conversation to keep stage order = seq order. */
   private tails = new Map<string, Promise<void>>();
   private creating = new Map<string, Promise<Conversation>>();
-  private signals = new Coalescer<Signal>(SIGNAL_INTERVAL_MS, (_key, s) => this.emit('signal', s));
+  // A trailing signal is emitted from a timer: a listener that throws must not become an uncaught exception.
+  private signals = new Coalescer<Signal>(SIGNAL_INTERVAL_MS, (_key, s) => {
+    try { this.emit('signal', s); } catch (err) { this.opts.logger.error({ err }, 'signal listener failed'); }
+  });
 
   constructor(private opts: BusOptions) {
     super();

@@ -37,7 +37,7 @@ export class MediaService {
     if (!type.startsWith('multipart/form-data')) throw new KefuError('unsupported_media_type', 'Send the image as multipart/form-data.');
     const declared = Number(ctx.get('content-length'));
     const limit = this.maxBytes();
-    if (declared > limit + 16 * 1024) throw new KefuError('payload_too_large', `Images are limited to ${limit} bytes.`);
+    if (declared > limit + 256 * 1024) throw new KefuError('payload_too_large', `Images are limited to ${limit} bytes.`);
     const { file, fields } = await readMultipart(ctx.req, { fileBytes: limit, fieldBytes: 16 * 1024, fields: 10 });
     if (!file || file.data.length === 0) throw new KefuError('validation_failed', 'No file in the upload.');
     if (!sniffImage(file.data)) throw new KefuError('invalid_image');

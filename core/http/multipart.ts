@@ -9,6 +9,8 @@ export interface MultipartLimits {
   fieldBytes: number;
   /** Most fields accepted. */
   fields: number;
+  /** Most bytes of the whole body (files, fields and framing); unset: file + all fields' worth. */
+  totalBytes?: number;
 }
 
 export interface MultipartFile { field: string; name?: string; data: Buffer }
@@ -71,6 +73,10 @@ export function readMultipart(req: IncomingMessage, limits: MultipartLimits): Pr
       settled = true;
       resolve({ fields, file });
     });
+    // The parts' own limits do not bound the body: 50 fields of max size, or framing, add up.
+    const total = limits.totalBytes ?? limits.fileBytes + limits.fields * limits.fieldBytes + 64 * 1024;
+    let seen = 0;
+    req.on('data', (c: Buffer) => { seen += c.length; if (seen > total) tooLarge(`The body is limited to ${total} bytes.`); });
     req.on('error', malformed);
     req.on('aborted', malformed);
     req.pipe(bb);

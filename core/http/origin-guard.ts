@@ -17,11 +17,12 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function fromOwnOrigin(headers: IncomingHttpHeaders, allowed: readonly string[]): boolean {
   const origin = headers.origin;
   if (origin !== undefined) {
-    if (allowed.includes(origin)) return true;
-    let host: string;
-    try { host = new URL(origin).host; } catch { return false; } // "null" (sandboxed frames, file:) lands here
-    // The scheme is not compared: behind a TLS proxy the page is https and the request arrives as http.
-    return host !== '' && host === headers.host;
+    let url: URL;
+    try { url = new URL(origin); } catch { return false; } // "null" (sandboxed frames, file:) lands here
+    if (allowed.some((a) => sameOrigin(a, url.origin))) return true;
+    // The scheme is not compared: behind a TLS proxy the page is https and the request arrives as
+    // http. A proxy that rewrites Host needs the public origin in `workspace_origins`.
+    return url.host !== '' && url.host === headers.host?.toLowerCase();
   }
   const site = headers['sec-fetch-site'];
   return site === undefined || site === 'same-origin' || site === 'none';
@@ -35,4 +36,9 @@ export function originGuard(allowed: () => readonly string[]) {
     }
     await next();
   };
+}
+
+/** A configured origin as the browser would send it (`https://X/` and `https://x` are the same). */
+function sameOrigin(configured: string, origin: string): boolean {
+  try { return new URL(configured).origin === origin; } catch { return false; }
 }

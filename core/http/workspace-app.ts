@@ -61,16 +61,15 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
     const body = await readJson(ctx, 4096);
     const address = clientAddress(ctx.req, d.trustedProxies());
     const pair = `${address}|${String(body.login ?? '').slice(0, 64).toLowerCase()}`;
+    // Taken before the password is checked (concurrent guesses must not all be let through while
+    // scrypt runs), given back when it was right.
     const wait = Math.max(pairLimiter.peek(pair), addressLimiter.peek(address));
     if (wait > 0) throw new KefuError('rate_limited', `Too many failed logins; retry in ${wait}s.`, { retryAfter: wait });
-    let session;
-    try {
-      session = await d.accounts.login(str(body, 'login', { required: true, max: 64 })!, str(body, 'password', { required: true, max: 1024 })!);
-    } catch (err) {
-      pairLimiter.take(pair);
-      addressLimiter.take(address);
-      throw err;
-    }
+    pairLimiter.take(pair);
+    addressLimiter.take(address);
+    const session = await d.accounts.login(str(body, 'login', { required: true, max: 64 })!, str(body, 'password', { required: true, max: 1024 })!);
+    pairLimiter.refund(pair);
+    addressLimiter.refund(address);
     const { token, agent } = session;
     ctx.cookies.set(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', maxAge: d.sessionTtlMs(), overwrite: true });
     ctx.body = { ok: true, token, agent: publicAgent(agent) };

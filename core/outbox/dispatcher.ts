@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import type { OutboxItem, OutboxStatus, OutboxStore } from '../store/store.js';
 
+/** Settled outbox rows are purged after 30 days. */
+const KEEP_SETTLED_MS = 30 * 86400_000;
+
 /** What one delivery attempt came to. `vendorId` is the receiver's id for what it accepted. */
 export type DeliveryOutcome =
   | { ok: true; vendorId?: string; skipped?: boolean }
@@ -13,7 +16,9 @@ export type DeliveryOutcome =
 export interface OutboxHandler {
   /** The targets this handler delivers right now (running channels, configured bots); others wait. */
   targets(): readonly string[];
-  deliver(item: OutboxItem): Promise<DeliveryOutcome>;
+  deliver(item: OutboxItem, signal: AbortSignal): Promise<DeliveryOutcome>;
+  /** Longest an attempt may take before it counts as a (retryable) timeout; 30 s when absent. */
+  timeoutMs?: number;
   /** Delay before attempt `attempts + 1` after `attempts` failures, in ms, jitter excluded. */
   backoffMs(attempts: number): number;
   /** Failures after which an item is given up (marked failed). */
@@ -44,8 +49,10 @@ export interface DispatcherOptions {
 export class OutboxDispatcher {
   private handlers: OutboxHandler[] = [];
   private inflight = new Set<string>();
+  private running = new Set<Promise<void>>();
   private timer?: NodeJS.Timeout;
-  private pumping?: Promise<void>;
+  private purgeTimer?: NodeJS.Timeout;
+  private selecting?: Promise<Promise<void>[]>;
   private again = false;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -63,53 +70,91 @@ export class OutboxDispatcher {
   start(): void {
     this.timer ??= setInterval(() => this.kick(), this.o.pollMs ?? 250);
     this.timer.unref();
+    // Settled rows are kept a while (the agent's Retry, inspection), not forever.
+    const purge = () => this.o.outbox.purge(this.now() - KEEP_SETTLED_MS).catch((err) => this.o.logger.warn({ err }, 'outbox purge failed'));
+    this.purgeTimer ??= setInterval(purge, 3600_000);
+    this.purgeTimer.unref();
   }
 
   stop(): void {
     clearInterval(this.timer);
-    this.timer = undefined;
+    clearInterval(this.purgeTimer);
+    this.timer = this.purgeTimer = undefined;
   }
 
-  /** Something became due (a new item, a channel started): look now rather than at the next poll. */
+  /** Something became due (a new item, a settled attempt, a channel started): look now rather than at the next poll. */
   kick(): void {
-    if (this.pumping) { this.again = true; return; }
-    this.pump().catch((err) => this.o.logger.error({ err }, 'outbox pump failed'))
-      .finally(() => { if (this.again && !this.pumping) { this.again = false; this.kick(); } });
+    if (this.selecting) { this.again = true; return; }
+    this.pump().catch((err) => this.o.logger.error({ err }, 'outbox pump failed'));
   }
 
-  /** One pass over due items, after any pass already running; resolves when its attempts have settled (tests and drains await it). */
+  /**
+   * One pass: picks the due items (one selection at a time) and starts their attempts. Passes
+   * do not wait for each other's attempts, so a vendor that hangs holds only its own
+   * conversations. Resolves when the attempts running by then (this pass's and earlier ones')
+   * have settled: tests and drains await it; the poll and kicks do not.
+   */
   async pump(): Promise<void> {
-    while (this.pumping) await this.pumping.catch(() => undefined);
-    const pass = this.pass();
-    this.pumping = pass;
-    try { await pass; } finally { if (this.pumping === pass) this.pumping = undefined; }
+    while (this.selecting) await this.selecting.catch(() => []);
+    const selection = this.select();
+    this.selecting = selection;
+    let started: Promise<void>[] = [];
+    try { started = await selection; } finally {
+      if (this.selecting === selection) this.selecting = undefined;
+      if (this.again) { this.again = false; queueMicrotask(() => this.kick()); }
+    }
+    await Promise.all([...started, ...this.running]);
   }
 
-  private async pass(): Promise<void> {
+  private async select(): Promise<Promise<void>[]> {
     const byTarget = new Map<string, OutboxHandler>();
     for (const h of this.handlers) for (const t of h.targets()) byTarget.set(t, h);
-    if (byTarget.size === 0) return;
+    if (byTarget.size === 0) return [];
     const due = await this.o.outbox.due(this.now(), 200, [...byTarget.keys()]);
-    await Promise.all(due.map((item) => {
+    const started: Promise<void>[] = [];
+    for (const item of due) {
       const key = `${item.target}\u0000${item.orderingKey}`;
-      if (this.inflight.has(key)) return undefined;
+      if (this.inflight.has(key)) continue;
       this.inflight.add(key);
-      return this.attempt(byTarget.get(item.target)!, item).finally(() => this.inflight.delete(key));
-    }));
+      const run = this.attempt(byTarget.get(item.target)!, item).finally(() => {
+        this.inflight.delete(key);
+        this.running.delete(run);
+        this.kick(); // the next item of this conversation may be due now
+      });
+      this.running.add(run);
+      started.push(run);
+    }
+    return started;
   }
 
-  /** Waits until no attempt is running (shutdown). */
+  /** Waits until no selection and no attempt is running (shutdown). */
   async idle(): Promise<void> {
-    while (this.pumping) await this.pumping.catch(() => undefined);
+    while (this.selecting || this.running.size) {
+      await Promise.all([this.selecting?.catch(() => []), ...this.running]);
+    }
   }
 
   private async attempt(h: OutboxHandler, item: OutboxItem): Promise<void> {
     let outcome: DeliveryOutcome;
+    const timeoutMs = h.timeoutMs ?? 30_000;
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
     try {
-      outcome = await h.deliver(item);
+      // The dispatcher bounds every attempt: a vendor call that never answers is given up as a
+      // timeout (retried like any transient failure) and told to abort through the signal.
+      outcome = await Promise.race([
+        h.deliver(item, abort.signal),
+        new Promise<DeliveryOutcome>((resolve) => {
+          timer = setTimeout(() => { abort.abort(); resolve({ ok: false, retryable: true, code: 'timeout', message: `no answer within ${timeoutMs} ms` }); }, timeoutMs);
+          timer.unref();
+        }),
+      ]);
     } catch (err) {
       // A handler that throws is a bug or an unmapped vendor error: retried like a transient one.
-      outcome = { ok: false, retryable: true, code: 'internal', message: (err as Error).message ?? String(err) };
+      this.o.logger.error({ err, target: item.target }, 'outbox handler threw');
+      outcome = { ok: false, retryable: true, code: 'internal', message: 'internal error (see the gateway log)' };
+    } finally {
+      clearTimeout(timer);
     }
     const attempts = item.attempts + 1;
     let status: OutboxStatus;

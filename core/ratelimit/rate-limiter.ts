@@ -40,6 +40,14 @@ export class GcraRateLimiter implements RateLimiter {
     return 0;
   }
 
+  /** Gives back one unit taken for `key` (a login that turned out right: only failures count). */
+  refund(key: string): void {
+    const tat = this.tat.get(key);
+    if (tat === undefined || this.intervalMs === 0) return;
+    const back = tat - this.intervalMs;
+    if (back <= this.now()) this.tat.delete(key); else this.tat.set(key, back);
+  }
+
   /** Seconds until `key` may take one again, without taking it (0 = now). */
   peek(key: string): number {
     if (this.intervalMs === 0) return 0;

@@ -34,6 +34,9 @@ function toToken(r: Row | undefined): ApiTokenRecord | undefined {
  * next_at has passed: that gives in-order, one-at-a-time delivery per conversation.
  */
 export class SqliteOutboxStore implements OutboxStore {
+  /** due() runs every poll: its statement is prepared once per number of targets. */
+  private dueStatements = new Map<number, Database.Statement>();
+
   constructor(private db: Database.Database, private enqueue: Enqueue) {}
 
   /** Goes through group commit: an event is durable before the message that caused it is acknowledged further. */
@@ -44,11 +47,16 @@ export class SqliteOutboxStore implements OutboxStore {
 
   async due(now: number, limit: number, targets?: readonly string[]): Promise<OutboxItem[]> {
     if (targets && targets.length === 0) return [];
-    const only = targets ? `AND target IN (${targets.map(() => '?').join(',')})` : '';
-    const rows = this.db.prepare(`SELECT o.* FROM outbox o JOIN (
-        SELECT MIN(id) AS id FROM outbox WHERE status = 'pending' ${only} GROUP BY target, ordering_key) h ON h.id = o.id
-      WHERE o.next_at <= ? ORDER BY o.id LIMIT ?`).all(...(targets ?? []), now, limit) as Row[];
-    return rows.map(toItem);
+    const n = targets?.length ?? -1;
+    let st = this.dueStatements.get(n);
+    if (!st) {
+      const only = targets ? `AND target IN (${targets.map(() => '?').join(',')})` : '';
+      st = this.db.prepare(`SELECT o.* FROM outbox o JOIN (
+          SELECT MIN(id) AS id FROM outbox WHERE status = 'pending' ${only} GROUP BY target, ordering_key) h ON h.id = o.id
+        WHERE o.next_at <= ? ORDER BY o.id LIMIT ?`);
+      this.dueStatements.set(n, st);
+    }
+    return (st.all(...(targets ?? []), now, limit) as Row[]).map(toItem);
   }
 
   settle(id: number, s: OutboxSettle): Promise<void> {
@@ -85,6 +93,10 @@ export class SqliteOutboxStore implements OutboxStore {
       ? this.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending' AND target = ?").get(target)
       : this.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'").get();
     return (r as Row).n;
+  }
+
+  purge(before: number): Promise<void> {
+    return run(this.enqueue, "DELETE FROM outbox WHERE status != 'pending' AND COALESCE(updated_at, created_at) < ?", before);
   }
 
   async depth(): Promise<{ target: string; pending: number; oldestAt: number }[]> {

@@ -71,6 +71,8 @@ export interface OutboxStore {
   byMessage(messageIds: readonly string[]): Promise<Map<string, OutboxItem>>;
   byVendorId(target: string, vendorId: string): Promise<OutboxItem | undefined>;
   pending(target?: string): Promise<number>;
+  /** Forgets settled items (sent, delivered, read, skipped, failed) last touched before `before`. */
+  purge(before: number): Promise<void>;
   /** Per target: pending items and the creation time of the oldest (for metrics). */
   depth(): Promise<{ target: string; pending: number; oldestAt: number }[]>;
 }

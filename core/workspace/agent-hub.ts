@@ -46,7 +46,7 @@ export class AgentHub {
       if (s.from.role !== 'customer') return;
       void d.bus.store.getConversation(s.conversationId).then((c) => {
         if (c) this.toWatchers(c, { type: s.event, conversationId: c.id, from: s.from, seq: s.seq });
-      });
+      }).catch((err) => d.logger.warn({ err }, 'signal relay failed'));
     });
   }
 

@@ -15,6 +15,8 @@ export class FakeVendor {
   script: Answer[] = [];
   /** A vendor that is down answers 503 to everything until it is up again. */
   down = false;
+  /** Called with the id of an accepted message before the vendor answers (a vendor whose status callback beats its own answer). */
+  beforeAnswer?: (id: string) => Promise<void>;
   private server: Server;
   private n = 0;
 
@@ -33,7 +35,8 @@ export class FakeVendor {
           const known = this.accepted.find((a) => a.key === key && key);
           const id = known?.id ?? `V${++this.n}`;
           if (!known) this.accepted.push({ id, to: body.to, text: body.text, key });
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
+          const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
+          if (this.beforeAnswer && !known) void this.beforeAnswer(id).then(answer, answer); else answer();
           return;
         }
         const headers: Record<string, string> = { 'content-type': 'application/json' };

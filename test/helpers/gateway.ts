@@ -49,7 +49,7 @@ export function testConfig(dir: string, extra = ''): string {
     log: ['level = "silent"'],
     routing: ['disconnect_grace_s = 0.2'],
     ai: [`model_path = "${join(dir, 'model.onnx')}"`, `synonyms = "${join(dir, 'synonyms.toml')}"`],
-    ratelimit: ['address_quota = 0', 'sessions_per_min = 0'],
+    ratelimit: ['address_quota = 0', 'sessions_per_min = 0', 'uploads_per_min = 0'],
   };
   let merged = extra;
   let prelude = '';

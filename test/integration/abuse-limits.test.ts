@@ -122,6 +122,31 @@ describe('floods and slow clients are bounded (issue 12 §4–7)', () => {
     assert.equal(granted, 5);
   });
 
+  it('concurrent wrong passwords are counted before scrypt runs: 200 at once, at most 11 evaluated', async () => {
+    gw = await startGateway('[server]\ntrusted_proxies = ["127.0.0.1"]');
+    const all = await Promise.all(Array.from({ length: 200 }, () => json(`${gw.workspaceUrl}/api/login`, { method: 'POST', headers: from('203.0.113.50'), json: { login: 'admin', password: 'wrong' } })));
+    assert.equal(all.filter((r) => r.status === 401).length, 11);
+    assert.equal(all.filter((r) => r.status === 429).length, 189);
+    assert.equal((await json(`${gw.workspaceUrl}/api/login`, { method: 'POST', headers: from('198.51.100.50'), json: { login: 'admin', password: gw.adminPassword } })).status, 200);
+  });
+
+  it('uploads are limited per visitor and per address before the body is read: a refused one stores nothing', async () => {
+    gw = await startGateway('[server]\ntrusted_proxies = ["127.0.0.1"]\n[ratelimit]\nuploads_per_min = 6');
+    const { token } = await visitorSession(gw.publicUrl);
+    const { PNG_1X1 } = await import('../helpers/clients.js');
+    const { readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const codes: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const form = new FormData();
+      form.append('file', new Blob([PNG_1X1], { type: 'image/png' }), 'p.png');
+      codes.push((await json(`${gw.publicUrl}/v1/visitor/uploads`, { method: 'POST', headers: { ...from('203.0.113.60'), authorization: `Bearer ${token}` }, body: form })).status);
+    }
+    assert.equal(codes.filter((c) => c === 201).length, 11, codes.join(','));
+    assert.equal(codes.filter((c) => c === 429).length, 9);
+    assert.equal(readdirSync(join(gw.dir, 'media')).length, 11, 'only accepted uploads are on disk');
+  });
+
   it('failed logins slow down per (login, address) and per address; the right password from elsewhere still works', async () => {
     gw = await startGateway('[server]\ntrusted_proxies = ["127.0.0.1"]');
     const attempt = (address: string, login: string, password: string) => json(`${gw.workspaceUrl}/api/login`, { method: 'POST', headers: from(address), json: { login, password } });

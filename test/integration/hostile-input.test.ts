@@ -129,6 +129,10 @@ describe('hostile input: no single request stops the gateway (issue 12 §1, 8, 1
     try {
       const r = await rawRequest(`${small.publicUrl}/api/chat.postMessage`, { headers, body });
       assert.deepEqual(r.body, { ok: false, error: 'request_too_large' });
+      // Many fields, each within its limit, are still bounded as a whole without a token.
+      const fields = Array.from({ length: 40 }, (_, i) => `--b\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\n${'x'.repeat(1000)}\r\n`).join('') + '--b--\r\n';
+      const many = await rawRequest(`${small.publicUrl}/api/chat.postMessage`, { headers, body: fields });
+      assert.deepEqual(many.body, { ok: false, error: 'request_too_large' });
     } finally { await small.close(); }
   });
 
@@ -141,6 +145,13 @@ describe('hostile input: no single request stops the gateway (issue 12 §1, 8, 1
     const raw = await rawRequest(`${gw.publicUrl}/api/chat.postMessage`, { headers: { ...auth, 'content-type': 'application/json' },
       body: `{"channel":"${conv}","blocks":[${'{"type":"section","text":'.repeat(2000)}{}${'}'.repeat(2000)}]}` });
     assert.equal(raw.body.error, 'invalid_arguments');
+    // As Slack's SDKs send it: a raw JSON body whose argument nests 10,000 deep.
+    const rawDeep = await rawRequest(`${gw.publicUrl}/api/chat.postMessage`, { headers: { ...auth, 'content-type': 'application/json' },
+      body: `{"channel":"${conv}","blocks":${'['.repeat(10_000)}${']'.repeat(10_000)}}` });
+    assert.equal(rawDeep.body.error, 'invalid_arguments');
+    const rawDeepOther = await rawRequest(`${gw.publicUrl}/api/chat.postMessage`, { headers: { ...auth, 'content-type': 'application/json' },
+      body: `{"channel":"${conv}","text":"x","metadata":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}` });
+    assert.equal(rawDeepOther.body.error, 'invalid_arguments');
     for (const files of ['[null]', '[1]', '[{"id": 5}]', '[{"id":"F1","title":{}}]']) {
       const r = await json(`${gw.publicUrl}/api/files.completeUploadExternal`, { method: 'POST', headers: auth, json: { files, channel_id: conv } });
       assert.equal(r.body.error, 'invalid_arguments', files);

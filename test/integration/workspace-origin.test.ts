@@ -19,7 +19,7 @@ describe('the workspace port accepts state changes and sockets only from its own
   let token: string;
   let own: string;
   beforeEach(async () => {
-    gw = await startGateway('[server]\nworkspace_origins = ["https://helpdesk.example.com"]');
+    gw = await startGateway('[server]\nworkspace_origins = ["https://Helpdesk.example.com/"]');
     token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
     own = gw.workspaceUrl;
   });

@@ -193,6 +193,40 @@ describe('channel kit: the durable outbox for push channels (fake vendor over HT
     }
   });
 
+  it('a vendor that never answers holds only its own conversation: others go out meanwhile', async () => {
+    await boot();
+    const a = await customerConversation('+8613800000011');
+    const b = await customerConversation('+8613800000012');
+    vendor.script = ['hang'];
+    await reply(a, 'stuck');
+    await eventually(() => vendor.attempts.some((x) => x.text === 'stuck'), 'the hanging send is in flight');
+    await reply(b, 'goes through');
+    await eventually(() => replies().some((x) => x.text === 'goes through'), 'the other conversation is delivered');
+  });
+
+  it('a status report that beats the vendor\'s own answer is not lost; reports arriving together never go backwards', async () => {
+    await boot();
+    const conv = await customerConversation();
+    vendor.beforeAnswer = (id) => vendorPost(gw.publicUrl, SECRET, { type: 'status', id, state: 'failed', error: { code: '30003', message: 'Unreachable handset' } }).then(() => undefined);
+    const m = (await reply(conv, 'early report')).message;
+    await eventually(async () => (await stateOf(m.id))?.status === 'failed', 'the early failure report applied after the send was recorded');
+    assert.match((await stateOf(m.id))!.lastError!, /^30003: Unreachable handset/);
+    vendor.beforeAnswer = undefined;
+    const m2 = (await reply(conv, 'together')).message;
+    await eventually(async () => (await stateOf(m2.id))?.status === 'sent', 'sent');
+    const vendorId = (await stateOf(m2.id))!.vendorId!;
+    await Promise.all([vendorPost(gw.publicUrl, SECRET, { type: 'status', id: vendorId, state: 'read' }), vendorPost(gw.publicUrl, SECRET, { type: 'status', id: vendorId, state: 'delivered' })]);
+    assert.equal((await stateOf(m2.id))!.status, 'read');
+  });
+
+  it('a reply to a conversation whose channel is not registered waits in the outbox, visible as queued', async () => {
+    await boot();
+    const res = await gw.bus.ingest({ ref: { channel: 'ghost', account: 'default', thread: 'g1' }, customer: { externalId: 'g1' }, sourceId: 'g-1', content: { kind: 'text', text: 'hi' } });
+    const m = (await reply(res.conversation, 'anyone there?')).message;
+    assert.equal((await stateOf(m.id))!.status, 'pending');
+    assert.ok(updates.some((u) => u.messageId === m.id && u.state === 'queued'));
+  });
+
   it('webhooks: a bad or stale signature is 403 invalid_signature; a replayed message is stored once', async () => {
     await boot();
     const wrong = await vendorPost(gw.publicUrl, SECRET, { type: 'message', id: 'm1', from: '+1', text: 'x' }, { signature: 'ab'.repeat(32) });
