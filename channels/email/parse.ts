@@ -79,7 +79,7 @@ function isBounce(h: Headers, from: string | undefined): boolean {
 function bounceOf(mail: MailInput, o: ParseOptions): Parsed {
   const texts = [mail.text ?? '', ...mail.attachments.map((a) => a.content.toString('utf8'))].join('\n');
   const ids = o.ownDomain
-    ? [...new Set([...texts.matchAll(/<([^<>\s@]+@[^<>\s]+)>/g)].map((m) => m[1]).filter((id) => id.toLowerCase().endsWith(`@${o.ownDomain!.toLowerCase()}`)))]
+    ? [...new Set([...texts.matchAll(/^Message-ID:\s*<([^<>\s@]+@[^<>\s]+)>/gim)].map((m) => m[1]).filter((id) => id.toLowerCase().endsWith(`@${o.ownDomain!.toLowerCase()}`)))]
     : [];
   const action = /^Action:\s*(\w+)/im.exec(texts)?.[1]?.toLowerCase();
   const status = /^Status:\s*(\d\.\d{1,3}\.\d{1,3})/im.exec(texts)?.[1];
