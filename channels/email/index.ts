@@ -40,6 +40,7 @@ export class EmailChannel implements ChannelAdapter {
 
   async start(ctx: ChannelContext): Promise<void> {
     this.ctx = ctx;
+    ctx.reportHealth('connecting', 'opening the SMTP listener'); // before the first await: health is never stale while it starts
     const [nodemailer, mailparser, h2t, { SMTPServer }] = await Promise.all([import('nodemailer'), import('mailparser'), import('html-to-text'), import('smtp-server')]);
     this.libs = { nodemailer: nodemailer.default ?? nodemailer, simpleParser: mailparser.simpleParser,
       htmlToText: (html) => h2t.convert(html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }, { selector: 'a', options: { hideLinkHrefIfSameAsText: true } }] }) };
@@ -65,7 +66,9 @@ export class EmailChannel implements ChannelAdapter {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (server?.server.listening) await new Promise<void>((r) => server.close(() => r()));
+    // Not awaited: the port is released at once, and mails in flight finish (or get 421) on their own;
+    // awaiting the last connections would keep the registry's stop (and its health) waiting.
+    if (server?.server.listening) server.close(() => undefined);
     this.ctx = undefined;
   }
 
