@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { SMTPServer as SMTPServerType, SMTPServerDataStream } from 'smtp-server';
+import type { Attachment, Content, Conversation, Message } from '../../core/model/message.js';
+import { textOf } from '../../core/model/message.js';
+import { KefuError } from '../../core/errors.js';
+import { ChannelError, type ChannelAdapter, type ChannelContext, type SendOptions, type SendResult } from '../contract.js';
+import { configSchema, type EmailConfig, type MailInput } from './types.js';
+import { parseMail, type InboundMail } from './parse.js';
+import { sendMail, type Nodemailer } from './api.js';
+import { Tickets } from './tickets.js';
+import { quoteHtml, quoteText, replySubject } from './compose.js';
+
+type Libs = { nodemailer: Nodemailer; simpleParser: typeof import('mailparser').simpleParser; htmlToText: (html: string) => string };
+const MAX_PARTS = 9; // + the quoted earlier conversation: the 10 attachments a message may hold
+const smtpError = (code: number, text: string) => Object.assign(new Error(text), { responseCode: code });
+
+/**
+ * E-mail tickets. Inbound: a built-in SMTP listener (the MX, or where the provider forwards
+ * mail to); each mail is a message of a ticket (the conversation's thread is the ticket id).
+ * Outbound: agent replies through the configured SMTP relay, from the outbox, threaded with
+ * our own Message-IDs. Auto-replies, lists and loops never make a ticket and are never answered;
+ * bounces of our replies mark them failed.
+ */
+export class EmailChannel implements ChannelAdapter {
+  readonly name = 'email';
+  readonly pushes = true;
+  readonly configSchema = configSchema;
+  private ctx?: ChannelContext;
+  private libs?: Libs;
+  private server?: SMTPServerType;
+  private tickets?: Tickets;
+
+  /** The port the SMTP listener is bound to (tests listen on port 0). */
+  get smtpPort(): number | undefined { return (this.server?.server.address() as AddressInfo | null)?.port; }
+
+  private settings(): EmailConfig { return configSchema.parse(this.ctx!.config().channels.email); }
+  private ownDomain(s = this.settings()): string { return (s.message_id_domain ?? s.address.split('@')[1]).toLowerCase(); }
+
+  async start(ctx: ChannelContext): Promise<void> {
+    this.ctx = ctx;
+    ctx.reportHealth('connecting', 'opening the SMTP listener'); // before the first await: health is never stale while it starts
+    const [nodemailer, mailparser, h2t, { SMTPServer }] = await Promise.all([import('nodemailer'), import('mailparser'), import('html-to-text'), import('smtp-server')]);
+    this.libs = { nodemailer: nodemailer.default ?? nodemailer, simpleParser: mailparser.simpleParser,
+      htmlToText: (html) => h2t.convert(html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }, { selector: 'a', options: { hideLinkHrefIfSameAsText: true } }] }) };
+    this.tickets = new Tickets(ctx.state, () => this.ownDomain());
+    const s = this.settings();
+    const tls = s.tls_key && s.tls_cert ? { key: readFileSync(s.tls_key), cert: readFileSync(s.tls_cert) } : undefined;
+    const server = new SMTPServer({
+      logger: false, banner: 'kefu', size: s.max_bytes, authOptional: true, closeTimeout: 2000,
+      // Without the operator's own certificate, no STARTTLS at all: smtp-server's built-in one has expired.
+      disabledCommands: tls ? ['AUTH'] : ['AUTH', 'STARTTLS'], hideSTARTTLS: !tls, ...(tls ?? {}),
+      onRcptTo: (addr, _session, cb) => (this.accepts(addr.address) ? cb() : cb(smtpError(550, '5.1.1 No such mailbox here'))),
+      onData: (stream, session, cb) => this.onData(stream, session.envelope.rcptTo.map((r) => r.address), cb),
+    });
+    server.on('error', (err) => ctx.logger.error({ err }, 'e-mail: SMTP listener error'));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.server.once('error', reject);
+      server.listen(s.smtp_port, s.smtp_host, () => { server.server.off('error', reject); resolve(); });
+    });
+    ctx.reportHealth('connected', `SMTP listener on port ${this.smtpPort}`);
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    // Not awaited: the port is released at once, and mails in flight finish (or get 421) on their own;
+    // awaiting the last connections would keep the registry's stop (and its health) waiting.
+    if (server?.server.listening) server.close(() => undefined);
+    this.ctx = undefined;
+  }
+
+  /** The support address, its plus-addresses, and the configured mailboxes and domains. */
+  private accepts(address: string): boolean {
+    const s = this.settings();
+    const a = address.toLowerCase();
+    const [local, domain] = s.address.toLowerCase().split('@');
+    if (a === `${local}@${domain}` || (a.startsWith(`${local}+`) && a.endsWith(`@${domain}`))) return true;
+    return s.mailboxes.some((m) => (m.startsWith('@') ? a.endsWith(m.toLowerCase()) : a === m.toLowerCase()));
+  }
+
+  private onData(stream: SMTPServerDataStream, rcpts: string[], cb: (err?: Error | null) => void): void {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    const max = this.settings().max_bytes;
+    stream.on('data', (c: Buffer) => { bytes += c.length; if (bytes <= max) chunks.push(c); });
+    stream.on('error', (err) => cb(err));
+    stream.on('end', () => {
+      if (stream.sizeExceeded || bytes > max) return cb(smtpError(552, '5.3.4 Message too big'));
+      // 250 only once the mail is durable (or kept as unprocessable); otherwise 451 and the sender tries again.
+      this.receive(Buffer.concat(chunks), rcpts).then(() => cb(), (err: Error & { responseCode?: number }) => {
+        this.ctx?.logger.error({ err }, 'e-mail: could not take a mail; asked the sender to retry');
+        cb(err.responseCode ? err : smtpError(451, '4.3.0 Temporary failure, try again later'));
+      });
+    });
+  }
+
+  /** One raw RFC 822 mail: a ticket message, a bounce of ours, noise, or kept as unprocessable. */
+  async receive(raw: Buffer, envelopeTo: string[] = []): Promise<void> {
+    const ctx = this.ctx;
+    if (!ctx || !this.libs || !this.tickets) throw smtpError(421, '4.3.2 Service not available');
+    const s = this.settings();
+    let mail: MailInput;
+    try {
+      mail = (await this.libs.simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true })) as unknown as MailInput;
+    } catch (err) {
+      return this.unprocessable(raw, `MIME: ${(err as Error).message}`);
+    }
+    const p = parseMail(mail, { ownDomain: this.ownDomain(s), ownAddresses: [s.address, ...s.mailboxes.filter((m) => !m.startsWith('@'))], htmlToText: this.libs.htmlToText });
+    if (p.kind === 'bounce') {
+      for (const id of p.ids) if (p.failed) await ctx.deliveryStatus(id, 'failed', { code: p.code, message: p.message });
+      ctx.logger.info({ ids: p.ids, failed: p.failed }, 'e-mail: delivery report');
+      return;
+    }
+    if (p.kind === 'unsupported') { ctx.logger.info({ reason: p.reason, messageId: mail.messageId }, 'e-mail: automatic mail ignored'); return; }
+    if (p.kind === 'invalid') return this.unprocessable(raw, p.reason);
+    await this.ingest(p.mail, raw, envelopeTo, s);
+  }
+
+  private async ingest(m: InboundMail, raw: Buffer, envelopeTo: string[], s: EmailConfig): Promise<void> {
+    const ctx = this.ctx!;
+    const tickets = this.tickets!;
+    const messageId = m.messageId ?? `sha256.${createHash('sha256').update(raw).digest('hex').slice(0, 40)}@${this.ownDomain(s)}.invalid`;
+    const found = await tickets.find(m, s.address, envelopeTo);
+    const ticket = found ?? Tickets.newId();
+    // The ticket and this mail's id are known before ingest: a redelivery after a failure finds the same ticket.
+    await tickets.update(ticket, (t) => ({ email: m.from, name: m.name, subject: m.subject, ...t, references: [...(t?.references ?? []), messageId],
+      lastInbound: messageId, lastText: m.text.slice(0, 2000) }));
+    await tickets.remember(messageId, ticket);
+    const content = await this.contentOf(m, found ? undefined : m.subject);
+    try {
+      await ctx.ingest({ ref: { channel: 'email', account: 'default', thread: ticket }, customer: { externalId: m.from, name: m.name },
+        sourceId: messageId, content, sentAt: m.date && !Number.isNaN(m.date.getTime()) ? m.date : undefined });
+    } catch (err) {
+      if (err instanceof KefuError && err.code === 'rate_limited') throw smtpError(451, '4.7.1 Too many mails, try again later');
+      if (err instanceof KefuError && err.status < 500) return this.unprocessable(raw, `refused: ${err.code} ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** The new text as the message (the subject leads a new ticket's first one); attachments and the quote as files. */
+  private async contentOf(m: InboundMail, subject?: string): Promise<Content> {
+    const ctx = this.ctx!;
+    const max = ctx.config().server.max_text_chars;
+    const notes: string[] = [];
+    const attachments: Attachment[] = [];
+    for (const [i, part] of m.parts.entries()) {
+      const name = part.filename ?? `${part.inline ? 'inline' : 'attachment'}-${i + 1}.${part.contentType.split('/')[1]?.replace(/[^a-z0-9]/gi, '') || 'bin'}`;
+      if (attachments.length >= MAX_PARTS) { notes.push(`[${name} not kept: at most ${MAX_PARTS} attachments per mail]`); continue; }
+      try { attachments.push(await ctx.media.storeBuffer(part.content, name, 'channel:email')); } catch (err) { notes.push(`[${name} not kept: ${(err as Error).message}]`); }
+    }
+    // The quoted earlier conversation is folded out of the text but kept, as a file the agent can open.
+    if (m.quoted) attachments.push(await ctx.media.storeBuffer(Buffer.from(m.quoted, 'utf8'), 'quoted-reply.txt', 'channel:email'));
+    let text = [subject ? `${subject}\n` : '', m.text, ...notes].filter(Boolean).join('\n').trim();
+    if (text.length > max) text = `${text.slice(0, max - 40)}\n[… cut: the full mail was longer]`;
+    if (attachments.length) return { kind: 'media', attachments, caption: text || undefined };
+    return { kind: 'text', text: text || '(empty e-mail)' };
+  }
+
+  /** Never dropped silently: the raw mail is kept as a .eml file, listed under `unprocessable`, and logged. */
+  private async unprocessable(raw: Buffer, reason: string): Promise<void> {
+    const ctx = this.ctx!;
+    const file = await ctx.media.storeBuffer(raw, `unprocessable-${Date.now()}.eml`, 'channel:email');
+    const list = JSON.parse((await ctx.state.get('unprocessable')) ?? '[]') as object[];
+    list.push({ at: new Date().toISOString(), reason, mediaId: file.mediaId, size: raw.length });
+    await ctx.state.set('unprocessable', JSON.stringify(list.slice(-100)));
+    ctx.logger.error({ reason, mediaId: file.mediaId }, 'e-mail: unprocessable mail kept as a .eml file');
+  }
+
+  async send(msg: Message, conv: Conversation, _opts: SendOptions): Promise<SendResult> {
+    // Events (notices, joins) are not mailed: an automatic mail per customer mail is how loops start.
+    if (msg.content.kind === 'event') return { sourceId: '', skipped: true };
+    const text = textOf(msg.content);
+    if (!text.trim()) return { sourceId: '', skipped: true };
+    const s = this.settings();
+    const tickets = this.tickets!;
+    const ticket = conv.ref.thread;
+    const info = await tickets.info(ticket);
+    if (!info) throw new ChannelError('email', `no ticket ${ticket} to answer`, { retryable: false, code: 'unknown_ticket' });
+    const ours = tickets.ourMessageId(msg.id, ticket);
+    await tickets.remember(ours, ticket); // before sending: a fast bounce must find it
+    const [local, domain] = s.address.split('@');
+    await sendMail(this.libs!.nodemailer, s.relay, {
+      from: `"${s.from_name.replace(/["\\]/g, '')}" <${s.address}>`, replyTo: `${local}+${ticket.toLowerCase()}@${domain}`, to: info.email,
+      subject: replySubject(info.subject, ticket), messageId: ours, inReplyTo: info.lastInbound ?? info.references.at(-1), references: info.references,
+      text: quoteText(text, info), html: quoteHtml(text, info),
+      headers: { 'X-Kefu-Ticket': ticket, 'X-Auto-Response-Suppress': 'OOF, AutoReply' },
+    });
+    await tickets.update(ticket, (t) => ({ ...(t ?? info), references: [...(t ?? info).references, ours] }));
+    return { sourceId: ours };
+  }
+}
