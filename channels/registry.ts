@@ -25,6 +25,8 @@ interface Entry {
   /** Undone on stop: listeners, outbox handlers. */
   cleanups: (() => void)[];
   health: ChannelHealth;
+  /** Which start the entry is in: a context of an earlier start can no longer report. */
+  generation: number;
 }
 
 export interface RegistryDeps {
@@ -59,7 +61,7 @@ export class ChannelRegistry {
 
   register(adapter: ChannelAdapter): void {
     if (this.entries.has(adapter.name)) throw new Error(`channel "${adapter.name}" is registered twice`);
-    const entry: Entry = { adapter, running: false, cleanups: [], health: { state: 'stopped', since: Date.now() } };
+    const entry: Entry = { adapter, running: false, cleanups: [], health: { state: 'stopped', since: Date.now() }, generation: 0 };
     this.entries.set(adapter.name, entry);
     const disabled = () => new KefuError('channel_disabled', `The ${adapter.name} channel is disabled.`);
     if (adapter.routes) {
@@ -98,8 +100,20 @@ export class ChannelRegistry {
     return !adapter || adapter.pushes ? channelTarget(conv.ref.channel) : undefined;
   }
 
-  /** Starts enabled channels and stops disabled ones; safe to call on every config change. */
-  async reconcile(): Promise<void> {
+  private reconciling: Promise<void> = Promise.resolve();
+
+  /**
+   * Starts enabled channels and stops disabled ones; safe to call on every config change. Calls
+   * run one after another: two quick reloads must not stop a channel while its start is still
+   * running (it would come up again after its stop, holding its port).
+   */
+  reconcile(): Promise<void> {
+    const next = this.reconciling.then(() => this.reconcileNow());
+    this.reconciling = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reconcileNow(): Promise<void> {
     const channels = this.d.config().channels as Record<string, { enabled?: boolean } | undefined>;
     for (const [name, e] of this.entries) {
       const want = channels[name]?.enabled ?? false;
@@ -130,6 +144,7 @@ export class ChannelRegistry {
       return;
     }
     e.abort = new AbortController();
+    e.generation++;
     try {
       e.running = true; // before start(): its routes, sockets and middleware must work from the first request
       await e.adapter.start(this.context(name, e, e.abort.signal));
@@ -176,6 +191,7 @@ export class ChannelRegistry {
     const { bus, logger, config, media, upgrades } = this.d;
     const store = bus.store;
     const log = logger.child({ channel: name });
+    const generation = e.generation;
     return {
       logger: log, signal, config, media, store,
       ingest: (m) => bus.ingest(m),
@@ -215,7 +231,7 @@ export class ChannelRegistry {
         delete: (key) => store.channelState.delete(name, key),
       },
       reportHealth: (state, detail) => {
-        if (!e.running) return;
+        if (!e.running || e.generation !== generation) return;
         if (state !== e.health.state) log[state === 'connected' ? 'info' : 'warn']({ state, detail }, 'channel health');
         this.setHealth(name, e, state, detail);
       },

@@ -116,7 +116,8 @@ export function channelConformance(s: ConformanceSubject): void {
         const text = read(gw.configFile, 'utf8').replace(new RegExp(`(\\[channels\\.${name}\\]\\nenabled = )(true|false)`), `$1${on}`);
         write(gw.configFile, text.includes(`[channels.${name}]`) ? text : `${text}\n[channels.${name}]\nenabled = ${on}\n`);
         gw.config.reload();
-        await eventually(() => gw.channels.isRunning(name) === on, `${name} ${on ? 'running' : 'stopped'}`);
+        // `running` flips before start()/stop() finish; health is set once they have.
+        await eventually(() => gw.channels.isRunning(name) === on && (gw.channels.health()[name].state === 'stopped') === !on, `${name} ${on ? 'running' : 'stopped'}`);
       };
 
       it('start → stop → start registers nothing twice, and stop aborts ctx.signal', async () => {
