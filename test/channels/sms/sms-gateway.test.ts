@@ -41,7 +41,7 @@ describe('sms gateway: a generic HTTP SMS provider from config (fake provider ov
     assert.deepEqual([r.status, r.body], [200, 'SUCCESS'], 'the stopped sms channel, registered before this one, does not shadow its routes');
     const twilioRoute = await fetch(`${gw.publicUrl}/channels/sms/twilio`, { method: 'POST', body: 'x=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     assert.equal(twilioRoute.status, 404, 'while its own routes answer channel_disabled');
-    assert.equal((await twilioRoute.json()).error.code, 'channel_disabled');
+    assert.equal(((await twilioRoute.json()) as any).error.code, 'channel_disabled');
     assert.match(r.type, /^text\/plain/);
     assert.equal((await providerPost(gw.publicUrl, fields)).status, 200);
     const conv = (await gw.store.findConversationByRef({ channel: 'sms_gateway', account: 'acme', thread: '13800000009' }))!;
