@@ -71,10 +71,11 @@ export class TwilioApi {
    * crash after Twilio accepted and before kefu recorded the SID sends the text again on the
    * next attempt. Delivery is therefore at least once.
    */
-  async send(a: SmsAccount, m: { to: string; from?: string; messagingServiceSid?: string; body: string; statusCallback?: string }): Promise<string> {
+  async send(a: SmsAccount, m: { to: string; from?: string; messagingServiceSid?: string; body: string; mediaUrl?: string[]; statusCallback?: string }): Promise<string> {
     const client = await this.client(a);
     const sender = m.messagingServiceSid ? { messagingServiceSid: m.messagingServiceSid } : { from: m.from! };
-    const msg = await client.messages.create({ to: m.to, body: m.body, ...sender, ...(m.statusCallback ? { statusCallback: m.statusCallback } : {}) });
+    const msg = await client.messages.create({ to: m.to, ...(m.body ? { body: m.body } : {}), ...sender, ...(m.mediaUrl?.length ? { mediaUrl: m.mediaUrl } : {}),
+      ...(m.statusCallback ? { statusCallback: m.statusCallback } : {}) });
     return msg.sid;
   }
 

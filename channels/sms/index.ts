@@ -107,16 +107,17 @@ export class SmsChannel implements ChannelAdapter {
   private async mediaOf(p: Extract<Parsed, { kind: 'message' }>, account: SmsAccount): Promise<Attachment[]> {
     const ctx = this.ctx!;
     const s = this.settings();
+    // In parallel: Twilio gives the webhook about 15 s, and an MMS has up to 10 media.
+    const got = await Promise.allSettled(p.media.slice(0, s.max_media).map(async (m, i) => {
+      const { data } = await fetchMedia(m.url, account, s.media_base, ctx.media.maxBytes(), s.media_timeout_ms);
+      const ext = m.contentType.split('/')[1]?.replace(/[^a-z0-9]/gi, '').slice(0, 8);
+      return ctx.media.storeBuffer(data, `mms-${i + 1}${ext ? `.${ext}` : ''}`, `sms:${p.from}`);
+    }));
     const out: Attachment[] = [];
-    for (const [i, m] of p.media.slice(0, s.max_media).entries()) {
-      try {
-        const { data } = await fetchMedia(m.url, account, s.media_base, ctx.media.maxBytes(), s.media_timeout_ms);
-        const ext = m.contentType.split('/')[1]?.replace(/[^a-z0-9]/gi, '').slice(0, 8);
-        out.push(await ctx.media.storeBuffer(data, `mms-${i + 1}${ext ? `.${ext}` : ''}`, `sms:${p.from}`));
-      } catch (err) {
-        // One bad medium must not lose the message: it is stored with a note instead.
-        ctx.logger.warn({ err: (err as Error).message, sid: p.sid, index: i }, 'MMS media not fetched');
-      }
+    for (const [i, r] of got.entries()) {
+      if (r.status === 'fulfilled') out.push(r.value);
+      // One bad medium must not lose the message: it is stored with a note instead.
+      else ctx.logger.warn({ err: (r.reason as Error)?.message, sid: p.sid, index: i }, 'MMS media not fetched');
     }
     return out;
   }
@@ -140,18 +141,22 @@ export class SmsChannel implements ChannelAdapter {
   async send(msg: Message, conv: Conversation, _opts: SendOptions): Promise<SendResult> {
     // _opts.idempotencyKey is not used: Twilio's messages.create takes none (at least once; see api.ts).
     if (msg.content.kind === 'event' && !msg.content.text) return { sourceId: '', skipped: true };
-    const text = textOf(msg.content);
-    if (!text) return { sourceId: '', skipped: true };
+    const base = this.ctx!.config().server.public_url.replace(/\/$/, '');
+    // Images go as MMS: Twilio fetches them from our public media URLs (unguessable ids), so
+    // only with a public_url; otherwise, and for other files, the text says what was attached.
+    const images = msg.content.kind === 'media' && base ? msg.content.attachments.filter((x) => x.kind === 'image').slice(0, 10) : [];
+    const mediaUrl = images.map((x) => `${base}/media/${x.mediaId}`);
+    const text = msg.content.kind === 'media' && images.length === msg.content.attachments.length ? msg.content.caption ?? '' : textOf(msg.content);
+    if (!text && !mediaUrl.length) return { sourceId: '', skipped: true };
     const to = conv.ref.thread;
     if (await this.optedOut(to)) {
       throw new ChannelError('sms', 'The customer has opted out (texted STOP); they must text START before we can send again.', { retryable: false, code: 'opted_out' });
     }
     const account = this.accountOfSender(conv.ref.account);
     if (!account) throw new ChannelError('sms', `No configured Twilio account sends as ${conv.ref.account}.`, { retryable: false, code: 'no_account' });
-    const base = this.ctx!.config().server.public_url.replace(/\/$/, '');
     const viaService = conv.ref.account.startsWith('MG');
     try {
-      const sid = await this.api.send(account, { to, body: text, ...(viaService ? { messagingServiceSid: conv.ref.account } : { from: conv.ref.account }),
+      const sid = await this.api.send(account, { to, body: text, mediaUrl, ...(viaService ? { messagingServiceSid: conv.ref.account } : { from: conv.ref.account }),
         // Without a public URL Twilio has nowhere to report to: the message then stays "sent".
         statusCallback: base ? `${base}/channels/sms/twilio/status` : undefined });
       return { sourceId: sid };

@@ -11,7 +11,7 @@ export const ACCOUNTS = {
 export const PUBLIC = 'https://kefu.example.com';
 
 export type Answer = 'ok' | { status: number; code?: number; message?: string; retryAfter?: number };
-export interface Created { sid: string; account: string; To: string; From?: string; MessagingServiceSid?: string; Body: string; StatusCallback?: string }
+export interface Created { sid: string; account: string; To: string; From?: string; MessagingServiceSid?: string; Body: string; MediaUrl: string[]; StatusCallback?: string }
 
 /**
  * A fake Twilio REST API on 127.0.0.1: messages.create (checking Basic auth and the form the
@@ -57,13 +57,14 @@ export class FakeTwilio {
     const f = Object.fromEntries(new URLSearchParams(body)) as Record<string, string>;
     const answer: Answer = this.down ? { status: 503, message: 'Service Unavailable' } : this.script.shift() ?? 'ok';
     this.attempts.push({ To: f.To, Body: f.Body, answer: typeof answer === 'string' ? answer : String(answer.status) });
-    if (!f.To || !f.Body || (!f.From && !f.MessagingServiceSid)) return json(400, { code: 21604, message: 'To, Body and From/MessagingServiceSid are required' });
+    const media = new URLSearchParams(body).getAll('MediaUrl');
+    if (!f.To || (!f.Body && !media.length) || (!f.From && !f.MessagingServiceSid)) return json(400, { code: 21604, message: 'To, Body and From/MessagingServiceSid are required' });
     if (answer !== 'ok') {
       return json(answer.status, { code: answer.code ?? answer.status, message: answer.message ?? 'error', status: answer.status },
         answer.retryAfter ? { 'retry-after': String(answer.retryAfter) } : {});
     }
     const sid = `SM${String(++this.n).padStart(32, '0')}`;
-    this.created.push({ sid, account: account.sid, To: f.To, From: f.From, MessagingServiceSid: f.MessagingServiceSid, Body: f.Body, StatusCallback: f.StatusCallback });
+    this.created.push({ sid, account: account.sid, To: f.To, From: f.From, MessagingServiceSid: f.MessagingServiceSid, Body: f.Body ?? '', MediaUrl: media, StatusCallback: f.StatusCallback });
     json(201, { sid, account_sid: account.sid, to: f.To, from: f.From ?? null, body: f.Body, status: 'queued', messaging_service_sid: f.MessagingServiceSid ?? null });
   }
 

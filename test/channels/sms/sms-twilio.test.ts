@@ -95,7 +95,7 @@ describe('sms channel (twilio SDK against a local fake Twilio REST API)', () => 
     assert.equal((await inboundOf(await conversation())).length, 1);
   });
 
-  it('MMS: every MediaUrlN is fetched with the account credentials from the media host only, within the size limit', async () => {
+  it('MMS: every MediaUrlN is fetched with the account credentials from the media host only, within the size limit; agents\' images go out as MMS', async () => {
     const sid = messageSid('MM');
     const params = inbound(CUSTOMER, 'photos of the damage', { sid, extra: {
       NumMedia: '4',
@@ -120,6 +120,14 @@ describe('sms channel (twilio SDK against a local fake Twilio REST API)', () => 
     assert.ok(!fake.mediaRequests.some((q) => q.path.includes('steal')));
     const stored = await fetch(`${gw.publicUrl}/media/${m.content.attachments[0].mediaId}`);
     assert.equal(stored.status, 200);
+
+    // An agent's image goes back as MMS, by its public media URL; a caption-less one has no Body.
+    const conv = await conversation();
+    const [img] = m.content.attachments;
+    await gw.bus.send({ conversationId: conv.id, from: AGENT, content: { kind: 'media', attachments: [img], caption: 'Is this the one?' } });
+    await gw.bus.send({ conversationId: conv.id, from: AGENT, content: { kind: 'media', attachments: [img] } });
+    await eventually(() => replies().length === 2, 'two MMS sent');
+    assert.deepEqual(replies().map((c) => [c.Body, c.MediaUrl]), [['Is this the one?', [`${PUBLIC}/media/${img.mediaId}`]], ['', [`${PUBLIC}/media/${img.mediaId}`]]]);
   });
 
   it('a reply reaches Twilio through the outbox with From, To, Body and the status callback URL; callbacks move it to delivered or failed', async () => {
