@@ -162,7 +162,7 @@ export class SmsChannel implements ChannelAdapter {
       return { sourceId: sid };
     } catch (err) {
       // Twilio knows of an opt-out we missed (STOP to another of our numbers, or before kefu).
-      if (err instanceof ChannelError && err.code === '21610') await this.setOptOut(to, true, conv);
+      if (err instanceof ChannelError && err.code === '21610') await this.setOptOut(to, true, await this.ctx!.store.getConversation(conv.id) ?? conv);
       throw err;
     }
   }
