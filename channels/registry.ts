@@ -66,8 +66,10 @@ export class ChannelRegistry {
     const disabled = () => new KefuError('channel_disabled', `The ${adapter.name} channel is disabled.`);
     if (adapter.routes) {
       const sub = new Router();
-      sub.use(async (_ctx, next) => {
-        if (!entry.running) throw disabled();
+      sub.use(async (ctx, next) => {
+        // Router middleware runs for every request that reaches this router, so only this
+        // channel's own paths are refused: a stopped channel must not shadow the ones after it.
+        if (!entry.running && sub.match(ctx.path, ctx.method).route) throw disabled();
         await next();
       });
       adapter.routes(sub);
