@@ -85,25 +85,31 @@ export class OutboxDispatcher {
   /** Something became due (a new item, a settled attempt, a channel started): look now rather than at the next poll. */
   kick(): void {
     if (this.selecting) { this.again = true; return; }
-    this.pump().catch((err) => this.o.logger.error({ err }, 'outbox pump failed'));
+    this.pass().catch((err) => this.o.logger.error({ err }, 'outbox pass failed'));
   }
 
   /**
-   * One pass: picks the due items (one selection at a time) and starts their attempts. Passes
-   * do not wait for each other's attempts, so a vendor that hangs holds only its own
-   * conversations. Resolves when the attempts running by then (this pass's and earlier ones')
-   * have settled: tests and drains await it; the poll and kicks do not.
+   * One pass, then waits until nothing is running: what every attempt it started led to (each
+   * settled attempt starts the next item of its conversation) has settled. For tests and drains;
+   * the poll and kicks run passes without waiting.
    */
   async pump(): Promise<void> {
+    await this.pass();
+    await this.idle();
+  }
+
+  /**
+   * Picks the due items (one selection at a time) and starts their attempts. Passes do not wait
+   * for attempts, so a vendor that hangs holds only its own conversations.
+   */
+  private async pass(): Promise<void> {
     while (this.selecting) await this.selecting.catch(() => []);
     const selection = this.select();
     this.selecting = selection;
-    let started: Promise<void>[] = [];
-    try { started = await selection; } finally {
+    try { await selection; } finally {
       if (this.selecting === selection) this.selecting = undefined;
       if (this.again) { this.again = false; queueMicrotask(() => this.kick()); }
     }
-    await Promise.all([...started, ...this.running]);
   }
 
   private async select(): Promise<Promise<void>[]> {
@@ -127,10 +133,11 @@ export class OutboxDispatcher {
     return started;
   }
 
-  /** Waits until no selection and no attempt is running (shutdown). */
+  /** Waits until no selection and no attempt is running (shutdown, tests). */
   async idle(): Promise<void> {
     while (this.selecting || this.running.size) {
       await Promise.all([this.selecting?.catch(() => []), ...this.running]);
+      await new Promise((r) => setImmediate(r)); // a settled attempt's kick starts its successor on the next turn
     }
   }
 

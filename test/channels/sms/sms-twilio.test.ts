@@ -159,7 +159,8 @@ describe('sms channel (twilio SDK against a local fake Twilio REST API)', () => 
     const bad = await reply(conv, 'one');
     const stop = await reply(conv, 'two');
     const after = await reply(conv, 'three');
-    await drain(2);
+    // The three go one after another (each settled attempt starts the next): wait for the last.
+    await eventually(async () => { await drain(1); return (await stateOf(after.id))?.status === 'failed'; }, 'all three settled');
     assert.match((await stateOf(bad.id))!.lastError!, /^21211: The number is not a valid phone number/);
     assert.equal((await stateOf(stop.id))!.status, 'failed');
     assert.match((await stateOf(stop.id))!.lastError!, /^21610: The customer has opted out/);
