@@ -1,7 +1,8 @@
 import { avatar, h } from './dom';
 import { bubble } from './message-view';
 import { patchDelivery } from './delivery-view';
-import { S, api, customerName, sendFrame, toast, type Msg } from './state';
+import { S, api, customerName, sendFrame, toast, type Conv, type Msg } from './state';
+import { customerAddress, isEmail, isSms, optOutBadge, optedOut, segmentText, subjectOf } from './channel-view';
 
 export interface ChatActions {
   send(convId: string, text: string, priv: boolean, attachments?: any[]): void;
@@ -21,7 +22,12 @@ export class ChatPane {
   private log = h('div', { class: 'log', 'aria-live': 'polite' });
   private typing = h('div', { class: 'typing' });
   private ta: HTMLTextAreaElement;
-  private priv = h('input', { type: 'checkbox' }) as HTMLInputElement;
+  private priv = h('input', { type: 'checkbox', onchange: () => this.updateSegments() }) as HTMLInputElement;
+  /** SMS only: what the draft costs, patched on input (the composer itself is never rebuilt). */
+  private segments = h('div', { class: 'segments', 'aria-live': 'polite', hidden: true });
+  /** SMS only: the customer texted STOP, so replies will not be delivered. */
+  private optOutHint = h('div', { class: 'optout-hint', role: 'note', hidden: true },
+    'This customer has opted out (texted STOP). Replies will not be delivered until they text START; private notes still work.');
   private views = new Map<string, { m: Msg; el: HTMLElement }>();
   private headSig = '';
   private stuck = true;
@@ -34,13 +40,14 @@ export class ChatPane {
     this.ta.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); this.submit(); } });
     this.ta.addEventListener('input', () => {
       this.remember();
+      this.updateSegments();
       if (Date.now() - this.lastTypingSent > 2000) { this.lastTypingSent = Date.now(); sendFrame({ type: 'typing', conversationId: convId }); }
     });
     this.log.addEventListener('scroll', () => { this.stuck = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < STICK_PX; });
     const file = h('input', { type: 'file', accept: 'image/png,image/jpeg,image/gif,image/webp', hidden: true, onchange: () => void this.upload(file) }) as HTMLInputElement;
-    this.el = h('div', { class: 'chat' }, this.head, this.log, this.typing,
+    this.el = h('div', { class: 'chat' }, this.head, this.log, this.typing, this.optOutHint,
       h('div', { class: 'composer' }, h('button', { title: 'Send an image', onclick: () => file.click() }, 'Image'), file, this.ta,
-        h('label', {}, this.priv, 'Private note'), h('button', { class: 'primary', onclick: () => this.submit() }, 'Send')));
+        h('label', {}, this.priv, 'Private note'), h('button', { class: 'primary', onclick: () => this.submit() }, 'Send')), this.segments);
   }
 
   /** After the pane is in the document (scroll positions need layout). */
@@ -48,6 +55,7 @@ export class ChatPane {
     this.updateHead();
     this.updateLog();
     this.updateTyping();
+    this.updateSegments();
     const mem = S.memory.get(this.convId);
     if (mem?.scrollTop !== undefined) { this.log.scrollTop = mem.scrollTop; this.stuck = false; }
     if (focus) {
@@ -67,9 +75,12 @@ export class ChatPane {
     const mine = c.assigneeId === S.me!.id && c.status === 'assigned';
     const others = S.agents.filter((a) => a.id !== S.me!.id && a.status === 'online');
     const queues = S.queues.filter((q) => q.name !== c.queue);
-    const sig = JSON.stringify([c.status, c.assigneeId, c.customer, c.channel, others.map((a) => [a.id, a.name, a.load, a.capacity]), queues.map((q) => [q.name, q.label])]);
+    const subject = subjectOf(c);
+    const out = optedOut(c);
+    const sig = JSON.stringify([c.status, c.assigneeId, c.customer, c.channel, subject, out, others.map((a) => [a.id, a.name, a.load, a.capacity]), queues.map((q) => [q.name, q.label])]);
     if (sig === this.headSig) return; // an open <select> survives unrelated updates
     this.headSig = sig;
+    this.optOutHint.hidden = !out;
     this.ta.placeholder = mine ? 'Reply… (Enter to send, Shift+Enter for a new line)' : 'Reply to take this conversation…';
     const transfer = h('select', { 'aria-label': 'transfer', disabled: !mine, onchange: async (e: Event) => {
       const id = (e.target as HTMLSelectElement).value;
@@ -82,11 +93,29 @@ export class ChatPane {
       try { await api(`/api/conversations/${c.id}/${path}`, {}); } catch (ex) { toast((ex as Error).message); }
     } }, label);
     const parts = [h('button', { class: 'back', 'aria-label': 'back to the list', onclick: () => this.actions.back() }, '‹'),
-      avatar(customerName(c)), h('div', { class: 'who' }, customerName(c)),
-      h('span', { class: `chip ${c.status}` }, c.status), h('span', { class: 'chip' }, c.channel), h('div', { class: 'grow' }),
+      avatar(customerName(c)), this.who(c, subject),
+      h('span', { class: `chip ${c.status}` }, c.status), h('span', { class: 'chip' }, c.channel), out && optOutBadge(), h('div', { class: 'grow' }),
       action('Take', 'claim', c.status === 'queued' || c.status === 'pending', true), transfer,
       action('Return to queue', 'requeue', mine), action('Close', 'close', c.status !== 'resolved')];
     this.head.replaceChildren(...parts.filter((p): p is HTMLElement => !!p));
+  }
+
+  /** The customer, or for an e-mail ticket its subject over the sender's name and address. */
+  private who(c: Conv, subject?: string): HTMLElement {
+    if (!isEmail(c) || !subject) return h('div', { class: 'who' }, customerName(c));
+    const address = customerAddress(c);
+    const from = c.customer.name && address ? `${c.customer.name} <${address}>` : address ?? customerName(c);
+    return h('div', { class: 'who subject' }, h('div', { class: 'title' }, subject), h('div', { class: 'from' }, from));
+  }
+
+  /** The segment counter under the reply box of an SMS conversation; text set only when it changed. */
+  updateSegments(): void {
+    const c = S.convs.get(this.convId);
+    const sms = !!c && isSms(c);
+    const text = !sms ? '' : this.priv.checked ? 'Private note · not sent by SMS' : segmentText(this.ta.value);
+    if (this.segments.textContent !== text) this.segments.textContent = text;
+    const hide = !sms || !text;
+    if (this.segments.hidden !== hide) this.segments.hidden = hide;
   }
 
   /** Adds, replaces and removes message nodes in place; follows the bottom only if already there. */
@@ -128,6 +157,7 @@ export class ChatPane {
     this.actions.send(this.convId, text, this.priv.checked);
     this.ta.value = '';
     this.remember();
+    this.updateSegments();
   }
 
   private async upload(file: HTMLInputElement): Promise<void> {

@@ -1,5 +1,6 @@
 import { ago, avatar, h } from './dom';
 import { S, customerName, visible, type Conv, type Tab } from './state';
+import { optOutBadge, optedOut, subjectOf } from './channel-view';
 
 /**
  * The conversation list. Rows are kept per conversation and only rewritten when what they show
@@ -42,11 +43,16 @@ export class ConversationList {
 
   private row(c: Conv): HTMLElement {
     const name = customerName(c);
+    // An e-mail ticket is known by its subject; the sender stays in the avatar and the title.
+    const title = subjectOf(c) ?? name;
+    const out = optedOut(c);
     const unread = S.unread.get(c.id);
-    const sub = S.preview.get(c.id) ?? `${c.channel} · ${c.queue}`;
+    const preview = S.preview.get(c.id);
+    // The first mail's text starts with the subject, which is the row's title already.
+    const sub = (preview && title !== name && preview.startsWith(title) ? preview.slice(title.length).trim() : preview) || `${c.channel} · ${c.queue}`;
     const when = ago(c.lastMessageAt ?? c.updatedAt);
     const on = c.id === S.current;
-    const sig = JSON.stringify([name, sub, when, unread, c.status, on]);
+    const sig = JSON.stringify([name, title, out, sub, when, unread, c.status, on]);
     let r = this.rows.get(c.id);
     if (r?.sig === sig) return r.el;
     if (!r) {
@@ -57,7 +63,8 @@ export class ConversationList {
     r.sig = sig;
     r.el.classList.toggle('on', on);
     r.el.replaceChildren(avatar(name),
-      h('div', { class: 'text' }, h('div', { class: 'name' }, name), h('div', { class: 'sub', title: sub.slice(0, 300) }, sub)),
+      h('div', { class: 'text' }, h('div', { class: 'name', title: title === name ? undefined : name }, title),
+        out ? h('div', { class: 'badges' }, optOutBadge()) : null, h('div', { class: 'sub', title: sub.slice(0, 300) }, sub)),
       h('div', { class: 'when' }, h('div', {}, when), unread ? h('span', { class: 'unread' }, unread) : h('span', { class: `chip ${c.status}` }, c.status)));
     return r.el;
   }

@@ -1,6 +1,7 @@
 import { fmtSize, h } from './dom';
 import { patchDelivery } from './delivery-view';
 import type { Attachment, Msg } from './state';
+import { isQuoted, quotedToggle } from './channel-view';
 
 const mediaUrl = (a: Attachment) => `/media/${encodeURIComponent(a.mediaId)}`;
 
@@ -25,9 +26,12 @@ export function bubble(m: Msg, onLoad: () => void): HTMLElement {
   const body = h('div', { class: 'body' });
   if (m.content.kind === 'text') body.textContent = m.content.text;
   else {
-    const atts: Attachment[] = m.content.attachments ?? [];
+    const all: Attachment[] = m.content.attachments ?? [];
+    // A mail's quoted earlier conversation is folded under the text, not offered as a file.
+    const atts = all.filter((a) => !isQuoted(a));
     if (atts.length) body.append(h('div', { class: 'atts' }, ...atts.map((a) => (a.kind === 'image' ? image(a, onLoad) : fileChip(a)))));
     if (m.content.caption) body.append(h('div', { class: 'caption' }, m.content.caption));
+    for (const a of all.filter(isQuoted)) body.append(quotedToggle(a, onLoad));
     body.classList.add('media');
   }
   const when = m.pending ? 'sending…' : new Date(m.sentAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });

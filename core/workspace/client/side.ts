@@ -1,11 +1,15 @@
 import { h } from './dom';
 import { S } from './state';
+import { customerAddress, isEmail, isSms, optedOut, OPTED_OUT_LABEL } from './channel-view';
 
 /** Customer details of the open conversation and the team's presence and load. No inputs: rebuilt freely. */
 export function sideContent(): HTMLElement[] {
   const c = S.current ? S.convs.get(S.current) : undefined;
   const dl = (rows: [string, string | number][]) => h('dl', {}, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
-  const customer = c ? [h('div', {}, h('h3', {}, 'Customer'), dl([['Name', c.customer.name ?? '—'], ['Id', c.customer.id], ['Channel', c.channel], ['Queue', c.queue],
+  const address = c && customerAddress(c);
+  const contact: [string, string][] = c && address ? isEmail(c) ? [['E-mail', address]] : isSms(c) ? [['Phone', address]] : [] : [];
+  if (c && optedOut(c)) contact.push(['SMS', OPTED_OUT_LABEL]);
+  const customer = c ? [h('div', {}, h('h3', {}, 'Customer'), dl([['Name', c.customer.name ?? '—'], ...contact, ['Id', c.customer.id], ['Channel', c.channel], ['Queue', c.queue],
     ['Since', new Date(c.createdAt).toLocaleString()], ['Messages', c.lastSeq], ['Tags', c.tags.join(', ') || '—']]))] : [];
   return [
     ...customer,

@@ -124,4 +124,7 @@ export function visible(tab: Tab = S.tab): Conv[] {
   return list.sort((a, b) => (b.lastMessageAt ?? b.updatedAt).localeCompare(a.lastMessageAt ?? a.updatedAt));
 }
 
-export const customerName = (c: Conv) => c.customer.name ?? c.customer.id;
+/** SMS and e-mail customers without a name go by their number or address, not the internal `sms:…` id. */
+const ADDRESSED = new Set(['sms', 'sms_gateway', 'email']);
+export const customerName = (c: Conv) => c.customer.name
+  ?? (ADDRESSED.has(c.channel) && c.customer.id.startsWith(`${c.channel}:`) ? c.customer.id.slice(c.channel.length + 1) : c.customer.id);

@@ -56,6 +56,15 @@ select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radiu
 .typing { padding: 2px 22px 6px; color: #69707d; font-size: 12px; min-height: 20px; }
 .composer { background: #fff; border-top: 1px solid #e1e4ea; padding: 10px 14px; display: flex; gap: 8px; align-items: flex-end; }
 .composer textarea { flex: 1; resize: none; min-height: 40px; max-height: 160px; } .composer label { font-size: 12px; color: #5b6372; display: flex; gap: 4px; align-items: center; }
+[hidden] { display: none !important; }
+/* SMS: segment counter under the reply box, opt-out badge and hint; e-mail: subject header, folded quote. */
+.segments { background: #fff; padding: 0 14px 8px; margin-top: -4px; font-size: 12px; color: #5b6372; font-variant-numeric: tabular-nums; text-align: right; }
+.chip.opted-out { background: #fee4e2; color: #b42318; font-weight: 600; } .item .badges { margin: 1px 0; }
+.optout-hint { background: #fef3f2; color: #912018; border-top: 1px solid #fecdca; padding: 8px 16px; font-size: 13px; }
+.chat .head .who.subject { display: flex; flex-direction: column; min-width: 0; max-width: 60%; } .who.subject .title { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.who.subject .from { font-weight: 400; font-size: 12px; color: #69707d; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.quoted { padding: 2px 7px 4px; } .quoted-toggle { padding: 2px 10px; font-size: 12px; border-radius: 6px; color: #2f6fed; }
+.quoted-text { margin: 6px 0 0; padding: 8px 10px; border-left: 3px solid #d4d8df; background: #f6f7f9; color: #4a5261; font-family: inherit; font-size: 12.5px; line-height: 1.45; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 320px; overflow-y: auto; }
 .placeholder { margin: auto; color: #8a919c; text-align: center; }
 .side { background: #fff; border-left: 1px solid #e1e4ea; padding: 16px; overflow-y: auto; } .side h3 { font-size: 12px; text-transform: uppercase; letter-spacing: .06em; color: #8a919c; margin: 18px 0 8px; }
 .side dl { margin: 0; display: grid; grid-template-columns: 90px 1fr; gap: 6px; font-size: 13px; } .side dt { color: #8a919c; } .side dd { margin: 0; word-break: break-all; }

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startGateway, eventually, type TestGateway } from '../helpers/gateway.js';
+import type { EmailChannel } from '../../channels/email/index.js';
+import { FakeTwilio, inbound, smsConfig, twilioPost } from '../channels/sms/fake-twilio.js';
+import { Relay, deliver, emailConfig } from '../channels/email/mail-helpers.js';
+
+// The SDK would rename hosts from these; the tests' traffic must stay on 127.0.0.1.
+delete process.env.TWILIO_REGION;
+delete process.env.TWILIO_EDGE;
+
+const CHROMIUM = process.env.KEFU_CHROMIUM ?? '/usr/bin/chromium';
+const CUSTOMER = '+15557654321';
+
+/** Two animation frames: whatever the page scheduled for the next paint has run. */
+const settle = (page: Page) => page.evaluate(() => new Promise<void>((r) => { const raf = (globalThis as any).requestAnimationFrame; raf(() => raf(() => r())); }));
+
+describe('agent workspace UI (headless Chromium): SMS segment counter and opt-out, e-mail subject and quoted text', function () {
+  let gw: TestGateway;
+  let fake: FakeTwilio;
+  let relay: Relay;
+  let browser: Browser;
+  let contexts: BrowserContext[] = [];
+  let pageErrors: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`      (skipped: no Chromium at ${CHROMIUM}; .ci/run installs Debian's chromium)`);
+      this.skip();
+    }
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+  after(async () => { await browser?.close(); });
+  beforeEach(async () => {
+    fake = await new FakeTwilio().listen();
+    relay = await new Relay().listen();
+    gw = await startGateway(`${smsConfig(fake)}\n${emailConfig(relay.port)}\n[ratelimit]\ncustomer_quota = 0\n`);
+    await eventually(() => gw.channels.isRunning('sms') && gw.channels.isRunning('email'), 'sms and email running');
+    pageErrors = [];
+  });
+  afterEach(async () => {
+    for (const c of contexts) await c.close();
+    contexts = [];
+    await gw?.close();
+    await fake?.close();
+    await relay?.close();
+    assert.deepEqual(pageErrors, [], 'no uncaught error in the page');
+  });
+
+  async function workspace(): Promise<Page> {
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 820 } });
+    contexts.push(ctx);
+    ctx.setDefaultTimeout(10_000);
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(gw.workspaceUrl);
+    await page.locator('input[name=login]').fill('admin');
+    await page.locator('input[name=password]').fill(gw.adminPassword);
+    await page.locator('button[type=submit]').click();
+    await page.locator('.conn', { hasText: 'Connected' }).waitFor();
+    return page;
+  }
+
+  async function texts(body: string): Promise<void> {
+    const r = await twilioPost(gw.publicUrl, inbound(CUSTOMER, body));
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+
+  /** Types like a person (input events), so the counter follows each keystroke. */
+  async function typeDraft(page: Page, text: string): Promise<void> {
+    const ta = page.locator('.composer textarea');
+    await ta.fill('');
+    await ta.pressSequentially(text);
+  }
+  const segments = (page: Page) => page.locator('.chat .segments');
+
+  it('SMS: the segment counter follows the draft (GSM-7, UCS-2) in place; STOP shows the opt-out badge and hint', async () => {
+    const page = await workspace();
+    await texts('Hi, is my order 1234 shipped yet?');
+    await page.locator('.item', { hasText: 'order 1234' }).click();
+    const row = page.locator(`.item[data-id="${await page.locator('.item.on').getAttribute('data-id')}"]`);
+    assert.equal(await row.locator('.name').textContent(), CUSTOMER, 'a customer without a name goes by the number');
+    await page.locator('.log .msg.customer', { hasText: 'order 1234' }).waitFor();
+    assert.equal(await segments(page).isHidden(), true, 'no counter for an empty draft');
+
+    await typeDraft(page, 'Yes, it left the warehouse today.');
+    await page.evaluate(() => { const w = globalThis as any; w.__ta = w.document.querySelector('.composer textarea'); });
+    assert.equal(await segments(page).textContent(), '1 segment · GSM-7 · 33/160');
+
+    // 187 GSM-7 characters: two segments of 153 (the header takes the rest).
+    const long = `${'Your parcel KF-20931 is with the courier. '.repeat(4)}Thanks for waiting!`.padEnd(187, '.');
+    await page.locator('.composer textarea').fill(long);
+    await settle(page);
+    assert.equal(await segments(page).textContent(), '2 segments · GSM-7 · 187/306');
+
+    await typeDraft(page, '您好，您的包裹今天已经发出。');
+    assert.equal(await segments(page).textContent(), '1 segment · UCS-2 · 14/70');
+    await page.locator('.composer textarea').fill('您好，'.repeat(25));
+    await settle(page);
+    assert.equal(await segments(page).textContent(), '2 segments · UCS-2 · 75/134');
+    const state = await page.evaluate(() => {
+      const w = globalThis as any;
+      const ta = w.document.querySelector('.composer textarea');
+      return { same: ta === w.__ta, focused: w.document.activeElement === ta };
+    });
+    assert.deepEqual(state, { same: true, focused: true }, 'the composer is patched, never rebuilt');
+
+    await page.locator('.composer label input[type=checkbox]').check();
+    assert.equal(await segments(page).textContent(), 'Private note · not sent by SMS');
+    await page.locator('.composer label input[type=checkbox]').uncheck();
+
+    // The customer texts STOP: badge in the header and the list row, a hint above the reply box.
+    assert.equal(await page.locator('.optout-hint').isHidden(), true);
+    await page.locator('.composer textarea').fill('您好，您的包裹今天已经发出。');
+    await page.evaluate(() => { const t = (globalThis as any).document.querySelector('.composer textarea'); t.focus(); t.setSelectionRange(2, 5); });
+    await texts('STOP');
+    await page.locator('.chat .head .chip.opted-out', { hasText: 'Opted out (STOP)' }).waitFor();
+    await row.locator('.chip.opted-out', { hasText: 'Opted out (STOP)' }).waitFor();
+    await page.locator('.optout-hint:not([hidden])', { hasText: 'Replies will not be delivered' }).waitFor();
+    await page.locator('.side dd', { hasText: 'Opted out (STOP)' }).waitFor();
+    assert.deepEqual((await page.locator('.side dt').allTextContents()).slice(0, 3), ['Name', 'Phone', 'SMS']);
+    assert.equal(await page.locator('.side dd').nth(1).textContent(), CUSTOMER);
+    await settle(page);
+    const after = await page.evaluate(() => {
+      const w = globalThis as any;
+      const ta = w.document.querySelector('.composer textarea');
+      return { same: ta === w.__ta, focused: w.document.activeElement === ta, value: ta.value, start: ta.selectionStart, end: ta.selectionEnd };
+    });
+    assert.deepEqual(after, { same: true, focused: true, value: '您好，您的包裹今天已经发出。', start: 2, end: 5 }, 'the opt-out update leaves the draft alone');
+    assert.equal(await segments(page).textContent(), '1 segment · UCS-2 · 14/70');
+    await page.screenshot({ path: 'docs/workspace-sms.png' });
+
+    // START lifts it.
+    await texts('START');
+    await page.locator('.optout-hint[hidden]').waitFor({ state: 'attached' });
+    assert.equal(await page.locator('.chip.opted-out').count(), 0);
+  });
+
+  it('e-mail: the subject titles the ticket in the list and header, the address is in the side panel, the quote expands as text', async () => {
+    const page = await workspace();
+    const port = (gw.channels.get('email') as EmailChannel).smtpPort!;
+    await deliver(port, { from: 'Li Lei <lilei@gmail.test>', subject: 'Order 1234 not arrived',
+      text: 'Where is my order? It was due on Monday.\n\nOn Mon, Dec 2, 2026 at 5:30 PM Support <support@shop.test> wrote:\n> Your order <b>1234</b> has shipped.\n> Tracking: KF-20931\n' });
+    const row = page.locator('.item', { has: page.locator('.name', { hasText: 'Order 1234 not arrived' }) });
+    await row.waitFor();
+    assert.equal(await row.locator('.name').getAttribute('title'), 'Li Lei', 'the sender on hover');
+    assert.match((await row.locator('.sub').textContent())!, /^Where is my order\?/, 'the preview does not repeat the subject');
+    await row.click();
+    await page.locator('.chat .head .who .title', { hasText: 'Order 1234 not arrived' }).waitFor();
+    assert.equal(await page.locator('.chat .head .who .from').textContent(), 'Li Lei <lilei@gmail.test>');
+    await page.locator('.side dt', { hasText: 'E-mail' }).waitFor();
+    assert.deepEqual((await page.locator('.side dt').allTextContents()).slice(0, 2), ['Name', 'E-mail']);
+    assert.equal(await page.locator('.side dd').nth(1).textContent(), 'lilei@gmail.test');
+
+    const msg = page.locator('.log .msg.customer', { hasText: 'Where is my order?' });
+    await msg.waitFor();
+    assert.equal(await msg.locator('a.file').count(), 0, 'the quote is not a file chip');
+    const toggle = msg.locator('button.quoted-toggle');
+    assert.equal(await toggle.textContent(), 'Show quoted text');
+    assert.equal(await msg.locator('.quoted-text').isHidden(), true);
+    await toggle.click();
+    const quoted = msg.locator('.quoted-text[data-loaded="1"]');
+    await quoted.waitFor();
+    const text = (await quoted.textContent())!;
+    assert.match(text, /^On Mon, Dec 2, 2026 at 5:30 PM Support <support@shop\.test> wrote:/);
+    assert.match(text, /> Your order <b>1234<\/b> has shipped\./, 'shown as text, markup and all');
+    assert.equal(await quoted.locator('b').count(), 0, 'never parsed as HTML');
+    assert.equal(await toggle.textContent(), 'Hide quoted text');
+    await toggle.click();
+    assert.equal(await msg.locator('.quoted-text').isHidden(), true);
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    assert.equal(await page.locator('.chat .segments').isHidden(), true, 'no SMS counter on e-mail');
+  });
+});
