@@ -1,19 +1,26 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import type Router from '@koa/router';
 import type { SMTPServer as SMTPServerType, SMTPServerDataStream } from 'smtp-server';
 import type { Attachment, Content, Conversation, Message } from '../../core/model/message.js';
 import { textOf } from '../../core/model/message.js';
 import { KefuError } from '../../core/errors.js';
 import { ChannelError, type ChannelAdapter, type ChannelContext, type SendOptions, type SendResult } from '../contract.js';
-import { configSchema, type EmailConfig, type MailInput } from './types.js';
+import { configSchema, type EmailConfig, type MailInput, type TicketInfo } from './types.js';
 import { parseMail, type InboundMail } from './parse.js';
 import { sendMail, type Nodemailer } from './api.js';
 import { Tickets } from './tickets.js';
 import { quoteHtml, quoteText, replySubject } from './compose.js';
+import { AckLimiter, ackText } from './ack.js';
+import { mountInbound } from './inbound-http.js';
+import { ImapPoller } from './imap.js';
 
 type Libs = { nodemailer: Nodemailer; simpleParser: typeof import('mailparser').simpleParser; htmlToText: (html: string) => string };
 const MAX_PARTS = 9; // + the quoted earlier conversation: the 10 attachments a message may hold
+const DAY_MS = 86_400_000;
+const SYSTEM = { id: 'system', role: 'system' as const, name: 'kefu' };
+const refOf = (thread: string) => ({ channel: 'email', account: 'default', thread });
 const smtpError = (code: number, text: string) => Object.assign(new Error(text), { responseCode: code });
 
 /**
@@ -31,9 +38,16 @@ export class EmailChannel implements ChannelAdapter {
   private libs?: Libs;
   private server?: SMTPServerType;
   private tickets?: Tickets;
+  private acks?: AckLimiter;
+  private poller?: ImapPoller;
 
   /** The port the SMTP listener is bound to (tests listen on port 0). */
   get smtpPort(): number | undefined { return (this.server?.server.address() as AddressInfo | null)?.port; }
+
+  routes(router: Router): void {
+    // Mounted at registration, before any start: everything is read at request time.
+    mountInbound(router, { context: () => this.ctx, settings: () => this.settings(), receive: (raw, to) => this.receive(raw, to) });
+  }
 
   private settings(): EmailConfig { return configSchema.parse(this.ctx!.config().channels.email); }
   private ownDomain(s = this.settings()): string { return (s.message_id_domain ?? s.address.split('@')[1]).toLowerCase(); }
@@ -45,6 +59,7 @@ export class EmailChannel implements ChannelAdapter {
     this.libs = { nodemailer: nodemailer.default ?? nodemailer, simpleParser: mailparser.simpleParser,
       htmlToText: (html) => h2t.convert(html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }, { selector: 'a', options: { hideLinkHrefIfSameAsText: true } }] }) };
     this.tickets = new Tickets(ctx.state, () => this.ownDomain());
+    this.acks = new AckLimiter(ctx.state);
     const s = this.settings();
     const tls = s.tls_key && s.tls_cert ? { key: readFileSync(s.tls_key), cert: readFileSync(s.tls_cert) } : undefined;
     const server = new SMTPServer({
@@ -60,12 +75,20 @@ export class EmailChannel implements ChannelAdapter {
       server.server.once('error', reject);
       server.listen(s.smtp_port, s.smtp_host, () => { server.server.off('error', reject); resolve(); });
     });
-    ctx.reportHealth('connected', `SMTP listener on port ${this.smtpPort}`);
+    if (s.imap) {
+      // The poller owns health from here on: a dead IMAP login must show in /readyz, not "connected".
+      this.poller = new ImapPoller(ctx, () => this.settings().imap, (raw) => this.receive(raw), () => this.settings().max_bytes);
+      void this.poller.run(await import('imapflow'));
+    } else {
+      ctx.reportHealth('connected', `SMTP listener on port ${this.smtpPort}`);
+    }
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    this.poller?.stop();
+    this.poller = undefined;
     // Not awaited: the port is released at once, and mails in flight finish (or get 421) on their own;
     // awaiting the last connections would keep the registry's stop (and its health) waiting.
     if (server?.server.listening) server.close(() => undefined);
@@ -123,16 +146,28 @@ export class EmailChannel implements ChannelAdapter {
     const ctx = this.ctx!;
     const tickets = this.tickets!;
     const messageId = m.messageId ?? `sha256.${createHash('sha256').update(raw).digest('hex').slice(0, 40)}@${this.ownDomain(s)}.invalid`;
-    const found = await tickets.find(m, s.address, envelopeTo);
+    // A mail taken before (an SMTP redelivery, an IMAP poll after a crash) goes back to its own
+    // ticket, where the sourceId dedupes it; threading it afresh would open a second ticket.
+    const known = await tickets.ticketOf(messageId);
+    let found = known ?? (await tickets.find(m, s.address, envelopeTo));
+    let follows: string | undefined;
+    const old = found ? await ctx.store.findConversationByRef(refOf(found)) : undefined;
+    if (!known && found && old?.status === 'resolved' && Date.now() - old.updatedAt.getTime() > s.reopen_days * DAY_MS) {
+      follows = found; // too late to reopen: a new ticket that points back at it
+      found = undefined;
+    }
     const ticket = found ?? Tickets.newId();
     // The ticket and this mail's id are known before ingest: a redelivery after a failure finds the same ticket.
-    await tickets.update(ticket, (t) => ({ email: m.from, name: m.name, subject: m.subject, ...t, references: [...(t?.references ?? []), messageId],
+    const info = await tickets.update(ticket, (t) => ({ email: m.from, name: m.name, subject: m.subject, follows, ...t, references: [...(t?.references ?? []), messageId],
       lastInbound: messageId, lastText: m.text.slice(0, 2000) }));
     await tickets.remember(messageId, ticket);
-    const content = await this.contentOf(m, found ? undefined : m.subject);
+    // New is "no conversation yet", not "not threaded": a first mail retried after a 451 still leads with its subject.
+    const fresh = !(found && old) && !(await ctx.store.findConversationByRef(refOf(ticket)));
+    const content = await this.contentOf(m, fresh ? m.subject : undefined, fresh ? info.follows : undefined);
     try {
-      await ctx.ingest({ ref: { channel: 'email', account: 'default', thread: ticket }, customer: { externalId: m.from, name: m.name },
+      const r = await ctx.ingest({ ref: refOf(ticket), customer: { externalId: m.from, name: m.name },
         sourceId: messageId, content, sentAt: m.date && !Number.isNaN(m.date.getTime()) ? m.date : undefined });
+      if (fresh && r.status === 'accepted') await this.welcome(ticket, r.conversation, info, s);
     } catch (err) {
       if (err instanceof KefuError && err.code === 'rate_limited') throw smtpError(451, '4.7.1 Too many mails, try again later');
       if (err instanceof KefuError && err.status < 500) return this.unprocessable(raw, `refused: ${err.code} ${err.message}`);
@@ -141,7 +176,28 @@ export class EmailChannel implements ChannelAdapter {
   }
 
   /** The new text as the message (the subject leads a new ticket's first one); attachments and the quote as files. */
-  private async contentOf(m: InboundMail, subject?: string): Promise<Content> {
+  /**
+   * A new ticket's extras, best effort (the mail is already durable and must not be refused for
+   * them): the `follows:` tag, then the acknowledgement, once per ticket and within the sender's
+   * hourly quota. The acknowledgement goes through the bus like a reply, so the agent sees it in
+   * the conversation and the outbox delivers (and retries) it.
+   */
+  private async welcome(ticket: string, conv: Conversation, info: TicketInfo, s: EmailConfig): Promise<void> {
+    const ctx = this.ctx!;
+    try {
+      if (info.follows && !conv.tags.includes(`follows:${info.follows}`)) await ctx.update(conv, { tags: [...conv.tags, `follows:${info.follows}`] }, 'updated');
+      if (!s.ack || info.acked) return;
+      const allowed = await this.acks!.take(info.email, s.ack_per_sender_hour);
+      // Marked before sending: at most once, even if this process dies halfway.
+      await this.tickets!.update(ticket, (t) => ({ ...(t ?? info), acked: true }));
+      if (!allowed) { ctx.logger.info({ ticket, sender: info.email }, 'e-mail: acknowledgement skipped, sender over the hourly limit'); return; }
+      await ctx.send({ conversationId: conv.id, clientId: `ack:${ticket}`, from: SYSTEM, content: { kind: 'text', text: ackText(s.ack_text, ticket, info.subject) } });
+    } catch (err) {
+      ctx.logger.error({ err, ticket }, 'e-mail: new-ticket extras (follows tag, acknowledgement) failed');
+    }
+  }
+
+  private async contentOf(m: InboundMail, subject?: string, follows?: string): Promise<Content> {
     const ctx = this.ctx!;
     const max = ctx.config().server.max_text_chars;
     const notes: string[] = [];
@@ -153,7 +209,8 @@ export class EmailChannel implements ChannelAdapter {
     }
     // The quoted earlier conversation is folded out of the text but kept, as a file the agent can open.
     if (m.quoted) attachments.push(await ctx.media.storeBuffer(Buffer.from(m.quoted, 'utf8'), 'quoted-reply.txt', 'channel:email'));
-    let text = [subject ? `${subject}\n` : '', m.text, ...notes].filter(Boolean).join('\n').trim();
+    const note = follows ? `(Follows the resolved ticket [#${follows}])\n` : '';
+    let text = [subject ? `${subject}\n` : '', note, m.text, ...notes].filter(Boolean).join('\n').trim();
     if (text.length > max) text = `${text.slice(0, max - 40)}\n[… cut: the full mail was longer]`;
     if (attachments.length) return { kind: 'media', attachments, caption: text || undefined };
     return { kind: 'text', text: text || '(empty e-mail)' };
@@ -186,7 +243,9 @@ export class EmailChannel implements ChannelAdapter {
       from: `"${s.from_name.replace(/["\\]/g, '')}" <${s.address}>`, replyTo: `${local}+${ticket.toLowerCase()}@${domain}`, to: info.email,
       subject: replySubject(info.subject, ticket), messageId: ours, inReplyTo: info.lastInbound ?? info.references.at(-1), references: info.references,
       text: quoteText(text, info), html: quoteHtml(text, info),
-      headers: { 'X-Kefu-Ticket': ticket, 'X-Auto-Response-Suppress': 'OOF, AutoReply' },
+      headers: { 'X-Kefu-Ticket': ticket, 'X-Auto-Response-Suppress': 'OOF, AutoReply',
+        // RFC 3834: our acknowledgement is automatic, so well-behaved auto-responders leave it unanswered.
+        ...(msg.sourceId === `ack:${ticket}` ? { 'Auto-Submitted': 'auto-replied' } : {}) },
     });
     await tickets.update(ticket, (t) => ({ ...(t ?? info), references: [...(t ?? info).references, ours] }));
     return { sourceId: ours };

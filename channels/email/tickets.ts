@@ -40,6 +40,12 @@ export class Tickets {
     return run;
   }
 
+  /** The ticket a mail with this Message-ID was already filed under, if any. */
+  async ticketOf(messageId: string): Promise<string | undefined> {
+    const t = await this.state.get(`mid:${messageId.toLowerCase()}`);
+    return t && (await this.info(t)) ? t : undefined;
+  }
+
   remember(messageId: string, ticket: string): Promise<void> { return this.state.set(`mid:${messageId.toLowerCase()}`, ticket); }
 
   /**

@@ -14,6 +14,21 @@ const relaySchema = z.object({
   timeout_ms: z.number().int().min(100).default(15_000),
 }).strict();
 
+/** `[channels.email.imap]`: polling an existing mailbox, for companies that cannot forward. */
+const imapSchema = z.object({
+  host: z.string().min(1),
+  /** 993 with secure = true (TLS from the first byte); 143 plain, upgraded with STARTTLS when offered. */
+  port: z.number().int().min(1).max(65535).default(993),
+  secure: z.boolean().default(true),
+  user: z.string().min(1),
+  pass: z.string().default(''),
+  mailbox: z.string().min(1).default('INBOX'),
+  /** Seconds between polls; every poll fetches everything after the UID cursor, however much. */
+  poll_s: z.number().min(0.05).max(3600).default(60),
+  /** Connection, greeting and socket time-out. */
+  timeout_ms: z.number().int().min(100).default(30_000),
+}).strict();
+
 /** `[channels.email]`: the support mailbox, the built-in SMTP listener, the relay for replies. */
 export const configSchema = z.object({
   enabled: z.boolean().default(false),
@@ -32,7 +47,21 @@ export const configSchema = z.object({
   tls_cert: z.string().optional(),
   /** Domain of our Message-IDs (default: the address's domain); mail carrying it is our own. */
   message_id_domain: z.string().optional(),
+  /**
+   * Shared secret of `POST /channels/email/inbound` (a provider posting raw RFC 822 mail), sent as
+   * `Authorization: Bearer <secret>`; unset, the route refuses everything (403).
+   */
+  inbound_secret: z.string().min(16).optional(),
+  /** Acknowledge each new ticket by mail (once per ticket, never for automatic mail). */
+  ack: z.boolean().default(true),
+  /** At most this many acknowledgements per sender address per hour (a mail storm gets no storm back). */
+  ack_per_sender_hour: z.number().int().min(0).default(3),
+  /** The acknowledgement's text; {ticket} and {subject} are filled in. Default: Chinese, then English. */
+  ack_text: z.string().min(1).max(4000).optional(),
+  /** A reply to a resolved ticket within this many days reopens it; later, it starts a new ticket that links the old one. */
+  reopen_days: z.number().min(0).default(14),
   relay: relaySchema,
+  imap: imapSchema.optional(),
 }).strict().refine((c) => !c.tls_key === !c.tls_cert, { message: 'tls_key and tls_cert go together' });
 export type EmailConfig = z.infer<typeof configSchema>;
 
@@ -73,4 +102,8 @@ export interface TicketInfo {
   lastInbound?: string;
   /** The customer's last new text, quoted under our reply. */
   lastText?: string;
+  /** The acknowledgement was sent (or decided against): never a second one. */
+  acked?: boolean;
+  /** The resolved ticket this one follows (a reply that came after reopen_days). */
+  follows?: string;
 }

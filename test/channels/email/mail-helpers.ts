@@ -60,8 +60,10 @@ export class Relay {
   texts(): string[] { return this.received.map((m) => (m.text ?? '').split('\n\n')[0].trim()); }
 }
 
+/** `ack = false` unless `extra` sets it: the older tests count the relay's mails as agents' replies only. */
 export function emailConfig(relayPort: number, extra = ''): string {
-  return `[channels.email]\nenabled = true\naddress = "support@shop.test"\nsmtp_host = "127.0.0.1"\nsmtp_port = 0\nmax_bytes = 200000\nmailboxes = ["help@shop.test"]\n${extra}` +
+  const ack = /^ack\s*=/m.test(extra) ? '' : 'ack = false\n';
+  return `[channels.email]\nenabled = true\naddress = "support@shop.test"\nsmtp_host = "127.0.0.1"\nsmtp_port = 0\nmax_bytes = 200000\nmailboxes = ["help@shop.test"]\n${ack}${extra}` +
     `\n[channels.email.relay]\nhost = "127.0.0.1"\nport = ${relayPort}\nignore_tls = true\nuser = "${RELAY_USER}"\npass = "${RELAY_PASS}"\ntimeout_ms = 3000\n`;
 }
 
