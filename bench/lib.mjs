@@ -103,6 +103,7 @@ address_quota = 0
 sessions_per_min = 0
 hellos_per_min = 0
 uploads_per_min = 0
+sockets_per_address = 0
 [channels.api]
 rate_per_min = 0
 [ai]

@@ -121,6 +121,8 @@ export const configSchema = z.object({
     uploads_per_min: z.number().int().min(0).default(30),
     /** WebSocket hello frames (each replays history) per visitor per minute (plus 10 at once); 0 disables. */
     hellos_per_min: z.number().int().min(0).default(30),
+    /** Open widget sockets per client address, hello or not (offices and carrier NAT share one); 0 disables. */
+    sockets_per_address: z.number().int().min(0).default(1000),
     /** Open widget sockets per visitor (tabs, devices); the next one is refused with too_many_connections. */
     sockets_per_visitor: z.number().int().min(1).max(1000).default(20),
   }).strict().prefault({}),

@@ -14,6 +14,8 @@ export class VisitorLimits {
   private hellos = new GcraRateLimiter(0, 0);
   private uploads = new GcraRateLimiter(0, 0);
   private maxSockets = 20;
+  private maxPerAddress = 0;
+  private perAddress = new Map<string, number>();
 
   constructor(config: KefuConfig) { this.configure(config); }
 
@@ -25,6 +27,7 @@ export class VisitorLimits {
     this.hellos.configure(r.hellos_per_min, 10);
     this.uploads.configure(r.uploads_per_min, 10);
     this.maxSockets = r.sockets_per_visitor;
+    this.maxPerAddress = r.sockets_per_address;
   }
 
   /** Throws rate_limited when the address has sent too many messages. */
@@ -46,6 +49,19 @@ export class VisitorLimits {
   hello(visitorId: string): number { return this.hellos.take(visitorId); }
 
   socketsFull(open: number): boolean { return open >= this.maxSockets; }
+
+  /** Counts a new socket of `address`; false (not counted) when the address already holds `sockets_per_address`. */
+  openSocket(address: string): boolean {
+    const n = this.perAddress.get(address) ?? 0;
+    if (this.maxPerAddress > 0 && n >= this.maxPerAddress) return false;
+    this.perAddress.set(address, n + 1);
+    return true;
+  }
+
+  closeSocket(address: string): void {
+    const n = (this.perAddress.get(address) ?? 1) - 1;
+    if (n <= 0) this.perAddress.delete(address); else this.perAddress.set(address, n);
+  }
 
   close(): void {
     for (const l of [this.addressMessages, this.addressSessions, this.hellos, this.uploads]) l.close();

@@ -53,6 +53,12 @@ export function sendFrame(ws: WebSocket, frame: ServerFrame): void {
  */
 export function handleVisitorSocket(ws: WebSocket, c: VisitorConnection): void {
   const { ctx, tokens, sockets, limits } = c;
+  // Before anything else: one address holding thousands of sockets (with or without hello) is refused.
+  if (!limits.openSocket(c.address)) {
+    sendFrame(ws, { type: 'error', code: 'too_many_connections', message: 'Too many open chat connections from your network.' });
+    ws.close(4029, 'too many connections');
+    return;
+  }
   let visitorId: string | undefined;
   let queue: string | undefined;
   const helloTimer = setTimeout(() => ws.close(4001, 'hello expected'), HELLO_TIMEOUT_MS);
@@ -115,6 +121,7 @@ export function handleVisitorSocket(ws: WebSocket, c: VisitorConnection): void {
   });
 
   ws.on('close', () => {
+    limits.closeSocket(c.address);
     clearTimeout(helloTimer);
     signals.close();
     if (!visitorId) return;

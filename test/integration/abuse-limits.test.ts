@@ -57,6 +57,21 @@ describe('floods and slow clients are bounded (issue 12 §4–7)', () => {
     await again.socket.close();
   });
 
+  it('one address may hold only sockets_per_address widget sockets, said hello or not; a closed one frees its place', async () => {
+    gw = await startGateway('[ratelimit]\nsockets_per_address = 3');
+    const url = gw.publicUrl.replace('http', 'ws') + '/ws/visitor';
+    const open = await Promise.all([1, 2, 3].map(() => FrameSocket.open(url)));
+    const fourth = await FrameSocket.open(url);
+    assert.equal((await fourth.wait((f) => f.type === 'error')).code, 'too_many_connections');
+    await eventually(() => fourth.closed?.code === 4029, 'the 4th is closed with 4029');
+    await open[0].close();
+    const again = await FrameSocket.open(url);
+    const s = await visitorSession(gw.publicUrl);
+    again.send({ type: 'hello', token: s.token });
+    await again.wait((f) => f.type === 'welcome');
+    await Promise.all([...open.slice(1), again].map((o) => o.close()));
+  });
+
   it('hello frames are limited per visitor, and one visitor may hold only sockets_per_visitor sockets', async () => {
     gw = await startGateway('[ratelimit]\nsockets_per_visitor = 3\nhellos_per_min = 6');
     const s = await visitorSession(gw.publicUrl);
