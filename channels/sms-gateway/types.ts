@@ -53,6 +53,24 @@ export const configSchema = z.object({
   /** Provider error codes that mean "try again later" (throttling), though the HTTP status is 200. */
   retry_codes: z.array(z.string()).default([]),
   timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
+
+  /**
+   * Delivery receipts (状态报告, POST /channels/sms-gateway/receipt, signed like inbound; the body
+   * in `receipt_format`, else `inbound_format`; a JSON array is a batch). Unset: the route answers 404. `id` is the provider's
+   * message id as `id_path` read it from the send answer (without `id_path`: kefu's {id}).
+   */
+  receipt_format: z.enum(['json', 'form']).optional(),
+  receipt_fields: z.object({ id: path, status: path, code: path.optional(), message: path.optional() }).strict().optional(),
+  /** Status values meaning delivered / failed; any other (interim states) is ignored. */
+  receipt_delivered: z.array(z.string()).default(['DELIVRD', '0']),
+  receipt_failed: z.array(z.string()).default(['UNDELIV', 'EXPIRED', 'REJECTD', 'DELETED']),
+  receipt_answer: z.string().default('{"code":0}'),
+  receipt_answer_type: z.string().default('application/json'),
+
+  /** Whole-message keywords (trimmed, case-insensitive) that opt the sender out of SMS, or back in. */
+  opt_out_keywords: z.array(z.string().min(1)).default(['TD', 'T', '退订', 'STOP', 'UNSUBSCRIBE']),
+  opt_in_keywords: z.array(z.string().min(1)).default(['START', '订阅']),
 }).strict();
 export type GatewayConfig = z.infer<typeof configSchema>;
 export type InboundFields = GatewayConfig['inbound_fields'];
+export type ReceiptFields = NonNullable<GatewayConfig['receipt_fields']>;

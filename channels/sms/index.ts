@@ -7,12 +7,12 @@ import { accountsOf, configSchema, type SmsAccount, type SmsConfig, type TwilioF
 import { verifyTwilio } from './verify.js';
 import { formParams, parse, type Parsed } from './parse.js';
 import { fetchMedia, loadTwilio, TwilioApi } from './api.js';
+import { isOptedOut, OPTED_OUT_TAG, setOptOut } from '../kit/opt-out.js';
 
 export { segmentsOf } from './segments.js';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
-export const OPTED_OUT_TAG = 'sms-opted-out';
-const optOutKey = (customer: string) => `optout:${customer}`;
+export { OPTED_OUT_TAG };
 
 /**
  * SMS and MMS through Twilio. Inbound: POST /channels/sms/twilio (Twilio's "A message comes
@@ -124,18 +124,12 @@ export class SmsChannel implements ChannelAdapter {
 
   /** Records STOP/START per customer number and shows it on the conversation (a tag agents see). */
   private async setOptOut(customer: string, out: boolean, conv?: Conversation): Promise<void> {
-    const ctx = this.ctx!;
-    if (out) await ctx.state.set(optOutKey(customer), String(Date.now()));
-    else await ctx.state.delete(optOutKey(customer));
-    if (conv && out !== conv.tags.includes(OPTED_OUT_TAG)) {
-      const tags = out ? [...conv.tags, OPTED_OUT_TAG] : conv.tags.filter((t) => t !== OPTED_OUT_TAG);
-      await ctx.update(conv, { tags }, 'updated');
-    }
+    await setOptOut(this.ctx!, customer, out, conv);
   }
 
   /** Whether the customer at `number` has texted STOP (and not START since). */
   async optedOut(number: string): Promise<boolean> {
-    return (await this.ctx!.state.get(optOutKey(number))) !== undefined;
+    return isOptedOut(this.ctx!, number);
   }
 
   async send(msg: Message, conv: Conversation, _opts: SendOptions): Promise<SendResult> {

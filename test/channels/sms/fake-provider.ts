@@ -63,19 +63,34 @@ id_path = "BizId"
 error_code_path = "Code"
 error_message_path = "Message"
 retry_codes = ["isv.BUSINESS_LIMIT_CONTROL"]
+receipt_format = "json"
+receipt_fields = { id = "bizId", status = "report.status", code = "report.errCode", message = "report.errMsg" }
+receipt_delivered = ["DELIVRD", "0"]
+receipt_failed = ["UNDELIV", "REJECTD"]
+receipt_answer = '{"code":0,"msg":"received"}'
 `;
 export const gatewayConfig = (p: FakeProvider) => `[channels.sms_gateway]\nenabled = true\n${gatewayConfigBody(p)}`;
 
 const RULE = { secret: SECRET, algorithm: 'sha256' as const, encoding: 'base64' as const, prefix: '' };
-/** The provider posting a customer's reply (上行短信), signed as configured above. */
-export async function providerPost(gatewayUrl: string, fields: Record<string, string>, o: { secret?: string; timestamp?: number; unsigned?: boolean } = {}) {
-  const body = new URLSearchParams(fields).toString();
+type SignOptions = { secret?: string; timestamp?: number; unsigned?: boolean };
+
+async function signedPost(url: string, body: string, contentType: string, o: SignOptions) {
   const ts = String(o.timestamp ?? Math.floor(Date.now() / 1000));
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', 'x-acme-timestamp': ts };
+  const headers: Record<string, string> = { 'content-type': contentType, 'x-acme-timestamp': ts };
   if (!o.unsigned) headers['x-acme-sign'] = sign({ ...RULE, secret: o.secret ?? SECRET }, body, ts);
-  const res = await fetch(`${gatewayUrl}/channels/sms-gateway/inbound`, { method: 'POST', body, headers });
+  const res = await fetch(url, { method: 'POST', body, headers });
   const text = await res.text();
   let parsed: any = text;
   try { parsed = JSON.parse(text); } catch { /* the configured plain answer */ }
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: parsed };
+}
+
+/** The provider posting a customer's reply (上行短信), signed as configured above. */
+export function providerPost(gatewayUrl: string, fields: Record<string, string>, o: SignOptions = {}) {
+  return signedPost(`${gatewayUrl}/channels/sms-gateway/inbound`, new URLSearchParams(fields).toString(), 'application/x-www-form-urlencoded', o);
+}
+
+/** The provider posting delivery receipts (状态报告) as JSON (`raw` as is: a broken body), signed the same way. */
+export function providerReceipt(gatewayUrl: string, body: unknown, o: SignOptions & { raw?: string } = {}) {
+  return signedPost(`${gatewayUrl}/channels/sms-gateway/receipt`, o.raw ?? JSON.stringify(body), 'application/json', o);
 }

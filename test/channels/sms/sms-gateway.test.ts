@@ -6,8 +6,10 @@ import { SmsGatewayChannel } from '../../../channels/sms-gateway/index.js';
 import { parse } from '../../../channels/sms-gateway/parse.js';
 import { buildRequest } from '../../../channels/sms-gateway/api.js';
 import { configSchema } from '../../../channels/sms-gateway/types.js';
+import { parseReceipts } from '../../../channels/sms-gateway/receipt.js';
+import { keywordOf } from '../../../channels/kit/opt-out.js';
 import type { Conversation } from '../../../core/model/message.js';
-import { FakeProvider, gatewayConfig, gatewayConfigBody, providerPost } from './fake-provider.js';
+import { FakeProvider, gatewayConfig, gatewayConfigBody, providerPost, providerReceipt } from './fake-provider.js';
 
 const AGENT = { id: 'A_gw', role: 'agent' as const, name: 'Ann' };
 const FIELDS = { id: 'msgid', from: 'mobile', text: 'content' };
@@ -78,6 +80,72 @@ describe('sms gateway: a generic HTTP SMS provider from config (fake provider ov
     assert.equal((await stateOf(a.id))!.status, 'pending');
     for (let i = 0; i < 4; i++) { clock += 15 * 60_000; await gw.outbox.pump(); }
     assert.deepEqual(replies().map((x) => x.text), ['two', 'three']);
+  });
+
+  it('delivery receipts (状态报告) are mapped by config, HMAC-checked, delivered or failed by the status lists, interim ones ignored', async () => {
+    const conv = await customer();
+    const first = await reply(conv, '您的订单已发货');
+    const second = await reply(conv, '预计明天送达');
+    await eventually(async () => (await stateOf(second.id))?.status === 'sent', 'both sent');
+    const [v1, v2] = [(await stateOf(first.id))!.vendorId!, (await stateOf(second.id))!.vendorId!];
+    assert.match(v1, /^B\d+$/, 'the id the send answer carried (id_path)');
+    const batch = [{ bizId: v1, report: { status: 'DELIVRD' } }, { bizId: v2, report: { status: 'ACCEPTD' } }];
+    for (const bad of [{ secret: 'wrong-secret-1' }, { unsigned: true }]) {
+      const res = await providerReceipt(gw.publicUrl, batch, bad);
+      assert.equal(res.status, 403, JSON.stringify(bad));
+      assert.equal(res.body.error.code, 'invalid_signature');
+    }
+    assert.equal((await stateOf(first.id))!.status, 'sent', 'a forged receipt changes nothing');
+    const r = await providerReceipt(gw.publicUrl, batch);
+    assert.deepEqual([r.status, r.body], [200, { code: 0, msg: 'received' }]);
+    assert.match(r.type, /^application\/json/);
+    assert.equal((await stateOf(first.id))!.status, 'delivered');
+    assert.equal((await stateOf(second.id))!.status, 'sent', 'ACCEPTD is in neither list: ignored');
+    const failed = await providerReceipt(gw.publicUrl, { bizId: v2, report: { status: 'UNDELIV', errCode: 'MK:0001', errMsg: '空号' } });
+    assert.equal(failed.status, 200);
+    assert.equal((await stateOf(second.id))!.status, 'failed');
+    assert.equal((await stateOf(second.id))!.lastError, 'MK:0001: 空号');
+    assert.equal((await providerReceipt(gw.publicUrl, undefined, { raw: '{not json' })).status, 400);
+  });
+
+  it('TD / 退订 opts the customer out: stored, tagged sms-opted-out, sends fail as opted_out without reaching the provider; 订阅 opts back in', async () => {
+    const conv = await customer();
+    assert.equal((await providerPost(gw.publicUrl, { msgid: `up${++n}`, mobile: '13800000001', content: '  td ' })).status, 200);
+    const texts = (await gw.store.listMessages(conv.id, {})).filter((m) => m.direction === 'inbound').map((m) => m.content.kind === 'text' ? m.content.text : '');
+    assert.deepEqual(texts, ['我的快递到哪了？', '  td '], 'the keyword message itself is kept');
+    assert.ok((await gw.store.getConversation(conv.id))!.tags.includes('sms-opted-out'));
+    const sentBefore = p.requests.length;
+    const blocked = await reply(conv, '还在吗？');
+    await eventually(async () => (await stateOf(blocked.id))?.status === 'failed', 'failed at once');
+    assert.match((await stateOf(blocked.id))!.lastError!, /^opted_out: The customer has opted out/);
+    assert.ok(!p.requests.some((q) => q.body.outId === blocked.id), 'never tried at the provider');
+    assert.equal(p.requests.length, sentBefore);
+    await providerPost(gw.publicUrl, { msgid: `up${++n}`, mobile: '13800000001', content: '订阅' });
+    assert.ok(!(await gw.store.getConversation(conv.id))!.tags.includes('sms-opted-out'));
+    const welcome = await reply(conv, '欢迎回来');
+    await eventually(async () => (await stateOf(welcome.id))?.status === 'sent', 'sent again');
+    assert.ok(replies().some((a) => a.text === '欢迎回来'));
+    // Another number, opted out by 退订, is its own record: the first customer stays opted in.
+    const other = await customer('13800000002');
+    await providerPost(gw.publicUrl, { msgid: `up${++n}`, mobile: '13800000002', content: '退订' });
+    assert.ok((await gw.store.getConversation(other.id))!.tags.includes('sms-opted-out'));
+    const still = await reply(conv, '还有一件事');
+    await eventually(async () => (await stateOf(still.id))?.status === 'sent', 'the first customer is unaffected');
+  });
+
+  it('keywordOf and parseReceipts: configured words, form bodies, numeric and boolean statuses, batches with bad entries', () => {
+    const c = configSchema.parse({ inbound_fields: FIELDS, hmac_secret: 'x'.repeat(8), send_url: 'https://sms.example.com/send' });
+    assert.deepEqual([c.opt_out_keywords, c.opt_in_keywords], [['TD', 'T', '退订', 'STOP', 'UNSUBSCRIBE'], ['START', '订阅']]);
+    const kw = (t: string) => keywordOf(t, c.opt_out_keywords, c.opt_in_keywords);
+    assert.deepEqual([' t ', 'Unsubscribe', '退订', '订阅', 'start', '退订了吗', 'TD 谢谢'].map(kw), ['opt_out', 'opt_out', 'opt_out', 'opt_in', 'opt_in', undefined, undefined]);
+    assert.equal(keywordOf('qx', ['QX'], []), 'opt_out', 'configured words are compared upper-cased too');
+    const rule = { fields: { id: 'bizId', status: 'status', code: 'errCode', message: 'errMsg' }, delivered: ['DELIVRD', '0', 'true'], failed: ['UNDELIV', '1', 'false'] };
+    assert.deepEqual(parseReceipts('bizId=B1&status=0', 'form', rule), { kind: 'receipts', receipts: [{ id: 'B1', state: 'delivered' }], ignored: 0 });
+    assert.deepEqual(parseReceipts(JSON.stringify([{ bizId: 'B2', status: false, errCode: 'E9' }, { status: 'UNDELIV' }, { bizId: 'B3', status: 1 }]), 'json', rule),
+      { kind: 'receipts', ignored: 1, receipts: [{ id: 'B2', state: 'failed', error: { code: 'E9', message: 'The provider reported false.' } },
+        { id: 'B3', state: 'failed', error: { code: '1', message: 'The provider reported 1.' } }] });
+    assert.equal(parseReceipts('{"status":"DELIVRD"}', 'json', rule).kind, 'invalid');
+    assert.equal(parseReceipts('[1]', 'json', rule).kind, 'invalid');
   });
 
   it('buildRequest: form and GET bodies, URL variables encoded, params as JSON text', () => {
