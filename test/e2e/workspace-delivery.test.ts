@@ -189,7 +189,8 @@ describe('agent workspace UI (headless Chromium): delivery state of replies to p
     await draft(page, 'I will send the tracking number as plain text instead.');
     await page.evaluate(() => { const t = (globalThis as any).document.querySelector('.composer textarea'); t.setSelectionRange(t.value.length, t.value.length); });
     await settle(page);
-    await page.screenshot({ path: 'docs/workspace-delivery.png' });
+    // docs/ only when asked (KEFU_UPDATE_DOCS=1): a test run must not rewrite committed pictures.
+    await page.screenshot({ path: process.env.KEFU_UPDATE_DOCS ? 'docs/workspace-delivery.png' : 'test-artifacts/workspace-delivery.png' });
   });
 
   it('messages to the web widget show no delivery state; the Queues view lists the fakepush channel as running', async () => {
