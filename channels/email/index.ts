@@ -166,7 +166,7 @@ export class EmailChannel implements ChannelAdapter {
     const content = await this.contentOf(m, fresh ? m.subject : undefined, fresh ? info.follows : undefined);
     try {
       const r = await ctx.ingest({ ref: refOf(ticket), customer: { externalId: m.from, name: m.name },
-        sourceId: messageId, content, sentAt: m.date && !Number.isNaN(m.date.getTime()) ? m.date : undefined });
+        sourceId: messageId, content, sentAt: m.date && !Number.isNaN(m.date.getTime()) ? m.date : undefined, meta: metaOf(m, info, s) });
       if (fresh && r.status === 'accepted') await this.welcome(ticket, r.conversation, info, s);
     } catch (err) {
       if (err instanceof KefuError && err.code === 'rate_limited') throw smtpError(451, '4.7.1 Too many mails, try again later');
@@ -250,4 +250,16 @@ export class EmailChannel implements ChannelAdapter {
     await tickets.update(ticket, (t) => ({ ...(t ?? info), references: [...(t ?? info).references, ours] }));
     return { sourceId: ours };
   }
+}
+
+/**
+ * What the workspace shows of a ticket: its subject (the first mail's, not this reply's "Re: …"),
+ * who wrote, and whom this latest mail copied ('' clears a cc the previous mail had). Our own
+ * address in Cc is left out: it is where the mail came in, not someone to tell the agent about.
+ */
+function metaOf(m: InboundMail, info: TicketInfo, s: EmailConfig): Record<string, string> {
+  const own = s.address.toLowerCase();
+  const [local, domain] = own.split('@');
+  const cc = (m.cc ?? []).map((a) => a.toLowerCase()).filter((a) => a !== own && !(a.startsWith(`${local}+`) && a.endsWith(`@${domain}`)));
+  return { subject: info.subject || m.subject, email: m.from, cc: [...new Set(cc)].join(', ') };
 }

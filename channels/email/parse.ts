@@ -5,6 +5,8 @@ export interface InboundMail {
   from: string;
   name?: string;
   recipients: string[];
+  /** The Cc addresses alone (recipients holds To and Cc together, for threading). */
+  cc?: string[];
   subject: string;
   /** Without angle brackets; synthesized by the caller when the mail has none. */
   messageId?: string;
@@ -136,6 +138,7 @@ export function parseMail(mail: MailInput, o: ParseOptions = {}): Parsed {
       cid: a.cid ?? undefined, inline: a.contentDisposition === 'inline' || !!a.related }));
     return { kind: 'message', mail: {
       from, name: sender?.name?.slice(0, 100) || undefined, recipients: [...addresses(mail.to), ...addresses(mail.cc)],
+      cc: addresses(mail.cc),
       subject: (mail.subject ?? '').slice(0, 300), messageId: mail.messageId ? bare(mail.messageId) : undefined,
       parents, text: fresh, quoted, parts, date: mail.date } };
   } catch (err) {

@@ -13,6 +13,36 @@ import { Coalescer } from './coalescer.js';
 /** Typing and read signals per conversation, each way: at most one a second (the latest read seq wins). */
 const SIGNAL_INTERVAL_MS = 1000;
 
+/** Conversation meta stays small: it is one JSON column read with every conversation and sent with every list. */
+export const MAX_META_KEYS = 20;
+export const MAX_META_VALUE = 500;
+const MAX_META_KEY = 64;
+
+/**
+ * Merges inbound meta into a conversation's (a '' value removes its key); returns the new map, or
+ * undefined when nothing changed, so the caller saves only on a change. Over-long values are cut and
+ * keys past the cap dropped rather than the message rejected: a customer's long subject line must
+ * not lose their mail.
+ */
+export function mergeMeta(current: Record<string, string> | undefined, patch: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!patch) return undefined;
+  const next: Record<string, string> = { ...current };
+  let changed = false;
+  for (const [k, raw] of Object.entries(patch)) {
+    if (typeof raw !== 'string' || !k || k.length > MAX_META_KEY) continue;
+    if (raw === '') {
+      if (k in next) { delete next[k]; changed = true; }
+      continue;
+    }
+    const v = raw.length > MAX_META_VALUE ? raw.slice(0, MAX_META_VALUE) : raw;
+    if (next[k] === v) continue;
+    if (!(k in next) && Object.keys(next).length >= MAX_META_KEYS) continue;
+    next[k] = v;
+    changed = true;
+  }
+  return changed ? next : undefined;
+}
+
 export type IngestResult = { status: 'accepted' | 'duplicate'; message: Message; conversation: Conversation };
 
 export interface OutboundRequest {
@@ -250,6 +280,11 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     const existing = await this.opts.store.findConversationByRef(inbound.ref);
     if (existing) {
       if (inbound.customer.name && existing.customer.name !== inbound.customer.name) existing.customer.name = inbound.customer.name;
+      const meta = mergeMeta(existing.meta, inbound.meta);
+      if (meta) {
+        existing.meta = Object.keys(meta).length ? meta : undefined;
+        await this.updateConversation(existing, {}, 'updated');
+      }
       return existing;
     }
     // Two first messages racing must create one conversation.
@@ -271,6 +306,8 @@ export class ConversationBus extends EventEmitter<BusEvents> {
       status: 'pending', queue: inbound.hints?.queue || this.opts.limits().defaultQueue, priority: 0, aiWeight: 1,
       createdAt: now, updatedAt: now, lastSeq: 0, tags: [],
     };
+    const meta = mergeMeta(undefined, inbound.meta);
+    if (meta && Object.keys(meta).length) conv.meta = meta;
     await this.opts.store.saveConversation(conv);
     this.emit('conversation', conv, 'created');
     return conv;

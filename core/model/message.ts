@@ -79,6 +79,11 @@ export interface Conversation {
   lastMessageAt?: Date;
   /** Free-form labels, e.g. an order number an integration tagged the conversation with. */
   tags: string[];
+  /**
+   * Small channel-provided facts shown to agents (an e-mail ticket's subject, sender address, cc).
+   * Bounded by the bus (MAX_META_KEYS keys, MAX_META_VALUE chars a value) so it stays one cheap row column.
+   */
+  meta?: Record<string, string>;
 }
 
 /** What an adapter hands to ChannelContext.ingest: a message before it has ids or a conversation. */
@@ -90,6 +95,8 @@ export interface InboundMessage {
   sentAt?: Date;
   /** Entry-point hints (widget data-queue, API field) that routing may use. */
   hints?: { queue?: string };
+  /** Merged into the conversation's meta on ingest; a key set to '' removes it. */
+  meta?: Record<string, string>;
 }
 
 export function textOf(content: Content): string {

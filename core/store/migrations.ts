@@ -64,4 +64,7 @@ export const MIGRATIONS: string[] = [
    ALTER TABLE media ADD COLUMN height INTEGER;
    CREATE TABLE channel_state (channel TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, updated_at INTEGER NOT NULL,
      PRIMARY KEY (channel, key)) WITHOUT ROWID;`,
+  // 6: a small channel-provided metadata map per conversation (an e-mail ticket's subject, sender, cc),
+  // JSON, NULL when empty so chat conversations cost nothing.
+  `ALTER TABLE conversations ADD COLUMN meta TEXT;`,
 ];

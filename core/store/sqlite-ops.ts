@@ -21,13 +21,14 @@ export function prepareOps(db: Database.Database): (op: WriteOp) => void {
   const p = (sql: string) => db.prepare(sql);
   const msgInsert = p(`INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')}) VALUES (${MESSAGE_COLUMNS.map(() => '?').join(', ')})`);
   const convUpsert = p(`INSERT INTO conversations (id, channel, account, thread, customer_id, customer_name, status, queue,
-      priority, intent_label, intent_score, ai_weight, assignee_id, created_at, updated_at, queued_at, last_seq, last_message_at, tags)
+      priority, intent_label, intent_score, ai_weight, assignee_id, created_at, updated_at, queued_at, last_seq, last_message_at, tags, meta)
     VALUES (@id, @channel, @account, @thread, @customer_id, @customer_name, @status, @queue, @priority, @intent_label,
-      @intent_score, @ai_weight, @assignee_id, @created_at, @updated_at, @queued_at, @last_seq, @last_message_at, @tags)
+      @intent_score, @ai_weight, @assignee_id, @created_at, @updated_at, @queued_at, @last_seq, @last_message_at, @tags, @meta)
     ON CONFLICT (id) DO UPDATE SET customer_name = excluded.customer_name, status = excluded.status, queue = excluded.queue,
       priority = excluded.priority, intent_label = excluded.intent_label, intent_score = excluded.intent_score,
       ai_weight = excluded.ai_weight, assignee_id = excluded.assignee_id, updated_at = excluded.updated_at,
-      queued_at = excluded.queued_at, last_seq = excluded.last_seq, last_message_at = excluded.last_message_at, tags = excluded.tags`);
+      queued_at = excluded.queued_at, last_seq = excluded.last_seq, last_message_at = excluded.last_message_at, tags = excluded.tags,
+      meta = excluded.meta`);
   const tagDelete = p('DELETE FROM conversation_tags WHERE conversation_id = ?');
   const tagInsert = p('INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES (?, ?)');
   const msgUpdate = p('UPDATE messages SET content = ?, edited_at = ?, deleted = ? WHERE id = ?');

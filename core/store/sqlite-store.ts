@@ -299,6 +299,7 @@ function conversationToRow(c: Conversation): Row {
     assignee_id: c.assigneeId ?? null, created_at: c.createdAt.getTime(), updated_at: c.updatedAt.getTime(),
     queued_at: c.queuedAt?.getTime() ?? null, last_seq: c.lastSeq, last_message_at: c.lastMessageAt?.getTime() ?? null,
     tags: JSON.stringify(c.tags),
+    meta: c.meta && Object.keys(c.meta).length ? JSON.stringify(c.meta) : null,
   };
 }
 
@@ -311,6 +312,7 @@ function rowToConversation(r: Row): Conversation {
     aiWeight: r.ai_weight, assigneeId: r.assignee_id ?? undefined, createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at), queuedAt: d(r.queued_at), lastSeq: r.last_seq, lastMessageAt: d(r.last_message_at),
     tags: JSON.parse(r.tags),
+    ...(r.meta ? { meta: JSON.parse(r.meta) } : {}),
   };
 }
 

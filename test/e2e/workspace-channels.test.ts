@@ -141,7 +141,7 @@ describe('agent workspace UI (headless Chromium): SMS segment counter and opt-ou
   it('e-mail: the subject titles the ticket in the list and header, the address is in the side panel, the quote expands as text', async () => {
     const page = await workspace();
     const port = (gw.channels.get('email') as EmailChannel).smtpPort!;
-    await deliver(port, { from: 'Li Lei <lilei@gmail.test>', subject: 'Order 1234 not arrived',
+    await deliver(port, { from: 'Li Lei <lilei@gmail.test>', cc: 'Han Meimei <hanmm@gmail.test>', subject: 'Order 1234 not arrived',
       text: 'Where is my order? It was due on Monday.\n\nOn Mon, Dec 2, 2026 at 5:30 PM Support <support@shop.test> wrote:\n> Your order <b>1234</b> has shipped.\n> Tracking: KF-20931\n' });
     const row = page.locator('.item', { has: page.locator('.name', { hasText: 'Order 1234 not arrived' }) });
     await row.waitFor();
@@ -153,6 +153,9 @@ describe('agent workspace UI (headless Chromium): SMS segment counter and opt-ou
     await page.locator('.side dt', { hasText: 'E-mail' }).waitFor();
     assert.deepEqual((await page.locator('.side dt').allTextContents()).slice(0, 2), ['Name', 'E-mail']);
     assert.equal(await page.locator('.side dd').nth(1).textContent(), 'lilei@gmail.test');
+    assert.deepEqual((await page.locator('.side dt').allTextContents()).slice(2, 4), ['Cc', 'Ticket']);
+    assert.deepEqual((await page.locator('.side dd').allTextContents()).slice(2, 4), ['hanmm@gmail.test', 'open']);
+    assert.equal(await page.locator('.chat .head .chip.ticket-open').textContent(), 'open');
 
     const msg = page.locator('.log .msg.customer', { hasText: 'Where is my order?' });
     await msg.waitFor();

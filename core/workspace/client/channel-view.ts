@@ -21,6 +21,12 @@ export function customerAddress(c: Conv): string | undefined {
   return c.customer.id.startsWith(prefix) ? c.customer.id.slice(prefix.length) : undefined;
 }
 
+/** An e-mail ticket's state as a help desk names it: anything not resolved still needs an answer. */
+export function ticketState(c: Conv): 'open' | 'solved' | undefined {
+  if (!isEmail(c)) return undefined;
+  return c.status === 'resolved' ? 'solved' : 'open';
+}
+
 export function optOutBadge(): HTMLElement {
   return h('span', { class: 'chip opted-out', title: 'The customer texted STOP: nothing can be sent until they text START.' }, OPTED_OUT_LABEL);
 }
@@ -45,9 +51,13 @@ export function subjectFrom(m: Msg): string | null {
   return match ? match[1].trim() || null : null;
 }
 
-/** The subject if known; starts reading it otherwise (the list and header repaint when it arrives). */
+/**
+ * The subject if known: the channel's meta first (kept by the server, no request), else read from
+ * the first message for tickets from before meta existed (the list and header repaint when it arrives).
+ */
 export function subjectOf(c: Conv): string | undefined {
   if (!isEmail(c)) return undefined;
+  if (c.meta?.subject) return c.meta.subject;
   if (!subjects.has(c.id)) {
     subjects.set(c.id, null);
     api(`/api/conversations/${encodeURIComponent(c.id)}/messages?after=0&limit=5`).then((r) => {

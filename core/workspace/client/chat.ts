@@ -2,7 +2,7 @@ import { avatar, h } from './dom';
 import { bubble } from './message-view';
 import { patchDelivery } from './delivery-view';
 import { S, api, customerName, sendFrame, toast, type Conv, type Msg } from './state';
-import { customerAddress, isEmail, isSms, optOutBadge, optedOut, segmentText, subjectOf } from './channel-view';
+import { customerAddress, isEmail, isSms, optOutBadge, optedOut, segmentText, subjectOf, ticketState } from './channel-view';
 
 export interface ChatActions {
   send(convId: string, text: string, priv: boolean, attachments?: any[]): void;
@@ -77,7 +77,7 @@ export class ChatPane {
     const queues = S.queues.filter((q) => q.name !== c.queue);
     const subject = subjectOf(c);
     const out = optedOut(c);
-    const sig = JSON.stringify([c.status, c.assigneeId, c.customer, c.channel, subject, out, others.map((a) => [a.id, a.name, a.load, a.capacity]), queues.map((q) => [q.name, q.label])]);
+    const sig = JSON.stringify([c.status, c.assigneeId, c.customer, c.channel, subject, c.meta, out, others.map((a) => [a.id, a.name, a.load, a.capacity]), queues.map((q) => [q.name, q.label])]);
     if (sig === this.headSig) return; // an open <select> survives unrelated updates
     this.headSig = sig;
     this.optOutHint.hidden = !out;
@@ -94,7 +94,8 @@ export class ChatPane {
     } }, label);
     const parts = [h('button', { class: 'back', 'aria-label': 'back to the list', onclick: () => this.actions.back() }, '‹'),
       avatar(customerName(c)), this.who(c, subject),
-      h('span', { class: `chip ${c.status}` }, c.status), h('span', { class: 'chip' }, c.channel), out && optOutBadge(), h('div', { class: 'grow' }),
+      h('span', { class: `chip ${c.status}` }, c.status), h('span', { class: 'chip' }, c.channel), out && optOutBadge(),
+      ticketState(c) && h('span', { class: `chip ticket-${ticketState(c)}`, title: 'Ticket state' }, ticketState(c)!), h('div', { class: 'grow' }),
       action('Take', 'claim', c.status === 'queued' || c.status === 'pending', true), transfer,
       action('Return to queue', 'requeue', mine), action('Close', 'close', c.status !== 'resolved')];
     this.head.replaceChildren(...parts.filter((p): p is HTMLElement => !!p));
@@ -103,7 +104,7 @@ export class ChatPane {
   /** The customer, or for an e-mail ticket its subject over the sender's name and address. */
   private who(c: Conv, subject?: string): HTMLElement {
     if (!isEmail(c) || !subject) return h('div', { class: 'who' }, customerName(c));
-    const address = customerAddress(c);
+    const address = c.meta?.email || customerAddress(c);
     const from = c.customer.name && address ? `${c.customer.name} <${address}>` : address ?? customerName(c);
     return h('div', { class: 'who subject' }, h('div', { class: 'title' }, subject), h('div', { class: 'from' }, from));
   }

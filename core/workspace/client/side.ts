@@ -1,14 +1,19 @@
 import { h } from './dom';
 import { S } from './state';
-import { customerAddress, isEmail, isSms, optedOut, OPTED_OUT_LABEL } from './channel-view';
+import { customerAddress, isEmail, isSms, optedOut, OPTED_OUT_LABEL, ticketState } from './channel-view';
 
 /** Customer details of the open conversation and the team's presence and load. No inputs: rebuilt freely. */
 export function sideContent(): HTMLElement[] {
   const c = S.current ? S.convs.get(S.current) : undefined;
   const dl = (rows: [string, string | number][]) => h('dl', {}, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
-  const address = c && customerAddress(c);
+  // The mail's own sender address when the channel gave it (the id is the same address, lower-cased).
+  const address = c && (c.meta?.email || customerAddress(c));
   const contact: [string, string][] = c && address ? isEmail(c) ? [['E-mail', address]] : isSms(c) ? [['Phone', address]] : [] : [];
   if (c && optedOut(c)) contact.push(['SMS', OPTED_OUT_LABEL]);
+  if (c && isEmail(c)) {
+    if (c.meta?.cc) contact.push(['Cc', c.meta.cc]);
+    contact.push(['Ticket', ticketState(c)!]);
+  }
   const customer = c ? [h('div', {}, h('h3', {}, 'Customer'), dl([['Name', c.customer.name ?? '—'], ...contact, ['Id', c.customer.id], ['Channel', c.channel], ['Queue', c.queue],
     ['Since', new Date(c.createdAt).toLocaleString()], ['Messages', c.lastSeq], ['Tags', c.tags.join(', ') || '—']]))] : [];
   return [
