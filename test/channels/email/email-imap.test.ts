@@ -46,7 +46,7 @@ describe('email: IMAP polling with imapflow (against a fake IMAP server on 127.0
     await imap.listen();
     await eventually(async () => (await subjects()).length === 9, 'caught up: all seven, not only the last few');
     await eventually(async () => (await health())?.state === 'connected', 'connected again');
-    assert.equal((await cursor())!.lastUid, 10);
+    await eventually(async () => (await cursor())?.lastUid === 10, 'the cursor after the last mail');
 
     // A cursor set back (a crash after ingest, before the cursor was saved): all fetched again, none stored twice.
     await gw.store.channelState.set('email', `imap:${imap.user}@127.0.0.1/INBOX`, JSON.stringify({ uidValidity: '1000', lastUid: 0 }));
@@ -61,7 +61,8 @@ describe('email: IMAP polling with imapflow (against a fake IMAP server on 127.0
     imap.failFetch = 1;
     imap.add(mail(1));
     await eventually(async () => (await subjects()).length === 1, 'taken after the failure');
-    assert.equal((await cursor())!.lastUid, 1);
+    // The cursor is written right after the mail is stored: wait for that write too.
+    await eventually(async () => (await cursor())?.lastUid === 1, 'the cursor moved past the mail');
     assert.ok(imap.commands.filter((c) => /UID FETCH 1 /.test(c)).length >= 2, 'fetched twice: once refused, once taken');
     imap.add(mail(2));
     await eventually(async () => (await subjects()).length === 2, 'the next one');
