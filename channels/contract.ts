@@ -70,6 +70,19 @@ export interface ChannelAdapter {
   typing?(conv: Conversation, signal: Signal): Promise<void>;
   /** Shows a waiting customer their place in line and the estimated wait. */
   queueStatus?(conv: Conversation, status: QueueStatus): Promise<void>;
+  /** What an admin must look at by hand (a mail that could not be read, kept as a file): shown in
+   *  the workspace's Queues view, so nothing the channel could not take is lost silently. */
+  problems?(): Promise<ChannelProblem[]>;
+}
+
+export interface ChannelProblem {
+  id: string;
+  /** ms since epoch. */
+  at: number;
+  reason: string;
+  /** The kept raw input (e.g. the .eml), downloadable from the workspace's /media/<id>. */
+  mediaId?: string;
+  name?: string;
 }
 
 export interface SendOptions {

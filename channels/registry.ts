@@ -12,7 +12,7 @@ import type { UpgradeRouter } from '../core/http/upgrade.js';
 import { JsonRoutes } from '../core/http/json-routes.js';
 import type { OutboxDispatcher } from '../core/outbox/dispatcher.js';
 import type { QueueStatus } from '../core/routing/assigner.js';
-import type { ChannelAdapter, ChannelContext, HealthState } from './contract.js';
+import type { ChannelAdapter, ChannelContext, ChannelProblem, HealthState } from './contract.js';
 import { ChannelOutbox, channelTarget } from './kit/channel-outbox.js';
 import { publicUrlOf, readRawBody } from './kit/webhook.js';
 
@@ -89,6 +89,17 @@ export class ChannelRegistry {
   /** Per channel: running, stopped, or what its vendor connection last reported. */
   health(): Record<string, ChannelHealth> {
     return Object.fromEntries([...this.entries].map(([n, e]) => [n, e.health]));
+  }
+
+  /** Per running channel that reports any: the items an admin must look at. One channel failing
+   *  to answer is logged and left out, so it cannot hide the others' problems. */
+  async problems(): Promise<Record<string, ChannelProblem[]>> {
+    const out: Record<string, ChannelProblem[]> = {};
+    await Promise.all([...this.entries].map(async ([n, e]) => {
+      if (!e.running || !e.adapter.problems) return;
+      try { out[n] = await e.adapter.problems(); } catch (err) { this.d.logger.warn({ err, channel: n }, 'channel problems unreadable'); }
+    }));
+    return out;
   }
 
   /**

@@ -6,7 +6,7 @@ import type { SMTPServer as SMTPServerType, SMTPServerDataStream } from 'smtp-se
 import type { Attachment, Content, Conversation, Message } from '../../core/model/message.js';
 import { textOf } from '../../core/model/message.js';
 import { KefuError } from '../../core/errors.js';
-import { ChannelError, type ChannelAdapter, type ChannelContext, type SendOptions, type SendResult } from '../contract.js';
+import { ChannelError, type ChannelAdapter, type ChannelContext, type ChannelProblem, type SendOptions, type SendResult } from '../contract.js';
 import { configSchema, type EmailConfig, type MailInput, type TicketInfo } from './types.js';
 import { parseMail, type InboundMail } from './parse.js';
 import { sendMail, type Nodemailer } from './api.js';
@@ -219,11 +219,19 @@ export class EmailChannel implements ChannelAdapter {
   /** Never dropped silently: the raw mail is kept as a .eml file, listed under `unprocessable`, and logged. */
   private async unprocessable(raw: Buffer, reason: string): Promise<void> {
     const ctx = this.ctx!;
-    const file = await ctx.media.storeBuffer(raw, `unprocessable-${Date.now()}.eml`, 'channel:email');
+    const name = `unprocessable-${Date.now()}.eml`;
+    const file = await ctx.media.storeBuffer(raw, name, 'channel:email');
     const list = JSON.parse((await ctx.state.get('unprocessable')) ?? '[]') as object[];
-    list.push({ at: new Date().toISOString(), reason, mediaId: file.mediaId, size: raw.length });
+    list.push({ at: new Date().toISOString(), reason, mediaId: file.mediaId, name, size: raw.length });
     await ctx.state.set('unprocessable', JSON.stringify(list.slice(-100)));
     ctx.logger.error({ reason, mediaId: file.mediaId }, 'e-mail: unprocessable mail kept as a .eml file');
+  }
+
+  /** The kept mails, newest first, for the admins' "Needs attention" list. */
+  async problems(): Promise<ChannelProblem[]> {
+    const list = JSON.parse((await this.ctx!.state.get('unprocessable')) ?? '[]') as { at: string; reason: string; mediaId: string; name?: string }[];
+    // Entries written before `name` was kept still carry their media id, which is all a download needs.
+    return list.map((u) => ({ id: u.mediaId, at: Date.parse(u.at), reason: u.reason, mediaId: u.mediaId, name: u.name ?? `${u.mediaId}.eml` })).reverse();
   }
 
   async send(msg: Message, conv: Conversation, _opts: SendOptions): Promise<SendResult> {

@@ -25,7 +25,9 @@ export interface WorkspaceDeps {
   /** `[server] workspace_origins` and `trusted_proxies`, read at use (hot reload). */
   origins: () => readonly string[]; trustedProxies: () => readonly string[];
   /** Channel health (readyz, supervisor view) and the Retry of a failed delivery. */
-  channels: { health(): Record<string, unknown>; retry(messageId: string): Promise<void> };
+  channels: { health(): Record<string, unknown>; retry(messageId: string): Promise<void>;
+    /** Per channel, what an admin must look at by hand (e.g. mails kept as unprocessable). */
+    problems(): Promise<Record<string, unknown[]>> };
 }
 
 const STATUSES = new Set(['bot', 'queued', 'assigned', 'pending', 'resolved']);
@@ -100,6 +102,11 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   authed.get('/me', (ctx) => { ctx.body = { ok: true, agent: publicAgent(me(ctx)) }; });
   authed.get('/agents', (ctx) => { ctx.body = { ok: true, agents: d.hub.agentList() }; });
   authed.get('/supervisor', (ctx) => { ctx.body = { ok: true, queues: d.assigner.supervisorView(), channels: d.channels.health() }; });
+  // Admins only: the kept raw inputs can hold anyone's mail, not just a conversation's own customer.
+  authed.get('/channels/problems', async (ctx) => {
+    admin(ctx);
+    ctx.body = { ok: true, channels: await d.channels.problems() };
+  });
   authed.post('/agents', async (ctx) => {
     admin(ctx);
     const b = await readJson(ctx, 4096);

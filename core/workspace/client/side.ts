@@ -40,7 +40,8 @@ export function supervisorView(): HTMLElement {
     h('thead', {}, h('tr', {}, ...heads.map((t) => h('th', {}, t)))), h('tbody', {}, ...body));
   return h('div', { class: 'chat' }, h('div', { class: 'head' }, h('div', { class: 'who' }, 'Queues'), h('div', { class: 'grow' }), h('span', { class: 'dim' }, 'live')),
     h('div', { class: 'sup' }, table(['Queue', 'Hours', 'Waiting', 'Longest wait', 'Agents (load/capacity)'], rows),
-      h('h3', {}, 'Channels'), table(['Channel', 'State', 'Detail', 'Since'], channelRows(), 'channels')));
+      h('h3', {}, 'Channels'), table(['Channel', 'State', 'Detail', 'Since'], channelRows(), 'channels'),
+      ...(S.me?.role === 'admin' ? [h('h3', {}, 'Needs attention'), table(['Channel', 'Time', 'Reason', 'Kept as'], problemRows(), 'problems')] : [])));
 }
 
 /** Green: working; amber: trying or partly working; red: needs someone (credentials); grey: off. */
@@ -64,4 +65,16 @@ function channelRows(): HTMLElement[] {
       h('td', { class: c.detail ? '' : 'dim' }, c.detail || '—'),
       h('td', { class: 'num', title: new Date(c.since).toLocaleString() }, sinceText(c.since)));
   });
+}
+
+/** What channels could not take (a mail nobody could read), kept as files for an admin to open. */
+function problemRows(): HTMLElement[] {
+  if (!S.problems) return [h('tr', {}, h('td', { colspan: 4, class: 'dim' }, 'Loading…'))];
+  const rows = Object.entries(S.problems).sort(([a], [b]) => a.localeCompare(b)).flatMap(([n, list]) => list.map((p) => ({ n, p })));
+  if (rows.length === 0) return [h('tr', {}, h('td', { colspan: 4, class: 'dim' }, 'Nothing needs attention.'))];
+  return rows.map(({ n, p }) => h('tr', { 'data-channel': n, 'data-problem': p.id },
+    h('td', {}, h('b', {}, n)),
+    h('td', { class: 'num', title: new Date(p.at).toLocaleString() }, sinceText(p.at)),
+    h('td', {}, p.reason),
+    h('td', {}, p.mediaId ? h('a', { href: `/media/${encodeURIComponent(p.mediaId)}`, download: p.name ?? '' }, p.name ?? 'download') : h('span', { class: 'dim' }, '—'))));
 }

@@ -10,6 +10,8 @@ export type Msg = { id: string; seq: number; conversationId: string; sourceId?: 
 /** Where an outbound message to a push channel (SMS, e-mail…) stands; web widget messages have none. */
 export type Delivery = { state: 'queued' | 'sent' | 'delivered' | 'read' | 'failed'; vendorId?: string; error?: { code: string; message: string }; attempts: number; at: number };
 export type ChannelHealth = { state: string; detail?: string; since: number };
+/** An item a channel could not take and kept for an admin (e.g. an unreadable mail as a .eml). */
+export type ChannelProblem = { id: string; at: number; reason: string; mediaId?: string; name?: string };
 export type AgentRow = { id: string; name: string; status: string; load: number; capacity: number };
 export type QueueRow = { name: string; label: string; priority: number; weight: number; maxWaitS: number; open: boolean; waiting: number; longestWaitS: number; agents: AgentRow[] };
 export type Tab = 'mine' | 'waiting' | 'all' | 'queues';
@@ -27,6 +29,8 @@ export const S = {
   agentsVersion: 0,
   queues: [] as QueueRow[],
   channels: {} as Record<string, ChannelHealth>,
+  /** Admins only, re-read whenever the Queues tab opens; undefined until the first answer. */
+  problems: undefined as undefined | Record<string, ChannelProblem[]>,
   /** Latest delivery state per message id, from history and `delivery` frames (a snapshot never overrides a strictly newer frame). */
   delivery: new Map<string, Delivery>(),
   /** Messages whose Retry request is in flight, and the last Retry error per message (shown as text). */

@@ -52,7 +52,7 @@ function buildShell(): void {
     h('option', { value: 'online' }, '● Online'), h('option', { value: 'away' }, '◐ Away')) as HTMLSelectElement;
   status.value = S.status;
   const conn = h('span', { class: 'conn down' }, 'Connecting…');
-  const list = new ConversationList(open, (t: Tab) => { S.tab = t; invalidate('list', 'center'); });
+  const list = new ConversationList(open, (t: Tab) => { S.tab = t; if (t === 'queues') refreshProblems(); invalidate('list', 'center'); });
   const center = placeholderPane();
   const side = h('div', { class: 'side' });
   const shell = h('div', { class: 'shell' },
@@ -85,6 +85,13 @@ async function refreshList(): Promise<void> {
     if (touched === mine) touched = undefined;
   }
   invalidate('list', 'head', 'side');
+}
+
+/** No frame announces a kept mail: re-read on every opening of the Queues tab (admins only; agents get 403). */
+function refreshProblems(): void {
+  if (S.me?.role !== 'admin') return;
+  api('/api/channels/problems').then((r) => { S.problems = r.channels; if (S.tab === 'queues') invalidate('center'); },
+    (err) => toast(`Needs attention: ${(err as Error).message}`));
 }
 
 /** The server sends no `agents` frame when loads change: re-read the list after an assignment change. */
