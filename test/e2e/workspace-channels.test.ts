@@ -4,7 +4,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { startGateway, eventually, type TestGateway } from '../helpers/gateway.js';
 import type { EmailChannel } from '../../channels/email/index.js';
 import { FakeTwilio, inbound, smsConfig, twilioPost } from '../channels/sms/fake-twilio.js';
-import { Relay, deliver, emailConfig } from '../channels/email/mail-helpers.js';
+import { Relay, deliver, deliverRaw, emailConfig } from '../channels/email/mail-helpers.js';
 
 // The SDK would rename hosts from these; the tests' traffic must stay on 127.0.0.1.
 delete process.env.TWILIO_REGION;
@@ -175,5 +175,26 @@ describe('agent workspace UI (headless Chromium): SMS segment counter and opt-ou
     assert.equal(await msg.locator('.quoted-text').isHidden(), true);
     assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
     assert.equal(await page.locator('.chat .segments').isHidden(), true, 'no SMS counter on e-mail');
+  });
+
+  it('e-mail: an unreadable mail shows under "Needs attention" in Queues (admins), as text, with its .eml to download', async () => {
+    const page = await workspace();
+    await page.locator('[data-tab=queues]').click();
+    await page.locator('table.problems td', { hasText: 'Nothing needs attention.' }).waitFor();
+    const port = (gw.channels.get('email') as EmailChannel).smtpPort!;
+    await deliverRaw(port, Buffer.from('To: support@shop.test\r\nSubject: no sender\r\n\r\nwho am I?\r\n'));
+    // No frame announces it: opening the tab again re-reads the list.
+    await page.locator('[data-tab=all]').click();
+    await page.locator('[data-tab=queues]').click();
+    const row = page.locator('table.problems tr[data-channel=email]');
+    await row.waitFor();
+    assert.equal(await row.locator('td').nth(2).textContent(), 'no usable From address');
+    const link = row.locator('a');
+    assert.match((await link.textContent())!, /^unprocessable-\d+\.eml$/);
+    const href = (await link.getAttribute('href'))!;
+    assert.match(href, /^\/media\//);
+    const file = await page.evaluate(async (u) => { const r = await fetch(u); return { status: r.status, text: await r.text() }; }, href);
+    assert.equal(file.status, 200);
+    assert.match(file.text, /who am I\?/);
   });
 });
