@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { WorkspaceBrowser } from '../helpers/browser.js';
+import type { Page } from 'playwright-core';
 import { startGateway, eventually, type TestGateway } from '../helpers/gateway.js';
 import type { EmailChannel } from '../../channels/email/index.js';
 import { FakeTwilio, inbound, smsConfig, twilioPost } from '../channels/sms/fake-twilio.js';
@@ -10,7 +10,6 @@ import { Relay, deliver, deliverRaw, emailConfig } from '../channels/email/mail-
 delete process.env.TWILIO_REGION;
 delete process.env.TWILIO_EDGE;
 
-const CHROMIUM = process.env.KEFU_CHROMIUM ?? '/usr/bin/chromium';
 const CUSTOMER = '+15557654321';
 
 /** Two animation frames: whatever the page scheduled for the next paint has run. */
@@ -20,47 +19,25 @@ describe('agent workspace UI (headless Chromium): SMS segment counter and opt-ou
   let gw: TestGateway;
   let fake: FakeTwilio;
   let relay: Relay;
-  let browser: Browser;
-  let contexts: BrowserContext[] = [];
-  let pageErrors: string[] = [];
+  let wb: WorkspaceBrowser;
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      (skipped: no Chromium at ${CHROMIUM}; .ci/run installs Debian's chromium)`);
-      this.skip();
-    }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  });
-  after(async () => { await browser?.close(); });
+  before(async function () { wb = await WorkspaceBrowser.launch(this); });
+  after(async () => { await wb?.close(); });
   beforeEach(async () => {
     fake = await new FakeTwilio().listen();
     relay = await new Relay().listen();
     gw = await startGateway(`${smsConfig(fake)}\n${emailConfig(relay.port)}\n[ratelimit]\ncustomer_quota = 0\n`);
     await eventually(() => gw.channels.isRunning('sms') && gw.channels.isRunning('email'), 'sms and email running');
-    pageErrors = [];
   });
   afterEach(async () => {
-    for (const c of contexts) await c.close();
-    contexts = [];
+    const pageErrors = await wb.reset();
     await gw?.close();
     await fake?.close();
     await relay?.close();
     assert.deepEqual(pageErrors, [], 'no uncaught error in the page');
   });
 
-  async function workspace(): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 820 } });
-    contexts.push(ctx);
-    ctx.setDefaultTimeout(10_000);
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(gw.workspaceUrl);
-    await page.locator('input[name=login]').fill('admin');
-    await page.locator('input[name=password]').fill(gw.adminPassword);
-    await page.locator('button[type=submit]').click();
-    await page.locator('.conn', { hasText: 'Connected' }).waitFor();
-    return page;
-  }
+  const workspace = (): Promise<Page> => wb.workspace(gw.workspaceUrl, gw.adminPassword);
 
   async function texts(body: string): Promise<void> {
     const r = await twilioPost(gw.publicUrl, inbound(CUSTOMER, body));

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { WorkspaceBrowser } from '../helpers/browser.js';
+import type { Locator, Page } from 'playwright-core';
 import { startGateway, eventually, type TestGateway } from '../helpers/gateway.js';
 import { cid, connectVisitor, type Visitor } from '../helpers/clients.js';
 import { FakeVendor, fakepushConfig, vendorPost } from '../helpers/fake-vendor.js';
 import { FakepushChannel } from '../fixtures/channels/fakepush/index.js';
 
-const CHROMIUM = process.env.KEFU_CHROMIUM ?? '/usr/bin/chromium';
 const SECRET = 'fake-secret-1';
 const PHONE = '+8613800000001';
 
@@ -16,51 +15,29 @@ const settle = (page: Page) => page.evaluate(() => new Promise<void>((r) => { co
 describe('agent workspace UI (headless Chromium): delivery state of replies to push channels, Retry, channel health', function () {
   let gw: TestGateway;
   let vendor: FakeVendor;
-  let browser: Browser;
-  let contexts: BrowserContext[] = [];
+  let wb: WorkspaceBrowser;
   let visitors: Visitor[] = [];
-  let pageErrors: string[] = [];
   /** The outbox's clock runs ahead of the wall clock by this much: moving it makes a waiting retry due. */
   let ahead = 0;
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      (skipped: no Chromium at ${CHROMIUM}; .ci/run installs Debian's chromium)`);
-      this.skip();
-    }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  });
-  after(async () => { await browser?.close(); });
+  before(async function () { wb = await WorkspaceBrowser.launch(this); });
+  after(async () => { await wb?.close(); });
   beforeEach(async () => {
     ahead = 0;
     vendor = await new FakeVendor().listen();
     gw = await startGateway(`${fakepushConfig(vendor, SECRET)}[ratelimit]\ncustomer_quota = 0\n`,
       { channels: [new FakepushChannel()], now: () => Date.now() + ahead });
-    pageErrors = [];
   });
   afterEach(async () => {
-    for (const c of contexts) await c.close();
+    const pageErrors = await wb.reset();
     for (const v of visitors) await v.socket.close();
-    contexts = [];
     visitors = [];
     await gw?.close();
     await vendor?.close();
     assert.deepEqual(pageErrors, [], 'no uncaught error in the page');
   });
 
-  async function workspace(): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 820 } });
-    contexts.push(ctx);
-    ctx.setDefaultTimeout(10_000);
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(gw.workspaceUrl);
-    await page.locator('input[name=login]').fill('admin');
-    await page.locator('input[name=password]').fill(gw.adminPassword);
-    await page.locator('button[type=submit]').click();
-    await page.locator('.conn', { hasText: 'Connected' }).waitFor();
-    return page;
-  }
+  const workspace = (): Promise<Page> => wb.workspace(gw.workspaceUrl, gw.adminPassword);
 
   /** A customer writes in over the vendor's webhook. */
   async function customerSays(text: string, name = 'Li Wei'): Promise<void> {

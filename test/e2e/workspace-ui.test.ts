@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
+import { WorkspaceBrowser } from '../helpers/browser.js';
 import { randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startGateway, eventually, type TestGateway } from '../helpers/gateway.js';
 import { cid, connectVisitor, json, loginAgent, type Visitor } from '../helpers/clients.js';
 
-const CHROMIUM = process.env.KEFU_CHROMIUM ?? '/usr/bin/chromium';
 
 /** A real PNG of the given size (one flat colour), so the browser decodes it and the server reads its size. */
 function png(width: number, height: number): Buffer {
@@ -44,28 +44,18 @@ const settle = (page: Page) => page.evaluate(() => new Promise<void>((r) => { co
 
 describe('agent workspace UI (headless Chromium): live updates keep the agent\'s work, files, team load, layout', function () {
   let gw: TestGateway;
-  let browser: Browser;
-  let contexts: BrowserContext[] = [];
+  let wb: WorkspaceBrowser;
   let visitors: Visitor[] = [];
-  let pageErrors: string[] = [];
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      (skipped: no Chromium at ${CHROMIUM}; .ci/run installs Debian's chromium)`);
-      this.skip();
-    }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  });
-  after(async () => { await browser?.close(); });
+  before(async function () { wb = await WorkspaceBrowser.launch(this); });
+  after(async () => { await wb?.close(); });
   beforeEach(async () => {
     // No customer quota: the tests send bursts a real customer would be throttled for.
     gw = await startGateway('[ratelimit]\ncustomer_quota = 0\n');
-    pageErrors = [];
   });
   afterEach(async () => {
-    for (const c of contexts) await c.close();
+    const pageErrors = await wb.reset();
     for (const v of visitors) await v.socket.close();
-    contexts = [];
     visitors = [];
     await gw?.close();
     assert.deepEqual(pageErrors, [], 'no uncaught error in the page');
@@ -79,24 +69,13 @@ describe('agent workspace UI (headless Chromium): live updates keep the agent\'s
   }
 
   async function workspace(viewport = { width: 1400, height: 820 }): Promise<Page> {
-    const ctx = await browser.newContext({ viewport });
-    contexts.push(ctx);
-    ctx.setDefaultTimeout(10_000); // a missing element fails with its locator, well inside mocha's timeout
     // Counts timers of a second or more, to see how the page handles a flood of typing frames.
-    await ctx.addInitScript(() => {
+    return wb.workspace(gw.workspaceUrl, gw.adminPassword, { viewport, init: () => {
       const w = globalThis as any;
       w.__longTimers = 0;
       const orig = w.setTimeout;
       w.setTimeout = (fn: any, ms?: number, ...rest: any[]) => { if ((ms ?? 0) >= 1000) w.__longTimers++; return orig(fn, ms, ...rest); };
-    });
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(gw.workspaceUrl);
-    await page.locator('input[name=login]').fill('admin');
-    await page.locator('input[name=password]').fill(gw.adminPassword);
-    await page.locator('button[type=submit]').click();
-    await page.locator('.conn', { hasText: 'Connected' }).waitFor();
-    return page;
+    } });
   }
 
   /** What an event must never disturb: the draft, focus, selection, and where the log is scrolled to. */
