@@ -249,6 +249,7 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     const conv = ctx.conversation;
     ctx.message.seq = ++conv.lastSeq;
     conv.lastMessageAt = ctx.message.sentAt;
+    if (!ctx.message.private && ctx.message.content.kind !== 'event') conv.waitingOn = ctx.message.direction === 'inbound' ? 'agent' : 'customer';
     await this.opts.store.appendMessage(ctx.message, conv, deliverTo);
   }
 

@@ -77,6 +77,12 @@ export interface Conversation {
   queuedAt?: Date;
   lastSeq: number;
   lastMessageAt?: Date;
+  /**
+   * Who is expected to write next, from the last public message that was not an event: a customer's
+   * message waits on an agent, an agent's or bot's answer waits on the customer (a help desk's
+   * open vs pending; SLAs pause on 'customer'). Derived from the messages, never stored apart.
+   */
+  waitingOn?: 'agent' | 'customer';
   /** Free-form labels, e.g. an order number an integration tagged the conversation with. */
   tags: string[];
   /**

@@ -61,6 +61,9 @@ export class SqliteStore implements Store {
       convByRef: p('SELECT * FROM conversations WHERE channel = ? AND account = ? AND thread = ?'),
       convByTag: p('SELECT c.* FROM conversation_tags t JOIN conversations c ON c.id = t.conversation_id WHERE t.tag = ? ORDER BY c.updated_at DESC LIMIT 50'),
       convMax: p('SELECT MAX(seq) AS seq, MAX(sent_at) AS at FROM messages WHERE conversation_id = ?'),
+      // Backwards through (conversation_id, seq): a handful of rows, and only on a cache miss.
+      convLastPublic: p(`SELECT direction FROM messages WHERE conversation_id = ? AND private = 0
+        AND json_extract(content, '$.kind') != 'event' ORDER BY seq DESC LIMIT 1`),
       msgById: p('SELECT * FROM messages WHERE id = ?'),
       msgAt: p('SELECT * FROM messages WHERE conversation_id = ? AND sent_at = ? ORDER BY seq'),
       msgThread: p('SELECT * FROM messages WHERE conversation_id = ? AND thread_id = ? ORDER BY seq LIMIT ?'),
@@ -178,6 +181,8 @@ export class SqliteStore implements Store {
     const max = this.stmts.convMax.get(conv.id) as Row;
     if (max.seq !== null && max.seq > conv.lastSeq) conv.lastSeq = max.seq;
     if (max.at !== null && (!conv.lastMessageAt || max.at > conv.lastMessageAt.getTime())) conv.lastMessageAt = new Date(max.at);
+    const last = this.stmts.convLastPublic.get(conv.id) as Row | undefined;
+    if (last) conv.waitingOn = last.direction === 'inbound' ? 'agent' : 'customer';
     return this.cache(conv);
   }
 

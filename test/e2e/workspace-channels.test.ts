@@ -152,6 +152,20 @@ describe('agent workspace UI (headless Chromium): SMS segment counter and opt-ou
     assert.equal(await msg.locator('.quoted-text').isHidden(), true);
     assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
     assert.equal(await page.locator('.chat .segments').isHidden(), true, 'no SMS counter on e-mail');
+
+    // The last word ours: pending (waiting on the customer); the customer's answer opens it again.
+    const take = page.locator('.chat .head button', { hasText: 'Take' });
+    if (await take.isVisible()) await take.click();
+    const ta = page.locator('.composer textarea');
+    await ta.fill('We are checking with the courier.');
+    await ta.press('Enter');
+    await page.locator('.chat .head .chip.ticket-pending', { hasText: 'pending' }).waitFor();
+    await page.locator('.side dd', { hasText: 'pending' }).waitFor();
+    const sent = (await eventually(() => relay.received.find((m) => m.text?.includes('We are checking with the courier.')), 'the reply reached the relay'))!;
+    await deliver(port, { from: 'Li Lei <lilei@gmail.test>', subject: `Re: ${sent.subject}`, inReplyTo: sent.messageId, references: sent.messageId,
+      text: 'Thank you, I will wait.' });
+    await page.locator('.log .msg.customer', { hasText: 'Thank you, I will wait.' }).waitFor();
+    await page.locator('.chat .head .chip.ticket-open', { hasText: 'open' }).waitFor();
   });
 
   it('e-mail: an unreadable mail shows under "Needs attention" in Queues (admins), as text, with its .eml to download', async () => {

@@ -21,10 +21,14 @@ export function customerAddress(c: Conv): string | undefined {
   return c.customer.id.startsWith(prefix) ? c.customer.id.slice(prefix.length) : undefined;
 }
 
-/** An e-mail ticket's state as a help desk names it: anything not resolved still needs an answer. */
-export function ticketState(c: Conv): 'open' | 'solved' | undefined {
+/**
+ * An e-mail ticket's state as a help desk names it: solved once resolved, pending while the last
+ * word was ours (waiting on the customer), open while the customer waits for an answer.
+ */
+export function ticketState(c: Conv): 'open' | 'pending' | 'solved' | undefined {
   if (!isEmail(c)) return undefined;
-  return c.status === 'resolved' ? 'solved' : 'open';
+  if (c.status === 'resolved') return 'solved';
+  return c.waitingOn === 'customer' ? 'pending' : 'open';
 }
 
 export function optOutBadge(): HTMLElement {

@@ -77,7 +77,7 @@ export class ChatPane {
     const queues = S.queues.filter((q) => q.name !== c.queue);
     const subject = subjectOf(c);
     const out = optedOut(c);
-    const sig = JSON.stringify([c.status, c.assigneeId, c.customer, c.channel, subject, c.meta, out, others.map((a) => [a.id, a.name, a.load, a.capacity]), queues.map((q) => [q.name, q.label])]);
+    const sig = JSON.stringify([c.status, ticketState(c), c.assigneeId, c.customer, c.channel, subject, c.meta, out, others.map((a) => [a.id, a.name, a.load, a.capacity]), queues.map((q) => [q.name, q.label])]);
     if (sig === this.headSig) return; // an open <select> survives unrelated updates
     this.headSig = sig;
     this.optOutHint.hidden = !out;

@@ -59,6 +59,7 @@ select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radiu
 [hidden] { display: none !important; }
 /* SMS: segment counter under the reply box, opt-out badge and hint; e-mail: subject header, folded quote. */
 .segments { background: #fff; padding: 0 14px 8px; margin-top: -4px; font-size: 12px; color: #5b6372; font-variant-numeric: tabular-nums; text-align: right; }
+.chip.ticket-open { background: #fff4d6; color: #8a5a00; } .chip.ticket-pending { background: #e6f0ff; color: #1d4ed8; } .chip.ticket-solved { background: #eef0f4; color: #69707d; }
 .chip.opted-out { background: #fee4e2; color: #b42318; font-weight: 600; } .item .badges { margin: 1px 0; }
 .optout-hint { background: #fef3f2; color: #912018; border-top: 1px solid #fecdca; padding: 8px 16px; font-size: 13px; }
 .chat .head .who.subject { display: flex; flex-direction: column; min-width: 0; max-width: 60%; } .who.subject .title { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }

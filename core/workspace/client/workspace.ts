@@ -164,10 +164,14 @@ function onFrame(f: any): void {
       const m = f.message;
       addMessage(m);
       const c = S.convs.get(m.conversationId);
-      if (c && m.seq > c.lastSeq) { c.lastSeq = m.seq; c.lastMessageAt = m.sentAt; }
+      if (c && m.seq > c.lastSeq) {
+        c.lastSeq = m.seq; c.lastMessageAt = m.sentAt;
+        // The same rule as the server's (Conversation.waitingOn), so a ticket turns pending as the reply lands.
+        if (!m.private && m.content?.kind !== 'event') c.waitingOn = m.direction === 'inbound' ? 'agent' : 'customer';
+      }
       if (m.conversationId !== S.current && m.direction === 'inbound') S.unread.set(m.conversationId, (S.unread.get(m.conversationId) ?? 0) + 1);
       if (S.typingUntil.has(m.conversationId)) { S.typingUntil.set(m.conversationId, 0); paneOf(m.conversationId)?.updateTyping(); }
-      return invalidate('list', ...(m.conversationId === S.current ? ['log', 'side'] as Part[] : []));
+      return invalidate('list', ...(m.conversationId === S.current ? ['log', 'side', 'head'] as Part[] : []));
     }
     case 'history':
       for (const m of f.messages) addMessage(m);

@@ -56,6 +56,29 @@ describe('conversation meta: merged on ingest, stored, shown to the workspace', 
       assert.deepEqual(r.body.conversation.meta, { subject: 'Order 1', email: 'c@x.test' });
     });
 
+    it('waitingOn follows the last public message (notes and events do not count) and survives a restart', async () => {
+      gw = await startGateway('', { dir });
+      const { conversation } = await gw.bus.ingest(msg(1));
+      const id = conversation.id;
+      assert.equal(conversation.waitingOn, 'agent');
+      const agent = { id: 'A1', role: 'agent' as const, name: 'Ann' };
+      await gw.bus.send({ conversationId: id, from: agent, content: { kind: 'text', text: 'on it' } });
+      assert.equal((await gw.store.getConversation(id))!.waitingOn, 'customer');
+      await gw.bus.send({ conversationId: id, from: agent, content: { kind: 'text', text: 'note to self' }, private: true });
+      await gw.bus.send({ conversationId: id, from: { id: 'system', role: 'system' }, content: { kind: 'event', event: 'handoff', text: 'x' } });
+      assert.equal((await gw.store.getConversation(id))!.waitingOn, 'customer');
+      await gw.bus.idle();
+      await gw.close();
+
+      gw = await startGateway('', { dir });
+      assert.equal((await gw.store.getConversation(id))!.waitingOn, 'customer', 'derived again from the stored messages');
+      const token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
+      const r = await json(`${gw.workspaceUrl}/api/conversations/${id}`, { headers: { Authorization: `Bearer ${token}` } });
+      assert.equal(r.body.conversation.waitingOn, 'customer');
+      await gw.bus.ingest(msg(2));
+      assert.equal((await gw.store.getConversation(id))!.waitingOn, 'agent');
+    });
+
     it('a conversation without meta has none stored and shows {}', async () => {
       gw = await startGateway('', { dir });
       const { conversation } = await gw.bus.ingest(msg(1));
