@@ -72,7 +72,8 @@ export class SmsGatewayChannel implements ChannelAdapter {
     // Recorded before ingest: the offline notice (or a bot) that ingest triggers must already
     // see the opt-out, or one message would still reach a customer who just texted 退订.
     if (keyword) await setOptOut(ctx, number, keyword === 'opt_out');
-    const r = await ctx.ingest(m); // the keyword message itself is kept
+    // Providers do not redeliver a refused 上行短信: over the quota it is kept, without the bot.
+    const r = await ctx.ingest({ ...m, keepOverQuota: true }); // the keyword message itself is kept
     if (keyword && r.status === 'accepted' && r.conversation) await setOptOut(ctx, number, keyword === 'opt_out', r.conversation);
   }
 

@@ -97,7 +97,7 @@ export class SmsChannel implements ChannelAdapter {
     const missing = p.media.length - attachments.length;
     const note = missing > 0 ? `[${missing} attachment${missing > 1 ? 's' : ''} could not be fetched from Twilio]` : '';
     const caption = [p.body, note].filter(Boolean).join('\n');
-    const m: InboundMessage = { ref, customer: { externalId: p.from }, sourceId: p.sid,
+    const m: InboundMessage = { ref, customer: { externalId: p.from }, sourceId: p.sid, keepOverQuota: true,
       content: attachments.length ? { kind: 'media', attachments, caption: caption || undefined } : { kind: 'text', text: caption } };
     const r = await ctx.ingest(m);
     // The keyword message itself is kept (above); Twilio has blocked or unblocked the sender by now.

@@ -131,14 +131,14 @@ export class ConversationBus extends EventEmitter<BusEvents> {
       const conv = await this.conversationFor(inbound);
       const result = await this.dedupe(conv, inbound.sourceId, async () => {
         const wait = this.opts.limiter.take(conv.customer.id);
-        if (wait > 0) throw new KefuError('rate_limited', `Message quota exceeded; retry in ${wait}s.`, { retryAfter: wait });
+        if (wait > 0 && !inbound.keepOverQuota) throw new KefuError('rate_limited', `Message quota exceeded; retry in ${wait}s.`, { retryAfter: wait });
         const message: Message = {
           id: newId('M'), seq: 0, conversationId: conv.id, sourceId: inbound.sourceId, direction: 'inbound',
           from: conv.customer, content: inbound.content, sentAt: inbound.sentAt ?? new Date(),
         };
         const ctx: PipelineContext = { stage: 'ingest', message, conversation: conv, inbound, handled: false, state: {} };
         await this.runners.get('ingest')!(ctx);
-        this.after(conv.id, () => this.processInbound(ctx));
+        this.after(conv.id, () => this.processInbound(ctx, wait > 0));
         return message;
       });
       return result;
@@ -253,9 +253,9 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     await this.opts.store.appendMessage(ctx.message, conv, deliverTo);
   }
 
-  private async processInbound(ingested: PipelineContext): Promise<void> {
+  private async processInbound(ingested: PipelineContext, overQuota = false): Promise<void> {
     const ctx = ingested;
-    for (const stage of ['classify', 'decide', 'route', 'deliver'] as const) {
+    for (const stage of overQuota ? ['route', 'deliver'] as const : ['classify', 'decide', 'route', 'deliver'] as const) {
       try {
         await this.runners.get(stage)!(Object.assign(ctx, { stage }));
       } catch (err) {

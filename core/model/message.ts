@@ -103,6 +103,13 @@ export interface InboundMessage {
   hints?: { queue?: string };
   /** Merged into the conversation's meta on ingest; a key set to '' removes it. */
   meta?: Record<string, string>;
+  /**
+   * The vendor never redelivers a refused message (Twilio, most SMS gateways): over the customer
+   * quota it is stored and shown to agents instead of refused, but the classify and decide stages
+   * (the bot) skip it, so a flood triggers no paid automatic replies. Vendors that retry (SMTP's
+   * 451, Feishu, DingTalk) are refused as usual and come back later.
+   */
+  keepOverQuota?: boolean;
 }
 
 export function textOf(content: Content): string {

@@ -205,3 +205,33 @@ describe('sms channel (twilio SDK against a local fake Twilio REST API)', () => 
     assert.equal(fake.attempts.filter((x) => x.Body === 'first').length, 3);
   });
 });
+
+describe('sms channel over the customer quota (Twilio never redelivers a refused webhook)', () => {
+  let fake: FakeTwilio;
+  let gw: TestGateway;
+  beforeEach(async () => {
+    fake = await new FakeTwilio().listen();
+    gw = await startGateway(`${smsConfig(fake)}\n[ratelimit]\ncustomer_quota = 1\nburst = 0\n`);
+    await eventually(() => gw.channels.isRunning('sms'), 'sms running');
+  });
+  afterEach(async () => { await gw?.close(); await fake.close(); });
+
+  it('keeps every text past the quota (200, stored, shown to agents) but the bot (decide) and classify stages skip them', async () => {
+    const decided: string[] = [];
+    const shown: string[] = [];
+    gw.bus.use('decide', async (ctx, next) => { decided.push((ctx.message.content as { text: string }).text); await next(); });
+    gw.bus.on('message', (m) => { if (m.direction === 'inbound') shown.push((m.content as { text: string }).text); });
+    const texts = ['where is my order 1234?', 'hello??', 'anyone there', 'I want a refund', 'REFUND NOW'];
+    for (const t of texts) {
+      const r = await twilioPost(gw.publicUrl, inbound(CUSTOMER, t));
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+    }
+    await gw.bus.idle();
+    const conv = (await gw.store.findConversationByRef({ channel: 'sms', account: ACCOUNTS.main.number, thread: CUSTOMER }))!;
+    const inbound_ = (await gw.store.listMessages(conv.id, {})).filter((m) => m.direction === 'inbound');
+    assert.deepEqual(inbound_.map((m) => (m.content as { text: string }).text), texts, 'none lost, in order');
+    assert.deepEqual(shown, texts, 'every one reaches the agents live');
+    assert.deepEqual(decided, texts.slice(0, 1), 'only the one within the quota may get an automatic answer');
+    assert.notEqual(conv.status, 'bot', 'still routed to a human');
+  });
+});
