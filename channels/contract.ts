@@ -73,6 +73,8 @@ export interface ChannelAdapter {
   /** What an admin must look at by hand (a mail that could not be read, kept as a file): shown in
    *  the workspace's Queues view, so nothing the channel could not take is lost silently. */
   problems?(): Promise<ChannelProblem[]>;
+  /** An admin has dealt with a problem: it leaves the list (its kept file stays). False if unknown. */
+  dismissProblem?(id: string): Promise<boolean>;
 }
 
 export interface ChannelProblem {

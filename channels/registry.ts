@@ -102,6 +102,13 @@ export class ChannelRegistry {
     return out;
   }
 
+  /** Dismisses one problem of a running channel; false when the channel or the item is unknown. */
+  async dismissProblem(channel: string, id: string): Promise<boolean> {
+    const e = this.entries.get(channel);
+    if (!e?.running || !e.adapter.dismissProblem) return false;
+    return e.adapter.dismissProblem(id);
+  }
+
   /**
    * The outbox target for an outbound message, when its channel pushes to a vendor (enabled or
    * not: it waits). A channel that is not registered at all (its plugin failed to load) is

@@ -140,7 +140,8 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   const workspaceServer = createServer(createWorkspaceApp({ bus, accounts, assigner, hub, media, metrics, logger,
     sessionTtlMs: () => cfg().auth.session_ttl_h * 3600_000, ready: () => ready.value,
     origins: () => cfg().server.workspace_origins, trustedProxies: () => cfg().server.trusted_proxies,
-    channels: { health: () => registry!.health(), retry: (id) => registry!.outbox.retry(id), problems: () => registry!.problems() } }).callback());
+    channels: { health: () => registry!.health(), retry: (id) => registry!.outbox.retry(id), problems: () => registry!.problems(),
+      dismissProblem: (channel, id) => registry!.dismissProblem(channel, id) } }).callback());
   publicUpgrades.attach(publicServer);
   workspaceUpgrades.attach(workspaceServer);
   workspaceUpgrades.add('/ws/agent', (ws, req) => void hub.accept(ws, req));

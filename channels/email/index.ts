@@ -14,6 +14,7 @@ import { Tickets } from './tickets.js';
 import { quoteHtml, quoteText, replySubject } from './compose.js';
 import { AckLimiter, ackText } from './ack.js';
 import { mountInbound } from './inbound-http.js';
+import { ADMIN_ONLY } from '../../core/http/media.js';
 import { ImapPoller } from './imap.js';
 
 type Libs = { nodemailer: Nodemailer; simpleParser: typeof import('mailparser').simpleParser; htmlToText: (html: string) => string };
@@ -220,7 +221,7 @@ export class EmailChannel implements ChannelAdapter {
   private async unprocessable(raw: Buffer, reason: string): Promise<void> {
     const ctx = this.ctx!;
     const name = `unprocessable-${Date.now()}.eml`;
-    const file = await ctx.media.storeBuffer(raw, name, 'channel:email');
+    const file = await ctx.media.storeBuffer(raw, name, `${ADMIN_ONLY}email`);
     const list = JSON.parse((await ctx.state.get('unprocessable')) ?? '[]') as object[];
     list.push({ at: new Date().toISOString(), reason, mediaId: file.mediaId, name, size: raw.length });
     await ctx.state.set('unprocessable', JSON.stringify(list.slice(-100)));
@@ -232,6 +233,15 @@ export class EmailChannel implements ChannelAdapter {
     const list = JSON.parse((await this.ctx!.state.get('unprocessable')) ?? '[]') as { at: string; reason: string; mediaId: string; name?: string }[];
     // Entries written before `name` was kept still carry their media id, which is all a download needs.
     return list.map((u) => ({ id: u.mediaId, at: Date.parse(u.at), reason: u.reason, mediaId: u.mediaId, name: u.name ?? `${u.mediaId}.eml` })).reverse();
+  }
+
+  async dismissProblem(id: string): Promise<boolean> {
+    const ctx = this.ctx!;
+    const list = JSON.parse((await ctx.state.get('unprocessable')) ?? '[]') as { mediaId: string }[];
+    const rest = list.filter((u) => u.mediaId !== id);
+    if (rest.length === list.length) return false;
+    await ctx.state.set('unprocessable', JSON.stringify(rest));
+    return true;
   }
 
   async send(msg: Message, conv: Conversation, _opts: SendOptions): Promise<SendResult> {

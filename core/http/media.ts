@@ -19,6 +19,9 @@ const FILE_TYPES: Record<string, string> = {
  * Uploads and serving of media. Ids are 192-bit random capabilities: a URL is only known to
  * the participants of the conversation it was sent in.
  */
+/** Owner prefix of media only admins may download (see serve). */
+export const ADMIN_ONLY = 'admin-only:';
+
 export class MediaService {
   constructor(private store: Store, private dir: string, readonly maxBytes: () => number, private maxPixels: () => number = () => 50_000_000) {}
 
@@ -85,10 +88,13 @@ export class MediaService {
     return out;
   }
 
-  /** Koa handler body for GET /media/:id. */
-  async serve(ctx: Context, id: string): Promise<void> {
+  /**
+   * Koa handler body for GET /media/:id. Files owned `admin-only:…` (raw inputs a channel kept,
+   * which can hold anyone's data) are served to admins only, and to others look absent.
+   */
+  async serve(ctx: Context, id: string, viewer: { admin?: boolean } = {}): Promise<void> {
     const rec = /^[A-Za-z0-9_-]{32}$/.test(id) ? await this.store.getMedia(id) : undefined;
-    if (!rec) throw new KefuError('not_found');
+    if (!rec || (rec.owner.startsWith(ADMIN_ONLY) && !viewer.admin)) throw new KefuError('not_found');
     ctx.set('Content-Type', rec.mime);
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Content-Security-Policy', "default-src 'none'; sandbox");

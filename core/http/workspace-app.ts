@@ -27,7 +27,7 @@ export interface WorkspaceDeps {
   /** Channel health (readyz, supervisor view) and the Retry of a failed delivery. */
   channels: { health(): Record<string, unknown>; retry(messageId: string): Promise<void>;
     /** Per channel, what an admin must look at by hand (e.g. mails kept as unprocessable). */
-    problems(): Promise<Record<string, unknown[]>> };
+    problems(): Promise<Record<string, unknown[]>>; dismissProblem(channel: string, id: string): Promise<boolean> };
 }
 
 const STATUSES = new Set(['bot', 'queued', 'assigned', 'pending', 'resolved']);
@@ -106,6 +106,12 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   authed.get('/channels/problems', async (ctx) => {
     admin(ctx);
     ctx.body = { ok: true, channels: await d.channels.problems() };
+  });
+  authed.post('/channels/problems/dismiss', async (ctx) => {
+    admin(ctx);
+    const b = await readJson(ctx, 1024);
+    if (!await d.channels.dismissProblem(str(b, 'channel', { required: true, max: 40 })!, str(b, 'id', { required: true, max: 100 })!)) throw new KefuError('not_found', 'No such problem.');
+    ctx.body = { ok: true };
   });
   authed.post('/agents', async (ctx) => {
     admin(ctx);
@@ -187,8 +193,8 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
     ctx.body = { ok: true, attachment };
   });
   router.get('/media/:id', async (ctx) => {
-    await d.accounts.authenticate(sessionToken(ctx.get('cookie'), ctx.get('authorization')));
-    await d.media.serve(ctx, ctx.params.id);
+    const agent = await d.accounts.authenticate(sessionToken(ctx.get('cookie'), ctx.get('authorization')));
+    await d.media.serve(ctx, ctx.params.id, { admin: agent.role === 'admin' });
   });
 
   app.on('error', koaErrorLogger(d.logger));

@@ -187,5 +187,11 @@ describe('agent workspace UI (headless Chromium): SMS segment counter and opt-ou
     const file = await page.evaluate(async (u) => { const r = await fetch(u); return { status: r.status, text: await r.text() }; }, href);
     assert.equal(file.status, 200);
     assert.match(file.text, /who am I\?/);
+    await row.locator('button.dismiss').click();
+    await page.locator('table.problems td', { hasText: 'Nothing needs attention.' }).waitFor();
+    await page.locator('[data-tab=all]').click();
+    await page.locator('[data-tab=queues]').click();
+    await page.locator('table.problems td', { hasText: 'Nothing needs attention.' }).waitFor();
+    assert.equal(await page.locator('table.problems tr[data-channel=email]').count(), 0, 'dismissed on the server, not just hidden');
   });
 });

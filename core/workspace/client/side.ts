@@ -1,5 +1,5 @@
 import { h } from './dom';
-import { S } from './state';
+import { S, api, invalidate, toast } from './state';
 import { customerAddress, isEmail, isSms, optedOut, OPTED_OUT_LABEL, ticketState } from './channel-view';
 
 /** Customer details of the open conversation and the team's presence and load. No inputs: rebuilt freely. */
@@ -41,7 +41,7 @@ export function supervisorView(): HTMLElement {
   return h('div', { class: 'chat' }, h('div', { class: 'head' }, h('div', { class: 'who' }, 'Queues'), h('div', { class: 'grow' }), h('span', { class: 'dim' }, 'live')),
     h('div', { class: 'sup' }, table(['Queue', 'Hours', 'Waiting', 'Longest wait', 'Agents (load/capacity)'], rows),
       h('h3', {}, 'Channels'), table(['Channel', 'State', 'Detail', 'Since'], channelRows(), 'channels'),
-      ...(S.me?.role === 'admin' ? [h('h3', {}, 'Needs attention'), table(['Channel', 'Time', 'Reason', 'Kept as'], problemRows(), 'problems')] : [])));
+      ...(S.me?.role === 'admin' ? [h('h3', {}, 'Needs attention'), table(['Channel', 'Time', 'Reason', 'Kept as', ''], problemRows(), 'problems')] : [])));
 }
 
 /** Green: working; amber: trying or partly working; red: needs someone (credentials); grey: off. */
@@ -69,12 +69,22 @@ function channelRows(): HTMLElement[] {
 
 /** What channels could not take (a mail nobody could read), kept as files for an admin to open. */
 function problemRows(): HTMLElement[] {
-  if (!S.problems) return [h('tr', {}, h('td', { colspan: 4, class: 'dim' }, 'Loading…'))];
+  if (!S.problems) return [h('tr', {}, h('td', { colspan: 5, class: 'dim' }, 'Loading…'))];
   const rows = Object.entries(S.problems).sort(([a], [b]) => a.localeCompare(b)).flatMap(([n, list]) => list.map((p) => ({ n, p })));
-  if (rows.length === 0) return [h('tr', {}, h('td', { colspan: 4, class: 'dim' }, 'Nothing needs attention.'))];
+  if (rows.length === 0) return [h('tr', {}, h('td', { colspan: 5, class: 'dim' }, 'Nothing needs attention.'))];
   return rows.map(({ n, p }) => h('tr', { 'data-channel': n, 'data-problem': p.id },
     h('td', {}, h('b', {}, n)),
     h('td', { class: 'num', title: new Date(p.at).toLocaleString() }, sinceText(p.at)),
     h('td', {}, p.reason),
-    h('td', {}, p.mediaId ? h('a', { href: `/media/${encodeURIComponent(p.mediaId)}`, download: p.name ?? '' }, p.name ?? 'download') : h('span', { class: 'dim' }, '—'))));
+    h('td', {}, p.mediaId ? h('a', { href: `/media/${encodeURIComponent(p.mediaId)}`, download: p.name ?? '' }, p.name ?? 'download') : h('span', { class: 'dim' }, '—')),
+    h('td', {}, h('button', { class: 'dismiss', title: 'Dealt with: remove it from this list (the file stays downloadable by admins)',
+      onclick: () => dismiss(n, p.id) }, 'Dismiss'))));
+}
+
+function dismiss(channel: string, id: string): void {
+  api('/api/channels/problems/dismiss', { channel, id }).then(() => {
+    const list = S.problems?.[channel];
+    if (list) S.problems![channel] = list.filter((p) => p.id !== id);
+    invalidate('center');
+  }, (err) => toast(`Dismiss: ${(err as Error).message}`));
 }

@@ -41,6 +41,26 @@ describe('email: unprocessable mails are shown to admins (GET /api/channels/prob
     const denied = await json(`${gw.workspaceUrl}/api/channels/problems`, auth(agent));
     assert.equal(denied.status, 403);
     assert.equal(denied.body.error.code, 'forbidden');
+    const notForAgents = await fetch(`${gw.workspaceUrl}/media/${list[0].mediaId}`, auth(agent));
+    assert.equal(notForAgents.status, 404, 'the kept mail is for admins only, even with its id');
+    const dismissByAgent = await json(`${gw.workspaceUrl}/api/channels/problems/dismiss`, { method: 'POST', ...auth(agent), json: { channel: 'email', id: list[0].id } });
+    assert.equal(dismissByAgent.status, 403);
+  });
+
+  it('an admin dismisses a problem: gone from the list, the file still there for admins', async () => {
+    await deliverRaw(port, Buffer.from('To: support@shop.test\r\nSubject: one\r\n\r\nfirst\r\n'));
+    await deliverRaw(port, Buffer.from('To: support@shop.test\r\nSubject: two\r\n\r\nsecond\r\n'));
+    const admin = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
+    const list = async () => (await json(`${gw.workspaceUrl}/api/channels/problems`, auth(admin))).body.channels.email as { id: string; mediaId: string }[];
+    const [newest, oldest] = await list();
+    const dismiss = (id: string, channel = 'email') => json(`${gw.workspaceUrl}/api/channels/problems/dismiss`, { method: 'POST', ...auth(admin), json: { channel, id } });
+    assert.equal((await dismiss(oldest.id)).status, 200);
+    assert.deepEqual((await list()).map((p) => p.id), [newest.id]);
+    const again = await dismiss(oldest.id);
+    assert.equal(again.status, 404);
+    assert.equal(again.body.error.code, 'not_found');
+    assert.equal((await dismiss(newest.id, 'sms')).status, 404, 'a channel that is not running has nothing to dismiss');
+    assert.equal((await fetch(`${gw.workspaceUrl}/media/${oldest.mediaId}`, auth(admin))).status, 200);
   });
 
   it('a channel whose problems cannot be read is left out (logged), not a 500 for all', async () => {
