@@ -52,6 +52,7 @@ export interface Gateway {
   readonly channels: ChannelRegistry;
   readonly outbox: OutboxDispatcher;
   readonly web: WebChannel;
+  readonly media: MediaService;
   readonly publicPort: number;
   readonly workspacePort: number;
   stop(): Promise<void>;
@@ -73,7 +74,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let stopping: Promise<void> | undefined;
   return {
     config: p.source, logger: p.logger, bus: p.bus, store: p.store, accounts: p.accounts, assigner: p.assigner,
-    channels: p.registry, outbox: p.dispatcher, web: p.web,
+    channels: p.registry, outbox: p.dispatcher, web: p.web, media: p.media,
     publicPort: (p.publicServer.address() as AddressInfo).port,
     workspacePort: (p.workspaceServer.address() as AddressInfo).port,
     stop: () => (stopping ??= stop(p)),

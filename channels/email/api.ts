@@ -14,6 +14,7 @@ export interface OutgoingMail {
   text: string;
   html: string;
   headers: Record<string, string>;
+  attachments?: { filename: string; content: Buffer; contentType: string }[];
 }
 
 /**
@@ -32,7 +33,7 @@ export async function sendMail(nodemailer: Nodemailer, relay: EmailConfig['relay
     await transport.sendMail({
       from: mail.from, replyTo: mail.replyTo, to: mail.to, subject: mail.subject, messageId: `<${mail.messageId}>`,
       inReplyTo: mail.inReplyTo ? `<${mail.inReplyTo}>` : undefined, references: mail.references.map((r) => `<${r}>`),
-      text: mail.text, html: mail.html, headers: mail.headers,
+      text: mail.text, html: mail.html, headers: mail.headers, attachments: mail.attachments,
     });
   } catch (err) {
     throw mapError(err as Error & { code?: string; responseCode?: number; response?: string });

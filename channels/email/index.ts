@@ -235,6 +235,15 @@ export class EmailChannel implements ChannelAdapter {
     return list.map((u) => ({ id: u.mediaId, at: Date.parse(u.at), reason: u.reason, mediaId: u.mediaId, name: u.name ?? `${u.mediaId}.eml` })).reverse();
   }
 
+  /** The agent's files as real attachments; one gone from the media store fails the send visibly. */
+  private async filesOf(list: Attachment[]): Promise<{ filename: string; content: Buffer; contentType: string }[]> {
+    return Promise.all(list.map(async (a, i) => {
+      const f = await this.ctx!.media.read(a.mediaId);
+      if (!f) throw new ChannelError('email', `attachment ${a.name ?? a.mediaId} is no longer stored`, { retryable: false, code: 'media_missing' });
+      return { filename: a.name ?? f.name ?? `attachment-${i + 1}`, content: f.data, contentType: f.mime };
+    }));
+  }
+
   async dismissProblem(id: string): Promise<boolean> {
     const ctx = this.ctx!;
     const list = JSON.parse((await ctx.state.get('unprocessable')) ?? '[]') as { mediaId: string }[];
@@ -247,8 +256,9 @@ export class EmailChannel implements ChannelAdapter {
   async send(msg: Message, conv: Conversation, _opts: SendOptions): Promise<SendResult> {
     // Events (notices, joins) are not mailed: an automatic mail per customer mail is how loops start.
     if (msg.content.kind === 'event') return { sourceId: '', skipped: true };
-    const text = textOf(msg.content);
-    if (!text.trim()) return { sourceId: '', skipped: true };
+    const files = msg.content.kind === 'media' ? await this.filesOf(msg.content.attachments) : [];
+    const text = msg.content.kind === 'media' ? msg.content.caption ?? '' : textOf(msg.content);
+    if (!text.trim() && files.length === 0) return { sourceId: '', skipped: true };
     const s = this.settings();
     const tickets = this.tickets!;
     const ticket = conv.ref.thread;
@@ -260,7 +270,7 @@ export class EmailChannel implements ChannelAdapter {
     await sendMail(this.libs!.nodemailer, s.relay, {
       from: `"${s.from_name.replace(/["\\]/g, '')}" <${s.address}>`, replyTo: `${local}+${ticket.toLowerCase()}@${domain}`, to: info.email,
       subject: replySubject(info.subject, ticket), messageId: ours, inReplyTo: info.lastInbound ?? info.references.at(-1), references: info.references,
-      text: quoteText(text, info), html: quoteHtml(text, info),
+      text: quoteText(text, info), html: quoteHtml(text, info), attachments: files,
       headers: { 'X-Kefu-Ticket': ticket, 'X-Auto-Response-Suppress': 'OOF, AutoReply',
         // RFC 3834: our acknowledgement is automatic, so well-behaved auto-responders leave it unanswered.
         ...(msg.sourceId === `ack:${ticket}` ? { 'Auto-Submitted': 'auto-replied' } : {}) },

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from 'koa';
 import { KefuError } from '../errors.js';
@@ -15,13 +15,13 @@ const FILE_TYPES: Record<string, string> = {
   xls: 'application/vnd.ms-excel', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', mp3: 'audio/mpeg', mp4: 'video/mp4',
 };
 
+/** Owner prefix of media only admins may download (see serve). */
+export const ADMIN_ONLY = 'admin-only:';
+
 /**
  * Uploads and serving of media. Ids are 192-bit random capabilities: a URL is only known to
  * the participants of the conversation it was sent in.
  */
-/** Owner prefix of media only admins may download (see serve). */
-export const ADMIN_ONLY = 'admin-only:';
-
 export class MediaService {
   constructor(private store: Store, private dir: string, readonly maxBytes: () => number, private maxPixels: () => number = () => 50_000_000) {}
 
@@ -61,6 +61,14 @@ export class MediaService {
     await rename(tmp, join(this.dir, id));
     await this.store.putMedia({ id, mime, size: data.length, name, owner, createdAt: new Date(), width: image?.width, height: image?.height });
     return { kind: image ? 'image' : 'file', mediaId: id, mime, size: data.length, name, ...(image ? { width: image.width, height: image.height } : {}) };
+  }
+
+  /** A stored file's bytes, for a channel that sends it on to a vendor; undefined if unknown or gone. */
+  async read(id: string): Promise<{ data: Buffer; mime: string; name?: string } | undefined> {
+    const rec = /^[A-Za-z0-9_-]{32}$/.test(id) ? await this.store.getMedia(id) : undefined;
+    if (!rec) return undefined;
+    const data = await readFile(join(this.dir, rec.id)).catch(() => undefined);
+    return data && { data, mime: rec.mime, name: rec.name };
   }
 
   /** An image's type and size from its header, refused when unreadable or over `max_image_pixels`. */

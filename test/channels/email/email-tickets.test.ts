@@ -55,6 +55,24 @@ describe('email: tickets over real SMTP (nodemailer â†’ our listener; replies â†
     assert.deepEqual(second.attachments.map((a) => [a.name, a.mime]), [['quoted-reply.txt', 'text/plain']]);
   });
 
+  it('an agent\'s files go out as real attachments (bytes and type kept), the caption as the body', async () => {
+    await deliver(port, { from: 'Li Lei <lilei@gmail.test>', subject: 'Invoice please', text: 'Can I get the invoice?' });
+    const [conv] = await eventually(convs, 'a ticket');
+    const pdf = Buffer.from('%PDF-1.4\n% invoice 1234\n%%EOF\n');
+    const file = await gw.media.storeBuffer(pdf, 'invoice-1234.pdf', AGENT.id);
+    await gw.bus.send({ conversationId: conv.id, from: AGENT, content: { kind: 'media', attachments: [file], caption: 'Here it is.' } });
+    await eventually(() => relay.received.length === 1, 'the relay got the reply');
+    const out = relay.received[0];
+    assert.match(out.text!, /^Here it is\./);
+    assert.deepEqual(out.attachments.map((a) => [a.filename, a.contentType]), [['invoice-1234.pdf', 'application/pdf']]);
+    assert.deepEqual(out.attachments[0].content, pdf);
+
+    const gone = { ...file, mediaId: 'x'.repeat(32) };
+    const m = (await gw.bus.send({ conversationId: conv.id, from: AGENT, content: { kind: 'media', attachments: [gone] } })).message;
+    await eventually(async () => { await gw.outbox.pump(); return (await gw.store.outbox.byMessage([m.id])).get(m.id)?.status === 'failed'; }, 'failed visibly');
+    assert.match((await gw.store.outbox.byMessage([m.id])).get(m.id)!.lastError!, /media_missing|no longer stored/);
+  });
+
   it('threading: plus-address and the customer\'s own subject tag find the ticket; a stranger quoting the tag gets a new one', async () => {
     await deliver(port, { from: 'lilei@gmail.test', subject: 'Teapot', text: 'Is it in stock?' });
     const [conv] = await eventually(convs, 'a ticket');
