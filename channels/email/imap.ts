@@ -22,7 +22,7 @@ export const cursorKey = (c: ImapConfig) => `imap:${c.user}@${c.host}/${c.mailbo
 export class ImapPoller {
   private abort = new AbortController();
   constructor(private ctx: ChannelContext, private config: () => ImapConfig | undefined, private receive: (raw: Buffer) => Promise<void>,
-    private maxBytes: () => number) {}
+    private maxBytes: () => number, private tooBig: (id: string, reason: string) => Promise<void>) {}
 
   stop(): void { this.abort.abort(); }
 
@@ -89,11 +89,19 @@ export class ImapPoller {
     let taken = 0;
     for (const uid of uids) {
       if (signal.aborted) break;
-      const msg = await client.fetchOne(String(uid), { uid: true, source: true, size: true }, { uid: true });
-      if (msg && msg.source) {
-        if (msg.source.length > this.maxBytes()) this.ctx.logger.error({ uid, size: msg.source.length }, 'e-mail: IMAP mail over max_bytes skipped');
-        else await this.receive(msg.source); // throws: the cursor stays, the mail is fetched again
+      // The size first: a mail over max_bytes is never pulled into memory. It stays in the mailbox
+      // (read-only), and admins see it under Needs attention instead of a line in a log.
+      const head = await client.fetchOne(String(uid), { uid: true, size: true }, { uid: true });
+      if (head && head.size !== undefined && head.size > this.maxBytes()) {
+        this.ctx.logger.error({ uid, size: head.size }, 'e-mail: IMAP mail over max_bytes left in the mailbox');
+        await this.tooBig(`imap:${validity}:${uid}`, `${c.mailbox} UID ${uid}: ${head.size} bytes, over max_bytes (${this.maxBytes()}); left in the mailbox`);
         taken++;
+      } else {
+        const msg = head && await client.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
+        if (msg && msg.source) {
+          await this.receive(msg.source); // throws: the cursor stays, the mail is fetched again
+          taken++;
+        }
       }
       cursor = { uidValidity: validity, lastUid: uid };
       await this.ctx.state.set(key, JSON.stringify(cursor));

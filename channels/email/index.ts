@@ -78,7 +78,8 @@ export class EmailChannel implements ChannelAdapter {
     });
     if (s.imap) {
       // The poller owns health from here on: a dead IMAP login must show in /readyz, not "connected".
-      this.poller = new ImapPoller(ctx, () => this.settings().imap, (raw) => this.receive(raw), () => this.settings().max_bytes);
+      this.poller = new ImapPoller(ctx, () => this.settings().imap, (raw) => this.receive(raw), () => this.settings().max_bytes,
+        (id, reason) => this.note({ id, reason }));
       void this.poller.run(await import('imapflow'));
     } else {
       ctx.reportHealth('connected', `SMTP listener on port ${this.smtpPort}`);
@@ -222,17 +223,25 @@ export class EmailChannel implements ChannelAdapter {
     const ctx = this.ctx!;
     const name = `unprocessable-${Date.now()}.eml`;
     const file = await ctx.media.storeBuffer(raw, name, `${ADMIN_ONLY}email`);
-    const list = JSON.parse((await ctx.state.get('unprocessable')) ?? '[]') as object[];
-    list.push({ at: new Date().toISOString(), reason, mediaId: file.mediaId, name, size: raw.length });
-    await ctx.state.set('unprocessable', JSON.stringify(list.slice(-100)));
+    await this.note({ id: file.mediaId, reason, mediaId: file.mediaId, name, size: raw.length });
     ctx.logger.error({ reason, mediaId: file.mediaId }, 'e-mail: unprocessable mail kept as a .eml file');
   }
 
-  /** The kept mails, newest first, for the admins' "Needs attention" list. */
+  /** Adds to the admins' list (the last 100); an id already listed is not added twice (a re-poll). */
+  private async note(p: { id: string; reason: string; mediaId?: string; name?: string; size?: number }): Promise<void> {
+    const ctx = this.ctx!;
+    const list = JSON.parse((await ctx.state.get('unprocessable')) ?? '[]') as StoredProblem[];
+    if (list.some((u) => (u.id ?? u.mediaId) === p.id)) return;
+    list.push({ at: new Date().toISOString(), ...p });
+    await ctx.state.set('unprocessable', JSON.stringify(list.slice(-100)));
+  }
+
+  /** The kept mails (and mails left in the IMAP mailbox), newest first, for the admins' "Needs attention" list. */
   async problems(): Promise<ChannelProblem[]> {
-    const list = JSON.parse((await this.ctx!.state.get('unprocessable')) ?? '[]') as { at: string; reason: string; mediaId: string; name?: string }[];
-    // Entries written before `name` was kept still carry their media id, which is all a download needs.
-    return list.map((u) => ({ id: u.mediaId, at: Date.parse(u.at), reason: u.reason, mediaId: u.mediaId, name: u.name ?? `${u.mediaId}.eml` })).reverse();
+    const list = JSON.parse((await this.ctx!.state.get('unprocessable')) ?? '[]') as StoredProblem[];
+    // Entries written before `id` and `name` were kept carry their media id, which is all a download needs.
+    return list.map((u) => ({ id: u.id ?? u.mediaId!, at: Date.parse(u.at), reason: u.reason, mediaId: u.mediaId,
+      name: u.mediaId ? u.name ?? `${u.mediaId}.eml` : undefined })).reverse();
   }
 
   /** The agent's files as real attachments; one gone from the media store fails the send visibly. */
@@ -246,8 +255,8 @@ export class EmailChannel implements ChannelAdapter {
 
   async dismissProblem(id: string): Promise<boolean> {
     const ctx = this.ctx!;
-    const list = JSON.parse((await ctx.state.get('unprocessable')) ?? '[]') as { mediaId: string }[];
-    const rest = list.filter((u) => u.mediaId !== id);
+    const list = JSON.parse((await ctx.state.get('unprocessable')) ?? '[]') as StoredProblem[];
+    const rest = list.filter((u) => (u.id ?? u.mediaId) !== id);
     if (rest.length === list.length) return false;
     await ctx.state.set('unprocessable', JSON.stringify(rest));
     return true;
@@ -279,6 +288,8 @@ export class EmailChannel implements ChannelAdapter {
     return { sourceId: ours };
   }
 }
+
+type StoredProblem = { id?: string; at: string; reason: string; mediaId?: string; name?: string; size?: number };
 
 /**
  * What the workspace shows of a ticket: its subject (the first mail's, not this reply's "Re: …"),

@@ -82,6 +82,28 @@ describe('email: IMAP polling with imapflow (against a fake IMAP server on 127.0
     assert.deepEqual(await subjects(), ['Mail 1', 'Mail 2']);
   });
 
+  it('a mail over max_bytes is not downloaded: it stays in the mailbox and is listed for admins, once; the next mail is taken', async () => {
+    await start();
+    await eventually(async () => (await cursor()) !== null, 'a cursor');
+    imap.add(mail(1).replace('body 1', 'x'.repeat(300_000)));
+    imap.add(mail(2));
+    await eventually(async () => (await subjects()).length === 1, 'the next mail is a ticket');
+    assert.deepEqual(await subjects(), ['Mail 2']);
+    const fetches = imap.commands.filter((c) => /UID FETCH 1 /.test(c));
+    assert.ok(fetches.length >= 1 && fetches.every((c) => !/BODY/i.test(c)), `never asked for the body: ${fetches.join(' | ')}`);
+    const email = gw.channels.get('email')!;
+    const listed = await email.problems!();
+    assert.equal(listed.length, 1);
+    assert.match(listed[0].reason, /^INBOX UID 1: \d+ bytes, over max_bytes \(200000\); left in the mailbox$/);
+    assert.equal(listed[0].mediaId, undefined);
+    // A cursor set back polls it again: still listed once.
+    await gw.store.channelState.set('email', `imap:${imap.user}@127.0.0.1/INBOX`, JSON.stringify({ uidValidity: '1000', lastUid: 0 }));
+    await eventually(async () => (await cursor())!.lastUid === 2, 'polled again');
+    assert.equal((await email.problems!()).length, 1);
+    assert.equal(await email.dismissProblem!(listed[0].id), true);
+    assert.deepEqual(await email.problems!(), []);
+  });
+
   it('a refused login is auth_failed in /readyz', async () => {
     await start('wrong-pass');
     const h = await eventually(async () => { const x = await health(); return x?.state === 'auth_failed' && x; }, 'auth_failed');

@@ -100,6 +100,8 @@ export class FakeImap {
           if (this.failFetch > 0) { this.failFetch--; send(`${tag} NO [UNAVAILABLE] scripted failure\r\n`); continue; }
           for (const mail of this.pick(args.split(' ')[0])) {
             const seq = this.mails.indexOf(mail) + 1;
+            // Only what was asked for: a size-only FETCH must not carry the body.
+            if (!/BODY/i.test(args)) { send(`* ${seq} FETCH (UID ${mail.uid} RFC822.SIZE ${mail.raw.length})\r\n`); continue; }
             send(`* ${seq} FETCH (UID ${mail.uid} RFC822.SIZE ${mail.raw.length} BODY[] {${mail.raw.length}}\r\n`);
             send(mail.raw);
             send(')\r\n');
