@@ -18,6 +18,7 @@ import { serveAsset } from './static-assets.js';
 import { GcraRateLimiter } from '../ratelimit/rate-limiter.js';
 import { clientAddress } from './client-address.js';
 import { originGuard } from './origin-guard.js';
+import { CannedReplies, mountCannedRoutes } from '../canned/canned-replies.js';
 
 export interface WorkspaceDeps {
   bus: ConversationBus; accounts: AgentAccounts; assigner: Assigner; hub: AgentHub; media: MediaService; metrics: Metrics;
@@ -87,6 +88,7 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   });
   const me = (ctx: Koa.Context) => ctx.state.agent as AgentRecord;
   const admin = (ctx: Koa.Context) => { if (me(ctx).role !== 'admin') throw new KefuError('forbidden'); };
+  mountCannedRoutes(authed, new CannedReplies(d.bus.store.channelState), me);
   const conversation = async (id: string) => {
     const c = await d.bus.store.getConversation(id);
     if (!c) throw new KefuError('conversation_not_found');

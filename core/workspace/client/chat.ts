@@ -1,6 +1,7 @@
 import { avatar, h } from './dom';
 import { bubble } from './message-view';
 import { patchDelivery } from './delivery-view';
+import { CannedPicker } from './canned';
 import { S, api, customerName, sendFrame, toast, type Conv, type Msg } from './state';
 import { customerAddress, isEmail, isSms, optOutBadge, optedOut, segmentText, subjectOf, ticketState } from './channel-view';
 
@@ -37,6 +38,8 @@ export class ChatPane {
     const mem = S.memory.get(convId);
     this.ta = h('textarea', { rows: 2, 'aria-label': 'reply' }) as HTMLTextAreaElement;
     this.ta.value = mem?.draft ?? '';
+    // Before the Enter-to-send listener: the picker takes Enter while it is open.
+    const picker = new CannedPicker(this.ta, convId, () => { this.remember(); this.updateSegments(); });
     this.ta.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); this.submit(); } });
     this.ta.addEventListener('input', () => {
       this.remember();
@@ -46,7 +49,7 @@ export class ChatPane {
     this.log.addEventListener('scroll', () => { this.stuck = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < STICK_PX; });
     const file = h('input', { type: 'file', accept: 'image/png,image/jpeg,image/gif,image/webp', hidden: true, onchange: () => void this.upload(file) }) as HTMLInputElement;
     this.el = h('div', { class: 'chat' }, this.head, this.log, this.typing, this.optOutHint,
-      h('div', { class: 'composer' }, h('button', { title: 'Send an image', onclick: () => file.click() }, 'Image'), file, this.ta,
+      picker.el, h('div', { class: 'composer' }, h('button', { title: 'Send an image', onclick: () => file.click() }, 'Image'), file, this.ta,
         h('label', {}, this.priv, 'Private note'), h('button', { class: 'primary', onclick: () => this.submit() }, 'Send')), this.segments);
   }
 

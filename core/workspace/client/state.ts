@@ -1,7 +1,7 @@
 import { h } from './dom';
 
 export type Conv = { id: string; channel: string; customer: { id: string; name?: string }; status: string; queue: string; assigneeId?: string;
-  createdAt: string; updatedAt: string; queuedAt?: string; lastSeq: number; lastMessageAt?: string; tags: string[]; waitingOn?: 'agent' | 'customer';
+  createdAt: string; updatedAt: string; queuedAt?: string; lastSeq: number; lastMessageAt?: string; tags: string[]; waitingOn?: 'agent' | 'customer'; intent?: { label: string; score: number };
   /** Channel-provided facts (e-mail: subject, email, cc); older servers send none. */
   meta?: Record<string, string> };
 export type Attachment = { kind: 'image' | 'file' | 'voice'; mediaId: string; mime?: string; size?: number; name?: string; width?: number; height?: number };

@@ -11,6 +11,7 @@ select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radiu
 .bar { background: #111a2e; color: #fff; display: flex; align-items: center; gap: 16px; padding: 0 18px; }
 .bar .brand { font-weight: 700; font-size: 17px; letter-spacing: .02em; } .bar .brand span { color: #7aa2ff; }
 .bar .grow { flex: 1; } .bar select { background: #1d2945; color: #fff; border-color: #2c3a5c; }
+.bar .brand i { font-style: normal; } .bar .narrow { display: none; }
 .bar .conn { font-size: 12px; opacity: .8; } .bar .conn.down { color: #ffb020; opacity: 1; }
 .main { display: grid; grid-template-columns: 320px minmax(0, 1fr) 280px; min-height: 0; }
 .list { background: #fff; border-right: 1px solid #e1e4ea; display: flex; flex-direction: column; min-height: 0; }
@@ -60,6 +61,10 @@ select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radiu
 /* SMS: segment counter under the reply box, opt-out badge and hint; e-mail: subject header, folded quote. */
 .segments { background: #fff; padding: 0 14px 8px; margin-top: -4px; font-size: 12px; color: #5b6372; font-variant-numeric: tabular-nums; text-align: right; }
 .chip.ticket-open { background: #fff4d6; color: #8a5a00; } .chip.ticket-pending { background: #e6f0ff; color: #1d4ed8; } .chip.ticket-solved { background: #eef0f4; color: #69707d; }
+.canned-picker { list-style: none; margin: 0 10px; padding: 4px 0; border: 1px solid #d9dde3; border-radius: 8px; background: #fff; max-height: 260px; overflow: auto; box-shadow: 0 4px 14px rgba(0,0,0,.08); }
+.canned-picker li { padding: 6px 10px; cursor: pointer; } .canned-picker li.sel { background: #eef4ff; } .canned-picker li .title { margin: 0 6px; } .canned-picker li .dim { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.canned-manager { width: min(900px, 96vw); border: 1px solid #d9dde3; border-radius: 10px; } .canned-manager td.text { white-space: pre-wrap; max-width: 360px; }
+.canned-add { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 10px; } .canned-add textarea { flex-basis: 100%; }
 .chip.opted-out { background: #fee4e2; color: #b42318; font-weight: 600; } .item .badges { margin: 1px 0; }
 .optout-hint { background: #fef3f2; color: #912018; border-top: 1px solid #fecdca; padding: 8px 16px; font-size: 13px; }
 .chat .head .who.subject { display: flex; flex-direction: column; min-width: 0; max-width: 60%; } .who.subject .title { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
@@ -83,7 +88,7 @@ select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radiu
 @media (max-width: 980px) { .main { grid-template-columns: 280px minmax(0, 1fr); } .side { display: none; } }
 @media (max-width: 760px) {
   .bar { gap: 8px; padding: 0 10px; } .bar .me { display: none; } .bar button, .bar select { padding: 5px 8px; white-space: nowrap; }
-  .bar .brand { font-size: 15px; white-space: nowrap; } .list { border-right: 0; }
+  .bar .brand { font-size: 15px; white-space: nowrap; } .list { border-right: 0; } .bar .wide { display: none; } .bar .narrow { display: inline; }
   .main { grid-template-columns: minmax(0, 1fr); }
   .shell.has-conv .list, .shell:not(.has-conv) .main > .chat { display: none; }
   .chat .head { padding: 8px 10px; gap: 6px; } .chat .head .back { display: inline-block; }

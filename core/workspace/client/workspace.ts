@@ -5,6 +5,7 @@ import { ConversationList } from './list';
 import { ChatPane, placeholderPane } from './chat';
 import { sideContent, supervisorView } from './side';
 import { noteDelivery, refreshDeliveries } from './delivery-view';
+import { openCannedManager } from './canned';
 
 document.head.append(h('style', {}, CSS));
 const app = document.getElementById('app')!;
@@ -56,8 +57,10 @@ function buildShell(): void {
   const center = placeholderPane();
   const side = h('div', { class: 'side' });
   const shell = h('div', { class: 'shell' },
-    h('div', { class: 'bar' }, h('div', { class: 'brand' }, 'ke', h('span', {}, 'fu'), ' workspace'), h('div', { class: 'grow' }),
-      conn, status, h('span', { class: 'me' }, S.me!.name),
+    h('div', { class: 'bar' }, h('div', { class: 'brand' }, 'ke', h('span', {}, 'fu'), h('i', { class: 'wide' }, ' workspace')), h('div', { class: 'grow' }),
+      conn, status, h('button', { class: 'canned-open', title: 'Canned replies', 'aria-label': 'Canned replies', onclick: () => void openCannedManager() },
+        h('span', { class: 'wide' }, 'Canned replies'), h('span', { class: 'narrow' }, '/…')),
+      h('span', { class: 'me' }, S.me!.name),
       h('button', { onclick: async () => { await api('/api/logout', {}).catch(() => {}); S.ws?.close(); location.reload(); } }, 'Log out')),
     h('div', { class: 'main' }, list.el, center, side));
   ui = { shell, conn, status, list, center, side };

@@ -1,0 +1,141 @@
+import { h } from './dom';
+import { S, api, customerName, toast } from './state';
+import { rankCanned, renderCanned } from '../canned-render';
+
+export type Canned = { id: string; scope: 'team' | 'personal'; shortcut: string; title?: string; text: string; lang?: string; intents: string[] };
+
+let cache: { at: number; list: Canned[] } | undefined;
+
+/** The team's and my replies; re-read at most every 30 s so a colleague's new reply shows up soon. */
+async function cannedList(force = false): Promise<Canned[]> {
+  if (!force && cache && Date.now() - cache.at < 30_000) return cache.list;
+  cache = { at: Date.now(), list: (await api('/api/canned')).replies };
+  return cache.list;
+}
+
+/** `/` + shortcut right before the caret, at the start or after a space: what the picker replaces. */
+function tokenAt(ta: HTMLTextAreaElement): { start: number; query: string } | undefined {
+  if (ta.selectionStart !== ta.selectionEnd) return undefined;
+  const m = /(^|\s)\/([^\s/]{0,32})$/u.exec(ta.value.slice(0, ta.selectionStart));
+  return m ? { start: ta.selectionStart - m[2].length - 1, query: m[2] } : undefined;
+}
+
+/**
+ * The canned-reply picker of one reply box: typing `/` lists the replies, more letters filter
+ * them, ↑/↓ choose, Enter or Tab insert (variables filled in, so the agent sees exactly what
+ * will be sent), Esc closes. Its keydown listener must be added before the box's own (Enter sends).
+ */
+export class CannedPicker {
+  readonly el = h('ul', { class: 'canned-picker', role: 'listbox', 'aria-label': 'canned replies', hidden: true });
+  private shown: Canned[] = [];
+  private sel = 0;
+  private token?: { start: number; query: string };
+  private seq = 0;
+
+  constructor(private ta: HTMLTextAreaElement, private convId: string, private changed: () => void) {
+    ta.addEventListener('keydown', (e) => this.key(e));
+    ta.addEventListener('input', () => void this.update());
+    ta.addEventListener('blur', () => setTimeout(() => this.close(), 200));
+  }
+
+  private async update(): Promise<void> {
+    const t = tokenAt(this.ta);
+    if (!t) return this.close();
+    const seq = ++this.seq;
+    let list: Canned[];
+    try { list = await cannedList(); } catch (err) { return void toast(`Canned replies: ${(err as Error).message}`); }
+    if (seq !== this.seq) return; // typed on meanwhile
+    const c = S.convs.get(this.convId);
+    this.token = t;
+    this.shown = rankCanned(list, t.query, { intent: c?.intent?.label, lang: navigator.language.slice(0, 2) }).slice(0, 8);
+    this.sel = 0;
+    this.render();
+  }
+
+  private render(): void {
+    if (this.shown.length === 0) {
+      this.el.replaceChildren(h('li', { class: 'dim' }, this.token?.query ? `No canned reply matches /${this.token.query}` : 'No canned replies yet'));
+    } else {
+      this.el.replaceChildren(...this.shown.map((r, i) => h('li', { role: 'option', 'aria-selected': String(i === this.sel), class: i === this.sel ? 'sel' : '',
+        onmousedown: (e: Event) => { e.preventDefault(); this.sel = i; this.insert(); } },
+        h('b', {}, `/${r.shortcut}`), r.title ? h('span', { class: 'title' }, r.title) : null,
+        h('span', { class: 'chip' }, r.scope === 'team' ? 'team' : 'mine'), h('div', { class: 'dim' }, r.text.slice(0, 120)))));
+    }
+    this.el.hidden = false;
+  }
+
+  private key(e: KeyboardEvent): void {
+    if (this.el.hidden || e.isComposing) return;
+    const n = this.shown.length;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      if (n) this.sel = (this.sel + (e.key === 'ArrowDown' ? 1 : n - 1)) % n;
+      this.render();
+    } else if ((e.key === 'Enter' || e.key === 'Tab') && n && !e.shiftKey) this.insert();
+    else if (e.key === 'Escape') this.close();
+    else return;
+    e.preventDefault();
+    e.stopImmediatePropagation(); // the box's Enter-to-send must not fire
+  }
+
+  private insert(): void {
+    const r = this.shown[this.sel];
+    const t = this.token;
+    const c = S.convs.get(this.convId);
+    if (!r || !t || !c) return;
+    const text = renderCanned(r.text, { customer: { name: customerName(c) }, agent: { name: S.me?.name }, conversation: { id: c.id } });
+    const end = this.ta.selectionStart;
+    this.ta.setRangeText(text, t.start, end, 'end');
+    this.close();
+    this.ta.focus();
+    this.changed();
+  }
+
+  close(): void {
+    this.seq++;
+    this.token = undefined;
+    if (!this.el.hidden) this.el.hidden = true;
+  }
+}
+
+/**
+ * Managing the libraries: a dialog outside the live-updated panes, so its inputs survive every
+ * frame. Everyone edits their own replies; admins also the team's.
+ */
+export async function openCannedManager(): Promise<void> {
+  const dlg = h('dialog', { class: 'canned-manager', 'aria-label': 'canned replies' }) as HTMLDialogElement;
+  const rows = h('tbody');
+  const field = (name: string, attrs: Record<string, unknown> = {}) => h(attrs.rows ? 'textarea' : 'input', { name, 'aria-label': name, ...attrs }) as HTMLInputElement;
+  const f = { shortcut: field('shortcut', { placeholder: 'refund' }), title: field('title', { placeholder: 'Refund policy' }),
+    text: field('text', { rows: 3, placeholder: 'Hi {customer.name}, …' }), lang: field('lang', { placeholder: 'en' }),
+    intents: field('intents', { placeholder: 'intents, comma separated' }) };
+  const scope = h('select', { name: 'scope', 'aria-label': 'scope' }, h('option', { value: 'personal' }, 'Mine'),
+    S.me?.role === 'admin' ? h('option', { value: 'team' }, 'Team') : null) as HTMLSelectElement;
+  const refresh = async () => {
+    const list = await cannedList(true);
+    rows.replaceChildren(...(list.length ? list.map((r) => h('tr', { 'data-id': r.id },
+      h('td', {}, h('b', {}, `/${r.shortcut}`)), h('td', {}, r.title ?? ''), h('td', { class: 'text' }, r.text), h('td', {}, r.scope === 'team' ? 'Team' : 'Mine'),
+      h('td', {}, r.intents.join(', ')),
+      h('td', {}, (r.scope === 'personal' || S.me?.role === 'admin') && h('button', { class: 'delete', onclick: async () => {
+        try { await api(`/api/canned/${encodeURIComponent(r.id)}/delete`, {}); await refresh(); } catch (err) { toast((err as Error).message); }
+      } }, 'Delete')))) : [h('tr', {}, h('td', { colspan: 6, class: 'dim' }, 'No canned replies yet.'))]));
+  };
+  const add = async (e: Event) => {
+    e.preventDefault();
+    const body = { scope: scope.value, shortcut: f.shortcut.value, title: f.title.value || undefined, text: f.text.value, lang: f.lang.value || undefined,
+      intents: f.intents.value.split(',').map((s) => s.trim()).filter(Boolean) };
+    try {
+      await api('/api/canned', body);
+      for (const k of ['shortcut', 'title', 'text', 'intents'] as const) f[k].value = '';
+      await refresh();
+    } catch (err) { toast((err as Error).message); }
+  };
+  dlg.append(h('h3', {}, 'Canned replies'),
+    h('p', { class: 'dim' }, 'Type / in a reply box to insert one. Variables: {customer.name}, {agent.name}, {conversation.id}.'),
+    h('table', {}, h('thead', {}, h('tr', {}, ...['Shortcut', 'Title', 'Text', 'Library', 'Intents', ''].map((t) => h('th', {}, t)))), rows),
+    h('form', { class: 'canned-add', onsubmit: add }, scope, f.shortcut, f.title, f.lang, f.intents, f.text,
+      h('button', { class: 'primary', type: 'submit' }, 'Add'), h('button', { type: 'button', onclick: () => dlg.close() }, 'Close')));
+  dlg.addEventListener('close', () => dlg.remove());
+  document.body.append(dlg);
+  dlg.showModal();
+  await refresh().catch((err) => toast((err as Error).message));
+}
