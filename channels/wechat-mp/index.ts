@@ -7,13 +7,12 @@ import type { Attachment, Content, Conversation, Message } from '../../core/mode
 import { VisitorTokens } from '../../core/auth/visitor-token.js';
 import { readJson } from '../../core/http/body.js';
 import { clientAddress } from '../../core/http/client-address.js';
-import { sendBounded } from '../../core/http/socket-send.js';
 import type { QueueStatus } from '../../core/routing/assigner.js';
 import { ChannelError, type ChannelAdapter, type ChannelContext, type SendOptions, type SendResult } from '../contract.js';
-import { handleVisitorSocket, ingestFromVisitor, sendFrame, type VisitorScope } from '../web/visitor-socket.js';
+import { handleVisitorSocket, ingestFromVisitor, type VisitorScope } from '../web/visitor-socket.js';
 import { VisitorLimits } from '../web/visitor-limits.js';
 import { visitorFromAuthorization } from '../web/verify.js';
-import { deliverToWidgets } from '../web/api.js';
+import { deliverToWidgets, presenceToWidgets, queueToWidgets, typingToWidgets } from '../web/api.js';
 import { toVisitorMessage } from '../web/types.js';
 import { configSchema, type SpeechToText, type WechatIdentity, type WechatMpConfig } from './types.js';
 import { tokenKeyFor, visitorIdFor } from './verify.js';
@@ -88,11 +87,11 @@ export class WechatMpChannel implements ChannelAdapter {
   }
 
   async queueStatus(conv: Conversation, s: QueueStatus): Promise<void> {
-    for (const ws of this.sockets.get(conv.ref.thread) ?? []) sendFrame(ws, { type: 'queue', position: s.position, etaSeconds: s.etaSeconds, open: s.open });
+    queueToWidgets(this.sockets.get(conv.ref.thread), s);
   }
 
   async typing(conv: Conversation, signal: { from: { role: string; name?: string } }): Promise<void> {
-    for (const ws of this.sockets.get(conv.ref.thread) ?? []) sendFrame(ws, { type: 'typing', from: { role: signal.from.role, name: signal.from.name } });
+    typingToWidgets(this.sockets.get(conv.ref.thread), signal.from);
   }
 
   routes(router: Router): void {
@@ -209,8 +208,7 @@ export class WechatMpChannel implements ChannelAdapter {
     const n = this.opts.agentsOnline();
     if ((n > 0) === this.lastOnline) return;
     this.lastOnline = n > 0;
-    const frame = JSON.stringify({ type: 'presence', agentsOnline: n });
-    for (const set of this.sockets.values()) for (const ws of set) sendBounded(ws, frame);
+    presenceToWidgets(this.sockets, n);
   }
 
   /** The slice, parsed once per config version (a reload gives a new object). */
