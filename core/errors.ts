@@ -11,9 +11,11 @@ export const ERROR_CATALOGUE = {
   unsupported_media_type: { status: 415, message: 'This content type is not accepted here.' },
   invalid_image: { status: 415, message: 'The upload is not a supported image (png, jpeg, gif, webp).' },
   image_too_large: { status: 413, message: 'The image has more pixels than allowed.' },
+  invalid_audio: { status: 415, message: 'The upload is not a supported audio recording (mp3, aac, m4a, wav, silk).' },
   unauthorized: { status: 401, message: 'Missing or invalid credentials.' },
   invalid_token: { status: 401, message: 'The token is invalid or expired.' },
   invalid_signature: { status: 403, message: 'The signature does not match.' },
+  invalid_login_code: { status: 401, message: 'The WeChat login code is invalid, used or expired; call wx.login again.' },
   forbidden: { status: 403, message: 'Not allowed for this account.' },
   forbidden_origin: { status: 403, message: 'Not accepted from this origin.' },
   not_found: { status: 404, message: 'Not found.' },
@@ -26,6 +28,7 @@ export const ERROR_CATALOGUE = {
   rate_limited: { status: 429, message: 'Too many messages; retry later.' },
   too_many_connections: { status: 429, message: 'Too many open connections for this visitor.' },
   unavailable: { status: 503, message: 'The gateway is shutting down or not ready.' },
+  vendor_unavailable: { status: 502, message: 'The messaging vendor did not answer; retry later.' },
   internal: { status: 500, message: 'Internal error.' },
 } as const;
 

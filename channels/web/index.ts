@@ -10,14 +10,13 @@ import { serveAsset } from '../../core/http/static-assets.js';
 import type { ChannelAdapter, ChannelContext, SendOptions, SendResult } from '../contract.js';
 import type { JsonHandler } from '../../core/http/json-routes.js';
 import type { QueueStatus } from '../../core/routing/assigner.js';
-import { handleVisitorSocket, ingestFromVisitor, sendFrame, visitorName, webRef } from './visitor-socket.js';
+import { handleVisitorSocket, ingestFromVisitor, visitorName, webRef } from './visitor-socket.js';
 import { toVisitorMessage } from './types.js';
 import { parseVisitorObject, textContent } from './parse.js';
 import { VisitorLimits } from './visitor-limits.js';
 import { visitorFromAuthorization } from './verify.js';
-import { deliverToWidgets } from './api.js';
+import { deliverToWidgets, presenceToWidgets, queueToWidgets, typingToWidgets } from './api.js';
 import { clientAddress } from '../../core/http/client-address.js';
-import { sendBounded } from '../../core/http/socket-send.js';
 
 export interface WebChannelOptions {
   tokens: VisitorTokens;
@@ -70,8 +69,7 @@ export class WebChannel implements ChannelAdapter {
     const online = agentsOnline > 0;
     if (online === this.lastOnline) return;
     this.lastOnline = online;
-    const frame = JSON.stringify({ type: 'presence', agentsOnline });
-    for (const set of this.sockets.values()) for (const ws of set) sendBounded(ws, frame);
+    presenceToWidgets(this.sockets, agentsOnline);
   }
 
   async send(msg: Message, conv: Conversation, _opts?: SendOptions): Promise<SendResult> {
@@ -81,11 +79,11 @@ export class WebChannel implements ChannelAdapter {
   }
 
   async queueStatus(conv: Conversation, s: QueueStatus): Promise<void> {
-    for (const ws of this.sockets.get(conv.ref.thread) ?? []) sendFrame(ws, { type: 'queue', position: s.position, etaSeconds: s.etaSeconds, open: s.open });
+    queueToWidgets(this.sockets.get(conv.ref.thread), s);
   }
 
   async typing(conv: Conversation, signal: { from: { role: string; name?: string } }): Promise<void> {
-    for (const ws of this.sockets.get(conv.ref.thread) ?? []) sendFrame(ws, { type: 'typing', from: { role: signal.from.role, name: signal.from.name } });
+    typingToWidgets(this.sockets.get(conv.ref.thread), signal.from);
   }
 
   routes(router: Router): void {

@@ -20,11 +20,28 @@ const SIGNAL_INTERVAL_MS = 1000;
 export interface VisitorConnection {
   ctx: ChannelContext; tokens: VisitorTokens; sockets: Map<string, Set<WebSocket>>; limits: VisitorLimits;
   agentsOnline: () => number; address: string;
+  /** Which channel the visitor's conversation belongs to; the web widget's by default. */
+  scope?: VisitorScope;
+}
+
+/**
+ * What makes a visitor protocol client one channel's customer: the same frames, tokens and
+ * resume serve the web widget and the WeChat mini-program component, their conversations are
+ * kept apart by the ref.
+ */
+export interface VisitorScope {
+  ref(visitorId: string): ConversationRef;
+  /** The customer's name agents see. */
+  name(visitorId: string): string;
+  /** Facts merged into the conversation's meta with each message (e.g. a WeChat unionid). */
+  meta?(visitorId: string): Promise<Record<string, string> | undefined>;
 }
 
 export function webRef(visitorId: string): ConversationRef {
   return { channel: 'web', account: 'default', thread: visitorId };
 }
+
+export const webScope: VisitorScope = { ref: webRef, name: visitorName };
 
 /**
  * The one way a visitor's message enters the bus (socket, HTTP send, upload-and-send): ingest,
@@ -34,10 +51,12 @@ export function webRef(visitorId: string): ConversationRef {
 export async function ingestFromVisitor(
   ctx: ChannelContext, sockets: Map<string, Set<WebSocket>>, visitorId: string,
   m: { clientId: string; content: Content; queue?: string; address: string }, limits: VisitorLimits, except?: WebSocket,
+  scope: VisitorScope = webScope,
 ) {
   limits.message(m.address);
-  const res = await ctx.ingest({ ref: webRef(visitorId), customer: { externalId: visitorId, name: visitorName(visitorId) },
-    sourceId: m.clientId, content: m.content, hints: { queue: m.queue } });
+  const meta = scope.meta ? await scope.meta(visitorId) : undefined;
+  const res = await ctx.ingest({ ref: scope.ref(visitorId), customer: { externalId: visitorId, name: scope.name(visitorId) },
+    sourceId: m.clientId, content: m.content, hints: { queue: m.queue }, ...(meta ? { meta } : {}) });
   if (res.status === 'accepted') deliverToWidgets(sockets.get(visitorId), res.message, except);
   return res;
 }
@@ -53,6 +72,7 @@ export function sendFrame(ws: WebSocket, frame: ServerFrame): void {
  */
 export function handleVisitorSocket(ws: WebSocket, c: VisitorConnection): void {
   const { ctx, tokens, sockets, limits } = c;
+  const scope = c.scope ?? webScope;
   // Before anything else: one address holding thousands of sockets (with or without hello) is refused.
   if (!limits.openSocket(c.address)) {
     sendFrame(ws, { type: 'error', code: 'too_many_connections', message: 'Too many open chat connections from your network.' });
@@ -63,7 +83,7 @@ export function handleVisitorSocket(ws: WebSocket, c: VisitorConnection): void {
   let queue: string | undefined;
   const helloTimer = setTimeout(() => ws.close(4001, 'hello expected'), HELLO_TIMEOUT_MS);
   const signals = new Coalescer<{ event: 'typing' | 'read'; seq?: number }>(SIGNAL_INTERVAL_MS, (_k, s) => {
-    if (visitorId) void ctx.signalEvent(webRef(visitorId), s.event, s.seq).catch(() => {});
+    if (visitorId) void ctx.signalEvent(scope.ref(visitorId), s.event, s.seq).catch(() => {});
   });
 
   ws.on('message', (data, isBinary) => {
@@ -97,7 +117,7 @@ export function handleVisitorSocket(ws: WebSocket, c: VisitorConnection): void {
       queue = f.queue;
       if (!set) sockets.set(id, (set = new Set()));
       set.add(ws);
-      void welcome(ws, ctx, id, f.after ?? 0, c.agentsOnline());
+      void welcome(ws, ctx, id, f.after ?? 0, c.agentsOnline(), scope);
       return;
     }
     if (!visitorId) return sendFrame(ws, { type: 'error', code: 'unauthorized', message: 'Say hello with your token first.' });
@@ -108,7 +128,7 @@ export function handleVisitorSocket(ws: WebSocket, c: VisitorConnection): void {
         const content: Content = f.text !== undefined
           ? textContent(f.text)
           : { kind: 'media', attachments: await ctx.media.resolveAttachments(f.attachments), caption: f.caption };
-        const res = await ingestFromVisitor(ctx, sockets, visitorId!, { clientId: f.clientId, content, queue, address: c.address }, limits, ws);
+        const res = await ingestFromVisitor(ctx, sockets, visitorId!, { clientId: f.clientId, content, queue, address: c.address }, limits, ws, scope);
         sendFrame(ws, { type: 'ack', clientId: f.clientId, id: res.message.id, seq: res.message.seq, sentAt: res.message.sentAt.toISOString(),
           duplicate: res.status === 'duplicate' || undefined });
       } catch (err) {
@@ -132,14 +152,15 @@ export function handleVisitorSocket(ws: WebSocket, c: VisitorConnection): void {
   ws.on('error', () => ws.terminate());
 }
 
-async function welcome(ws: WebSocket, ctx: ChannelContext, visitorId: string, after: number, agentsOnline: number): Promise<void> {
+async function welcome(ws: WebSocket, ctx: ChannelContext, visitorId: string, after: number, agentsOnline: number, scope: VisitorScope): Promise<void> {
   try {
     let cursor = after;
-    const first = await ctx.history(webRef(visitorId), cursor, REPLAY_PAGE);
+    const ref = scope.ref(visitorId);
+    const first = await ctx.history(ref, cursor, REPLAY_PAGE);
     sendFrame(ws, { type: 'welcome', visitorId, conversationId: first.conversation?.id, lastSeq: first.conversation?.lastSeq ?? 0, agentsOnline });
     // Replay in pages, each read only once the last one has left: a visitor that does not read
     // holds one page of memory, not the whole history.
-    for (let page = first.messages; page.length > 0 && ws.readyState === 1; page = (await ctx.history(webRef(visitorId), cursor, REPLAY_PAGE)).messages) {
+    for (let page = first.messages; page.length > 0 && ws.readyState === 1; page = (await ctx.history(ref, cursor, REPLAY_PAGE)).messages) {
       await sendAll(ws, page.map((m) => JSON.stringify({ type: 'message', message: toVisitorMessage(m) })));
       cursor = page[page.length - 1].seq;
       if (page.length < REPLAY_PAGE) break;

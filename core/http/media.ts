@@ -7,12 +7,14 @@ import { randomToken } from '../model/ids.js';
 import type { Attachment } from '../model/message.js';
 import type { Store } from '../store/store.js';
 import { imageInfo, sniffImage } from './image-info.js';
+import { AUDIO_EXTENSIONS, sniffAudio } from './audio-info.js';
 import { readMultipart } from './multipart.js';
 
 const FILE_TYPES: Record<string, string> = {
   pdf: 'application/pdf', txt: 'text/plain', csv: 'text/csv', json: 'application/json', zip: 'application/zip',
   doc: 'application/msword', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   xls: 'application/vnd.ms-excel', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', mp3: 'audio/mpeg', mp4: 'video/mp4',
+  aac: 'audio/aac', m4a: 'audio/mp4', wav: 'audio/wav', silk: 'audio/silk',
 };
 
 /** Owner prefix of media only admins may download (see serve). */
@@ -48,6 +50,22 @@ export class MediaService {
   }
 
   /**
+   * Reads one multipart file field and stores it as a voice recording (recognized by its bytes,
+   * within `maxBytes` and the media limit), with the form's other fields (clientId, duration,
+   * a transcript made on the device) and the bytes (for a speech-to-text provider).
+   */
+  async acceptVoiceUploadWithFields(ctx: Context, owner: string, maxBytes: number): Promise<{ attachment: Attachment; fields: Record<string, string>; data: Buffer }> {
+    if (!ctx.get('content-type').startsWith('multipart/form-data')) throw new KefuError('unsupported_media_type', 'Send the recording as multipart/form-data.');
+    const limit = Math.min(maxBytes, this.maxBytes());
+    if (Number(ctx.get('content-length')) > limit + 256 * 1024) throw new KefuError('payload_too_large', `Voice recordings are limited to ${limit} bytes.`);
+    const { file, fields } = await readMultipart(ctx.req, { fileBytes: limit, fieldBytes: 16 * 1024, fields: 10 });
+    if (!file || file.data.length === 0) throw new KefuError('validation_failed', 'No file in the upload.');
+    const mime = sniffAudio(file.data);
+    if (!mime) throw new KefuError('invalid_audio');
+    return { attachment: await this.write(file.data, mime, `voice.${AUDIO_EXTENSIONS[mime]}`, owner, 'voice'), fields, data: file.data };
+  }
+
+  /**
    * Stores bytes as media. Images are recognized by content; anything else is kept as a file
    * (served as a download, never rendered inline) with a type from its name's extension.
    */
@@ -55,12 +73,17 @@ export class MediaService {
     if (data.length > this.maxBytes()) throw new KefuError('payload_too_large', `Files are limited to ${this.maxBytes()} bytes.`);
     const image = sniffImage(data) ? this.checkedImage(data) : undefined;
     const mime = image?.mime ?? FILE_TYPES[(name ?? '').toLowerCase().split('.').pop() ?? ''] ?? 'application/octet-stream';
+    return this.write(data, mime, name, owner, image ? 'image' : 'file', image);
+  }
+
+  private async write(data: Buffer, mime: string, name: string | undefined, owner: string, kind: Attachment['kind'],
+    image?: { width: number; height: number }): Promise<Attachment> {
     const id = randomToken(24);
     const tmp = join(this.dir, `${id}.part`);
     await writeFile(tmp, data);
     await rename(tmp, join(this.dir, id));
     await this.store.putMedia({ id, mime, size: data.length, name, owner, createdAt: new Date(), width: image?.width, height: image?.height });
-    return { kind: image ? 'image' : 'file', mediaId: id, mime, size: data.length, name, ...(image ? { width: image.width, height: image.height } : {}) };
+    return { kind, mediaId: id, mime, size: data.length, name, ...(image ? { width: image.width, height: image.height } : {}) };
   }
 
   /** A stored file's bytes, for a channel that sends it on to a vendor; undefined if unknown or gone. */

@@ -2,6 +2,7 @@ import { fmtSize, h } from './dom';
 import { patchDelivery } from './delivery-view';
 import type { Attachment, Msg } from './state';
 import { isQuoted, quotedToggle } from './channel-view';
+import { audioPlayer, isPlayable, isVoice, transcript } from './audio-view';
 
 const mediaUrl = (a: Attachment) => `/media/${encodeURIComponent(a.mediaId)}`;
 
@@ -29,8 +30,8 @@ export function bubble(m: Msg, onLoad: () => void): HTMLElement {
     const all: Attachment[] = m.content.attachments ?? [];
     // A mail's quoted earlier conversation is folded under the text, not offered as a file.
     const atts = all.filter((a) => !isQuoted(a));
-    if (atts.length) body.append(h('div', { class: 'atts' }, ...atts.map((a) => (a.kind === 'image' ? image(a, onLoad) : fileChip(a)))));
-    if (m.content.caption) body.append(h('div', { class: 'caption' }, m.content.caption));
+    if (atts.length) body.append(h('div', { class: 'atts' }, ...atts.map((a) => (a.kind === 'image' ? image(a, onLoad) : isPlayable(a) ? audioPlayer(a, mediaUrl(a)) : fileChip(a)))));
+    if (m.content.caption) body.append(atts.some(isVoice) ? transcript(m.content.caption) : h('div', { class: 'caption' }, m.content.caption));
     for (const a of all.filter(isQuoted)) body.append(quotedToggle(a, onLoad));
     body.classList.add('media');
   }
