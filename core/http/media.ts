@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from 'koa';
 import { KefuError } from '../errors.js';
@@ -83,6 +83,12 @@ export class MediaService {
         ...(rec.width ? { width: rec.width, height: rec.height } : {}) });
     }
     return out;
+  }
+
+  /** A stored file's bytes and type, for a channel that uploads it to its vendor; undefined when unknown. */
+  async read(id: string): Promise<{ data: Buffer; mime: string; name?: string } | undefined> {
+    const rec = /^[A-Za-z0-9_-]{32}$/.test(id) ? await this.store.getMedia(id) : undefined;
+    return rec ? { data: await readFile(join(this.dir, rec.id)), mime: rec.mime, name: rec.name } : undefined;
   }
 
   /** Koa handler body for GET /media/:id. */
