@@ -213,7 +213,7 @@ describe('dingtalk channel, stream mode (dingtalk-stream SDK against a local fak
     assert.equal(replies()[2].param.title, 'Returns');
   });
 
-  it('DingTalk errors: 503 and throttling are retried in order; a 400 fails visibly with DingTalk\'s code', async () => {
+  it('DingTalk errors: 503 and QPS throttling are retried, then a 400 fails visibly with DingTalk\'s code; the next reply goes out', async () => {
     let clock = Date.now();
     gw = await startGateway(`[channels.dingtalk]\nenabled = true\n${dingtalkConfig(fake)}\n[ratelimit]\ncustomer_quota = 0\n`, { now: () => clock });
     await connected();
