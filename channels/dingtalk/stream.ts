@@ -106,12 +106,12 @@ export async function openStream(o: StreamOptions, signal: AbortSignal): Promise
     override onSystem(d: DWClientDownStream): void {
       if (d.headers?.topic === 'disconnect' && !why) {
         why = 'the server asked to reconnect (rebalancing)';
-        void Promise.allSettled([...inflight]).then(() => socket?.close(1000));
+        void Promise.allSettled([...inflight]).then(() => closeSoftly(socket));
       }
       super.onSystem(d);
     }
 
-    override disconnect(): void { socket?.close(1000); }
+    override disconnect(): void { closeSoftly(socket); }
   }
 
   const client = new KefuDWClient({ clientId: o.app.client_id, clientSecret: o.app.client_secret, keepAlive: false, debug: false, ua: 'kefu' });
@@ -142,4 +142,11 @@ export async function openStream(o: StreamOptions, signal: AbortSignal): Promise
     throw err;
   }
   return { closed, close: () => client.disconnect(), reason: () => why };
+}
+
+/** A normal close, so the acks just written go out first; a peer that does not answer it is cut off after a second. */
+function closeSoftly(ws: WebSocket | undefined): void {
+  if (!ws) return;
+  ws.close(1000);
+  setTimeout(() => ws.terminate(), 1000).unref();
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { startGateway, eventually, type TestGateway } from '../../helpers/gateway.js';
 import type { Conversation, InboundMessage, Participant } from '../../../core/model/message.js';
 import { APP, FakeDingtalk, PNG, dingtalkConfig } from '../../fixtures/channels/dingtalk/fake-dingtalk.js';
@@ -231,6 +232,21 @@ describe('dingtalk channel, stream mode (dingtalk-stream SDK against a local fak
     assert.match(first.lastError!, /^invalidParameter\.userIds: bad user/);
     assert.deepEqual(fake.attempts.filter((x) => !x.text.startsWith('No agent')).map((x) => [x.text, x.answer]),
       [['first', '503'], ['first', '403'], ['first', '400'], ['second', 'ok']], 'the failing head held the second until it failed');
+  });
+
+  it('disabling the channel closes its stream; enabling it again reconnects', async () => {
+    await start();
+    await connected();
+    const toggle = (on: boolean) => {
+      writeFileSync(gw.configFile, readFileSync(gw.configFile, 'utf8').replace(/(\[channels\.dingtalk\]\nenabled = )(true|false)/, `$1${on}`));
+      gw.config.reload();
+    };
+    toggle(false);
+    await eventually(() => fake.open === 0 && gw.channels.health().dingtalk.state === 'stopped', 'stream closed');
+    const waiting = fake.push(fake.message({ text: 'while disabled' }));
+    toggle(true);
+    await eventually(() => fake.isAcked(waiting), 'redelivered on the new connection and acked');
+    assert.equal(fake.connections, 2);
   });
 
   it('wrong credentials show auth_failed in health, naming the app', async () => {
