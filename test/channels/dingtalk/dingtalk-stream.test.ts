@@ -214,6 +214,24 @@ describe('dingtalk channel, stream mode (dingtalk-stream SDK against a local fak
     assert.equal(replies()[2].param.title, 'Returns');
   });
 
+  it('a picture with a caption whose caption fails: the retry sends only the caption, the picture is not sent twice', async () => {
+    let clock = Date.now();
+    gw = await startGateway(`[channels.dingtalk]\nenabled = true\n${dingtalkConfig(fake)}\n[ratelimit]\ncustomer_quota = 0\n`, { now: () => clock });
+    await connected();
+    await deliver(fake.message({ extra: { msgtype: 'picture', text: undefined, content: { downloadCode: 'dl-x' } }, expiresIn: -1 }));
+    await eventually(() => fake.sent.length === 1, 'the offline notice went out');
+    const conv = await conversation();
+    const pic = (await inboundOf(conv))[0];
+    const img = pic.content.kind === 'media' ? pic.content.attachments[0] : assert.fail('picture expected');
+    fake.script = ['ok', { status: 503, code: 'ServiceUnavailable' }];
+    const m = (await gw.bus.send({ conversationId: conv.id, from: AGENT, content: { kind: 'media', attachments: [img], caption: 'This one?' } })).message;
+    await eventually(() => fake.attempts.length === 3, 'picture sent, caption failed');
+    for (let i = 0; i < 3; i++) { clock += 15 * 60_000; await gw.outbox.pump(); }
+    await eventually(async () => (await stateOf(m.id))?.status === 'sent', 'sent');
+    assert.deepEqual(replies().map((s) => s.msgKey), ['sampleImageMsg', 'sampleText']);
+    assert.equal(fake.uploads.length, 1);
+  });
+
   it('DingTalk errors: 503 and QPS throttling are retried, then a 400 fails visibly with DingTalk\'s code; the next reply goes out', async () => {
     let clock = Date.now();
     gw = await startGateway(`[channels.dingtalk]\nenabled = true\n${dingtalkConfig(fake)}\n[ratelimit]\ncustomer_quota = 0\n`, { now: () => clock });
