@@ -66,9 +66,9 @@ export class DingtalkApi {
   /** A proactive robot message (oToMessages/batchSend, groupMessages/send); resolves with DingTalk's processQueryKey. */
   async sendProactive(app: DingtalkApp, route: ReplyRoute, reply: Reply): Promise<string> {
     const { msgKey, msgParam } = proactiveOf(reply);
-    const token = await this.token(app);
     const group = !!route.openConversationId;
     if (!group && !route.staffId) throw fail('The customer has no staffId (not an employee of the app\'s organisation); DingTalk can only answer them within 20 minutes of their last message.', { retryable: false, code: 'no_staff_id' });
+    const token = await this.token(app);
     const url = `${this.base('api_base')}/v1.0/robot/${group ? 'groupMessages/send' : 'oToMessages/batchSend'}`;
     const body = { robotCode: route.robotCode, msgKey, msgParam: JSON.stringify(msgParam),
       ...(group ? { openConversationId: route.openConversationId } : { userIds: [route.staffId] }) };

@@ -56,7 +56,9 @@ export class DingtalkChannel implements ChannelAdapter {
     const health = new AppsHealth(ctx.reportHealth);
     const leader = this.opts.leader ?? (async () => undefined);
     this.loops = stream.map(async (app) => {
-      await leader(app.name, ctx.signal);
+      const stopped = new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
+      await Promise.race([leader(app.name, ctx.signal), stopped]);
+      if (ctx.signal.aborted) return;
       let current: StreamConnection | undefined;
       await keepConnected({
         signal: ctx.signal, stableMs: 10_000, report: health.forApp(app.name, () => current?.reason()),
@@ -232,7 +234,8 @@ export class DingtalkChannel implements ChannelAdapter {
     const kept = await this.ctx!.state.get(`route:${refKey(conv.ref)}`);
     if (kept) return JSON.parse(kept) as ReplyRoute;
     const rest = conv.ref.thread.slice(2);
-    if (!conv.ref.thread.startsWith('g:')) return { robotCode: conv.ref.account, staffId: rest };
+    // An outside contact has no staffId (their thread is keyed by the $:LWCP… senderId): proactive sends cannot reach them.
+    if (!conv.ref.thread.startsWith('g:')) return { robotCode: conv.ref.account, staffId: rest.startsWith('$:') ? undefined : rest };
     const cut = rest.indexOf(':');
     return { robotCode: conv.ref.account, openConversationId: rest.slice(0, cut), staffId: rest.slice(cut + 1) };
   }

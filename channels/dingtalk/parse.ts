@@ -54,7 +54,7 @@ export function parseRobot(raw: string, fallbackRobotCode = ''): Parsed {
 
   const body = bodyOf(v);
   if (body.kind === 'unsupported') return body;
-  const webhook = str(v.sessionWebhook, 2000) && /^https?:\/\//.test(v.sessionWebhook!) ? v.sessionWebhook : undefined;
+  const webhook = str(v.sessionWebhook, 2000) && /^https?:\/\//.test(v.sessionWebhook!) && URL.canParse(v.sessionWebhook!) ? v.sessionWebhook : undefined;
   const expires = typeof v.sessionWebhookExpiredTime === 'number' && Number.isFinite(v.sessionWebhookExpiredTime) ? v.sessionWebhookExpiredTime : undefined;
   const name = str(v.senderNick, 1000)?.slice(0, 100) || undefined;
   const meta: Record<string, string> = {};

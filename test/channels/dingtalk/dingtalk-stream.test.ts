@@ -23,6 +23,19 @@ describe('dingtalk channel, stream mode (dingtalk-stream SDK against a local fak
   const inboundOf = async (conv: Conversation) => (await gw.store.listMessages(conv.id, {})).filter((m) => m.direction === 'inbound');
   const replies = () => fake.sent.filter((s) => !s.text.startsWith('No agent'));
   const reply = async (conv: Conversation, text: string, from: Participant = AGENT) => (await gw.bus.send({ conversationId: conv.id, from, content: { kind: 'text', text } })).message;
+  /** Holds the bus's ingest: the first call waits for release(); with `failLater` the later ones fail (a broken store). */
+  const holdIngest = (failLater = false) => {
+    const ingest = gw.bus.ingest.bind(gw.bus);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => { open = r; });
+    const h = { calls: 0, release: () => open(), restore: () => { gw.bus.ingest = ingest; } };
+    gw.bus.ingest = async (m: InboundMessage) => {
+      if (++h.calls > 1 && failLater) throw new Error('disk I/O error');
+      await gate;
+      return ingest(m);
+    };
+    return h;
+  };
   /** Pushes a callback and waits for its ack (DingTalk's "received"). */
   const deliver = async (m: ReturnType<FakeDingtalk['message']>, what = 'acked') => { const id = fake.push(m); await eventually(() => fake.isAcked(id), what); };
   const stateOf = async (id: string) => (await gw.store.outbox.byMessage([id])).get(id);
@@ -63,27 +76,19 @@ describe('dingtalk channel, stream mode (dingtalk-stream SDK against a local fak
   it('the ack waits for ingest: none while the store has not confirmed, none when ingest fails; the redelivery is stored', async () => {
     await start();
     await connected();
-    const ingest = gw.bus.ingest.bind(gw.bus);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
-    let calls = 0;
-    gw.bus.ingest = async (m: InboundMessage) => {
-      calls++;
-      if (calls === 1) { await gate; return ingest(m); }
-      throw new Error('disk I/O error');
-    };
+    const hold = holdIngest(true);
     const held = fake.push(fake.message({ text: 'held' }));
-    await eventually(() => calls === 1, 'ingest called');
+    await eventually(() => hold.calls === 1, 'ingest called');
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(fake.isAcked(held), false, 'no ack before ingest resolved');
-    release();
+    hold.release();
     await eventually(() => fake.isAcked(held), 'acked after ingest');
 
     const failing = fake.push(fake.message({ text: 'lost?' }));
-    await eventually(() => calls === 2, 'second ingest called');
+    await eventually(() => hold.calls === 2, 'second ingest called');
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(fake.isAcked(failing), false, 'a failed ingest is not acknowledged');
-    gw.bus.ingest = ingest;
+    hold.restore();
     fake.redeliver();
     await eventually(() => fake.isAcked(failing), 'redelivery acked');
     const texts = (await inboundOf(await conversation())).map((m) => m.content.kind === 'text' && m.content.text);
@@ -93,17 +98,14 @@ describe('dingtalk channel, stream mode (dingtalk-stream SDK against a local fak
   it('reconnects after the server drops the socket; a callback unacked at the drop is redelivered and stored once', async () => {
     await start();
     await connected();
-    const ingest = gw.bus.ingest.bind(gw.bus);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
-    gw.bus.ingest = async (m: InboundMessage) => { await gate; return ingest(m); };
+    const hold = holdIngest();
     const m = fake.message({ text: 'in flight at the drop' });
     const cb = fake.push(m);
     await new Promise((r) => setTimeout(r, 100));
     fake.drop();
     await eventually(() => gw.channels.health().dingtalk.state !== 'connected', 'drop noticed');
-    release(); // the first copy is stored now; its ack has no socket to go to
-    gw.bus.ingest = ingest;
+    hold.release(); // the first copy is stored now; its ack has no socket to go to
+    hold.restore();
     await eventually(() => fake.connections === 2 && fake.isAcked(cb), 'reconnected, and the redelivered copy acked');
     assert.equal((await inboundOf(await conversation())).length, 1);
     const after = fake.push(fake.message({ text: 'after the reconnect' }));
