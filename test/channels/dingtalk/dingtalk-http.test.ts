@@ -27,6 +27,8 @@ describe('dingtalk channel, HTTP callback mode (timestamp + sign)', () => {
     await gw.bus.send({ conversationId: conv.id, from: { id: 'A1', role: 'agent', name: 'Ann' }, content: { kind: 'text', text: 'Shipped.' } });
     await eventually(() => fake.sent.some((s) => s.text === 'Shipped.'), 'reply sent');
     assert.equal(fake.sent.find((s) => s.text === 'Shipped.')!.via, 'session');
+    assert.equal(fake.openRequests.length, 0, 'HTTP-only: no stream connection is opened');
+    assert.equal(gw.channels.health().dingtalk.state, 'running');
   });
 
   it('bad, missing, other-app and stale signatures are 403 invalid_signature and store nothing; so is a body naming another robot', async () => {
