@@ -9,6 +9,7 @@ import { EmailChannel } from './email/index.js';
 import { SmsChannel } from './sms/index.js';
 import { SmsGatewayChannel } from './sms-gateway/index.js';
 import { WechatMpChannel } from './wechat-mp/index.js';
+import { DingtalkChannel } from './dingtalk/index.js';
 
 /** Gateway services a built-in channel may need beyond its ChannelContext. */
 export interface ChannelServices {
@@ -30,5 +31,7 @@ export function builtinChannels(s: ChannelServices): { web: WebChannel; adapters
   const web = new WebChannel({ tokens: s.visitorTokens, agentsOnline: s.agentsOnline });
   const api = new ApiChannel({ tokens: s.tokens, media: s.media, maxTextChars: s.maxTextChars, handoff: s.handoff });
   return { web, adapters: [web, api, new EmailChannel(), new SmsChannel(), new SmsGatewayChannel(),
-    new WechatMpChannel({ agentsOnline: s.agentsOnline })] };
+    new WechatMpChannel({ agentsOnline: s.agentsOnline }),
+    new DingtalkChannel(),
+  ] };
 }

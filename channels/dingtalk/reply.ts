@@ -1,0 +1,41 @@
+import type { Attachment, Message } from '../../core/model/message.js';
+import { textOf } from '../../core/model/message.js';
+import type { Reply } from './types.js';
+
+/** One piece of an outbound message: text goes as it is; an attachment is uploaded first. */
+export type Part = { kind: 'reply'; reply: Reply } | { kind: 'upload'; attachment: Attachment };
+
+const MARKDOWN = /(^|\n)(#{1,6} |[-*+] |\d+\. |> )|\*\*[^*\n]+\*\*|\[[^\]\n]+\]\([^)\s]+\)|`[^`\n]+`/;
+
+/**
+ * What a message becomes on DingTalk: a bot's formatted answer goes as markdown (agents' text
+ * stays plain, so a stray `*` is not eaten), attachments as robot media (images as pictures,
+ * the rest as files), the caption after them. Empty: nothing to show (skipped).
+ */
+export function partsOf(msg: Message): Part[] {
+  if (msg.content.kind === 'media') {
+    const parts: Part[] = msg.content.attachments.map((a) => ({ kind: 'upload', attachment: a }));
+    const caption = msg.content.caption?.trim();
+    if (caption) parts.push({ kind: 'reply', reply: textReply(caption, msg) });
+    return parts;
+  }
+  const text = textOf(msg.content).trim();
+  return text ? [{ kind: 'reply', reply: textReply(text, msg) }] : [];
+}
+
+function textReply(text: string, msg: Message): Reply {
+  if (msg.from.role === 'bot' && MARKDOWN.test(text)) return { kind: 'markdown', title: titleOf(text), text };
+  return { kind: 'text', text };
+}
+
+/** The markdown message's title (the notification line): its first line without markup. */
+export function titleOf(text: string): string {
+  const first = text.split('\n').map((l) => l.replace(/[#*>`_[\]()-]/g, '').trim()).find(Boolean) ?? '';
+  return first.length > 30 ? `${first.slice(0, 29)}…` : first || 'Reply';
+}
+
+/** The file's extension as DingTalk's sampleFile wants it (fileType). */
+export function fileTypeOf(a: Attachment): string {
+  const ext = (a.name ?? '').split('.').pop()?.toLowerCase() ?? '';
+  return /^[a-z0-9]{1,8}$/.test(ext) && ext !== (a.name ?? '').toLowerCase() ? ext : (a.mime.split('/')[1] ?? 'file').replace(/[^a-z0-9]/g, '').slice(0, 8) || 'file';
+}
