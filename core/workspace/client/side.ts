@@ -1,6 +1,7 @@
 import { h } from './dom';
 import { S } from './state';
 import { customerAddress, isEmail, isSms, optedOut, OPTED_OUT_LABEL, ticketState } from './channel-view';
+import { wechatRows } from './channel-wechat';
 
 /** Customer details of the open conversation and the team's presence and load. No inputs: rebuilt freely. */
 export function sideContent(): HTMLElement[] {
@@ -10,6 +11,7 @@ export function sideContent(): HTMLElement[] {
   const address = c && (c.meta?.email || customerAddress(c));
   const contact: [string, string][] = c && address ? isEmail(c) ? [['E-mail', address]] : isSms(c) ? [['Phone', address]] : [] : [];
   if (c && optedOut(c)) contact.push(['SMS', OPTED_OUT_LABEL]);
+  if (c) contact.push(...wechatRows(c));
   if (c && isEmail(c)) {
     if (c.meta?.cc) contact.push(['Cc', c.meta.cc]);
     contact.push(['Ticket', ticketState(c)!]);
