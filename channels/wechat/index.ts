@@ -14,6 +14,8 @@ import { left, META, metaOf, opened, windowOf } from './window.js';
 import { partsOf, windowError, type Part } from './outbound.js';
 
 type Inbound = Extract<Parsed, { kind: 'message' | 'enter' }>;
+/** How far a push's signed timestamp may be from our clock (WeChat's retries come within seconds). */
+const MAX_SKEW_MS = 5 * 60_000;
 const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
@@ -32,12 +34,14 @@ export class WechatChannel implements ChannelAdapter {
   private tokens = new AccessTokens(() => this.ctx!.state, this.api, () => this.now());
   /** Pushes being stored, by appid + source id: a WeChat retry waits for the first instead of fetching the image again. */
   private storing = new Map<string, Promise<void>>();
+  /** Appids whose token call was refused for good (shown as auth_failed until one succeeds). */
+  private authFailed = new Set<string>();
 
   /** `now` is the clock the reply window is measured with (tests); WeChat's CreateTime starts a window. */
   constructor(o: { now?: () => number } = {}) { this.now = o.now ?? Date.now; }
 
   async start(ctx: ChannelContext): Promise<void> { this.ctx = ctx; }
-  async stop(): Promise<void> { this.ctx = undefined; this.tokens.clear(); }
+  async stop(): Promise<void> { this.ctx = undefined; this.tokens.clear(); this.authFailed.clear(); }
 
   private settings(): WechatConfig {
     return configSchema.parse(this.ctx!.config().channels.wechat);
@@ -69,6 +73,8 @@ export class WechatChannel implements ChannelAdapter {
     const ctx: ChannelContext = this.ctx!;
     const q = koa.query;
     const [timestamp, nonce] = [one(q.timestamp), one(q.nonce)];
+    // A plain-mode signature does not cover the body: a captured URL must not take other bodies for long.
+    if (Math.abs(Number(timestamp) * 1000 - this.now()) > MAX_SKEW_MS || !/^\d{1,10}$/.test(timestamp ?? '')) ctx.rejectSignature('the timestamp is missing or more than 5 minutes off');
     const raw = (await ctx.rawBody(koa, this.settings().max_body_bytes)).toString('utf8');
     const first = raw.trimStart()[0];
     if (first !== (a.format === 'xml' ? '<' : '{')) {
@@ -165,7 +171,7 @@ export class WechatChannel implements ChannelAdapter {
       ctx.logger.warn({ err: (err as Error).message, msgId: p.sourceId }, 'wechat: PicUrl not fetched');
     }
     try {
-      if (!data && mediaId && Date.now() < deadline) data = await this.api.getMedia(await this.tokens.get(a), mediaId, max, remaining());
+      if (!data && mediaId && Date.now() < deadline) data = await this.api.getMedia(await this.token(a), mediaId, max, remaining());
       return data ? await ctx.media.storeBuffer(data, 'wechat-image', `wechat:${p.from}`) : undefined;
     } catch (err) {
       ctx.logger.warn({ err: (err as Error).message, msgId: p.sourceId }, 'wechat: image not fetched or not stored');
@@ -235,12 +241,27 @@ export class WechatChannel implements ChannelAdapter {
 
   /** One call with the cached token; WeChat refusing the token (40001/42001/40014) refreshes it and tries once more. */
   private async withToken<T>(a: WechatAccount, fn: (token: string) => Promise<T>): Promise<T> {
-    const token = await this.tokens.get(a);
+    const token = await this.token(a);
     try {
       return await fn(token);
     } catch (err) {
       if (!(err instanceof ChannelError) || err.code !== 'token_invalid') throw err;
-      return fn(await this.tokens.refresh(a, token));
+      return fn(await this.token(a, token));
+    }
+  }
+
+  /** A token, with wrong credentials or a missing IP allow-list entry shown in health (an admin must act). */
+  private async token(a: WechatAccount, refused?: string): Promise<string> {
+    try {
+      const t = refused ? await this.tokens.refresh(a, refused) : await this.tokens.get(a);
+      if (this.authFailed.delete(a.appid) && this.authFailed.size === 0) this.ctx?.reportHealth('connected', 'access tokens obtained');
+      return t;
+    } catch (err) {
+      if (err instanceof ChannelError && !err.retryable) {
+        this.authFailed.add(a.appid);
+        this.ctx?.reportHealth('auth_failed', `${a.appid}: ${err.detail}`);
+      }
+      throw err;
     }
   }
 }

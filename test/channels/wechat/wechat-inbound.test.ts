@@ -80,7 +80,7 @@ describe('wechat channel: message push in (real gateway, fake WeChat API)', () =
     assert.equal((await queuedIn(() => conversation(MP.appid, c))).queue, 'general');
   });
 
-  it('refused and stores nothing: a tampered signature or Encrypt (403), a plain push to a safe_mode account (403), the wrong format (415), an oversized body (413), garbage (400)', async () => {
+  it('refused and stores nothing: a tampered signature or Encrypt, a stale timestamp (403), a plain push to a safe_mode account (403), the wrong format (415), an oversized body (413), garbage (400)', async () => {
     const from = openid();
     const push = textPush(from, 'hi');
     const forged = await wechatPush(gw.publicUrl, push, { badSignature: true });
@@ -91,6 +91,8 @@ describe('wechat channel: message push in (real gateway, fake WeChat API)', () =
     assert.deepEqual([xmlToJson.status, xmlToJson.json?.error?.code], [415, 'unsupported_media_type']);
     const big = await wechatPush(gw.publicUrl, textPush(from, 'x'.repeat(70_000)));
     assert.deepEqual([big.status, big.json?.error?.code], [413, 'payload_too_large']);
+    const stale = await wechatPush(gw.publicUrl, push, { timestamp: Math.floor(Date.now() / 1000) - 600 });
+    assert.deepEqual([stale.status, stale.json?.error?.code], [403, 'invalid_signature'], 'a signed URL replayed 10 minutes later');
     const garbage = await wechatPush(gw.publicUrl, {}, { raw: '{"MsgType":"text"}' });
     assert.deepEqual([garbage.status, garbage.json?.error?.code], [400, 'bad_request']);
     assert.equal(await all(), 0);

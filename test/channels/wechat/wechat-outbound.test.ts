@@ -71,6 +71,22 @@ describe('wechat channel: replies through custom/send (real gateway, fake WeChat
     assert.notEqual(fake.tokenOf(MP.appid), old);
   });
 
+  it('a wrong or reset AppSecret: the reply fails with WeChat\'s code and the channel shows auth_failed until a token is obtained', async () => {
+    const from = openid();
+    const conv = await customerWrites(from);
+    fake.secrets[MP.appid] = 'reset-in-the-console';
+    fake.invalidate(MP.appid); // resetting the secret ends the old token too
+    const s = await settled((await reply(conv, 'hello')).id);
+    assert.deepEqual([s.status, s.attempts], ['failed', 1]);
+    assert.match(s.lastError!, /^40125: The AppID or AppSecret is wrong/);
+    assert.equal(gw.channels.health().wechat.state, 'auth_failed');
+    assert.match(gw.channels.health().wechat.detail!, new RegExp(`^${MP.appid}: `));
+    assert.ok(!gw.channels.health().wechat.detail!.includes(MP.secret), 'no secret in health');
+    fake.secrets[MP.appid] = MP.secret;
+    assert.equal((await settled((await reply(conv, 'again')).id)).status, 'sent');
+    assert.equal(gw.channels.health().wechat.state, 'connected');
+  });
+
   it('the 48-hour window: a reply to a customer who wrote 49 h ago fails at once as window_expired, without calling WeChat', async () => {
     const from = openid();
     const conv = await customerWrites(from, { ago: 49 * HOUR });
