@@ -104,6 +104,20 @@ describe('wechat channel: message push in (real gateway, fake WeChat API)', () =
     assert.equal((await wechatPush(gw.publicUrl, push, { aes: true })).status, 200);
   });
 
+  it('durable before acknowledged: a push kefu refuses to store (customer over the rate limit) gets no "success", so WeChat retries it', async () => {
+    await gw.close();
+    gw = await startGateway(`${wechatConfig(fake)}\n${QUEUES}\n[ratelimit]\ncustomer_quota = 1\nburst = 0\n`);
+    await eventually(() => gw.channels.isRunning('wechat'), 'wechat running');
+    const from = openid();
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await wechatPush(gw.publicUrl, textPush(from, `m${i}`)));
+    const refused = answers.filter((r) => r.text !== 'success');
+    assert.ok(refused.length > 0, 'the limit was reached');
+    assert.ok(refused.every((r) => r.status === 429 && r.json?.error?.code === 'rate_limited'));
+    const stored = await inboundOf((await conversation(MP.appid, from))!);
+    assert.equal(stored.length, answers.length - refused.length, 'what got "success" is exactly what is stored');
+  });
+
   it('images: PicUrl from an allowed host or MediaId through the API, stored as image media; a foreign host, a 404 or an oversized picture leaves a note', async () => {
     await gw.close();
     gw = await startGateway(`${wechatConfig(fake)}\n[server]\nmax_upload_bytes = 102400\n[ratelimit]\ncustomer_quota = 0\n`);
