@@ -29,7 +29,8 @@ export class WechatChannel implements ChannelAdapter {
   readonly pushes = true;
   readonly configSchema = configSchema;
   private ctx?: ChannelContext;
-  private readonly now: () => number;
+  /** The clock the reply window, token expiry and timestamp checks use; tests replace it (no sleeps). */
+  now: () => number;
   private api = new WechatApi(() => this.settings().api_base, () => this.settings().api_timeout_ms);
   private tokens = new AccessTokens(() => this.ctx!.state, this.api, () => this.now());
   /** Pushes being stored, by appid + source id: a WeChat retry waits for the first instead of fetching the image again. */
@@ -37,7 +38,6 @@ export class WechatChannel implements ChannelAdapter {
   /** Appids whose token call was refused for good (shown as auth_failed until one succeeds). */
   private authFailed = new Set<string>();
 
-  /** `now` is the clock the reply window is measured with (tests); WeChat's CreateTime starts a window. */
   constructor(o: { now?: () => number } = {}) { this.now = o.now ?? Date.now; }
 
   async start(ctx: ChannelContext): Promise<void> { this.ctx = ctx; }

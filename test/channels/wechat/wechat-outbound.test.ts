@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { startGateway, eventually, type TestGateway } from '../../helpers/gateway.js';
 import type { Content, Conversation } from '../../../core/model/message.js';
+import type { WechatChannel } from '../../../channels/wechat/index.js';
 import { FakeWechat, MP, OA, PNG, wechatConfig } from '../../fixtures/channels/wechat/fake-wechat.js';
 import { enterPush, imagePush, openid, textPush, wechatPush, type PushOptions } from '../../fixtures/channels/wechat/wechat-push.js';
 
@@ -85,6 +86,25 @@ describe('wechat channel: replies through custom/send (real gateway, fake WeChat
     fake.secrets[MP.appid] = MP.secret;
     assert.equal((await settled((await reply(conv, 'again')).id)).status, 'sent');
     assert.equal(gw.channels.health().wechat.state, 'connected');
+  });
+
+  it('time passing (the channel\'s clock seam): the token is refreshed 5 minutes before it expires; 47 h after the customer wrote a reply goes, at 49 h it fails', async () => {
+    const from = openid();
+    const conv = await customerWrites(from); // the offline notice fetched the token: it expires 2 h from now
+    const t0 = Date.now();
+    let now = t0;
+    (gw.channels.get('wechat') as WechatChannel).now = () => now;
+    const calls = fake.tokenCalls.length;
+    const send = async (text: string, minutes: number) => { now = t0 + minutes * 60_000; return settled((await reply(conv, text)).id); };
+    assert.equal((await send('a', 110)).status, 'sent');
+    assert.equal(fake.tokenCalls.length, calls, '10 minutes before expiry: the cached token');
+    assert.equal((await send('b', 116)).status, 'sent');
+    assert.equal(fake.tokenCalls.length, calls + 1, '4 minutes before expiry: refreshed');
+    assert.equal((await send('c', 47 * 60)).status, 'sent');
+    assert.equal(fake.tokenCalls.length, calls + 2);
+    const late = await send('d', 49 * 60);
+    assert.match(late.lastError!, /^window_expired: More than 48 hours/);
+    assert.deepEqual(got(from), [['text', 'a'], ['text', 'b'], ['text', 'c']]);
   });
 
   it('the 48-hour window: a reply to a customer who wrote 49 h ago fails at once as window_expired, without calling WeChat', async () => {
