@@ -75,16 +75,17 @@ export class WechatChannel implements ChannelAdapter {
     const [timestamp, nonce] = [one(q.timestamp), one(q.nonce)];
     // A plain-mode signature does not cover the body: a captured URL must not take other bodies for long.
     if (Math.abs(Number(timestamp) * 1000 - this.now()) > MAX_SKEW_MS || !/^\d{1,10}$/.test(timestamp ?? '')) ctx.rejectSignature('the timestamp is missing or more than 5 minutes off');
+    const aes = one(q.encrypt_type) === 'aes';
+    if (!aes) {
+      if (a.safe_mode) ctx.rejectSignature('the account is in safe mode: plain pushes are refused');
+      if (!verifySignature(a.token, timestamp, nonce, one(q.signature))) ctx.rejectSignature();
+    }
     const raw = (await ctx.rawBody(koa, this.settings().max_body_bytes)).toString('utf8');
     const first = raw.trimStart()[0];
     if (first !== (a.format === 'xml' ? '<' : '{')) {
       throw new KefuError('unsupported_media_type', `The account's pushes are configured as ${a.format.toUpperCase()} (数据格式); this body is not.`);
     }
-    if (one(q.encrypt_type) !== 'aes') {
-      if (a.safe_mode) ctx.rejectSignature('the account is in safe mode: plain pushes are refused');
-      if (!verifySignature(a.token, timestamp, nonce, one(q.signature))) ctx.rejectSignature();
-      return parse(raw);
-    }
+    if (!aes) return parse(raw);
     const encrypt = readFields(raw)?.Encrypt;
     if (!a.encoding_aes_key) ctx.rejectSignature('a safe-mode push, but no encoding_aes_key is configured');
     if (!encrypt || !verifyMsgSignature(a.token, timestamp, nonce, encrypt, one(q.msg_signature))) ctx.rejectSignature();
