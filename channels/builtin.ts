@@ -10,6 +10,7 @@ import { SmsChannel } from './sms/index.js';
 import { SmsGatewayChannel } from './sms-gateway/index.js';
 import { WechatMpChannel } from './wechat-mp/index.js';
 import { DingtalkChannel } from './dingtalk/index.js';
+import { WechatChannel } from './wechat/index.js';
 
 /** Gateway services a built-in channel may need beyond its ChannelContext. */
 export interface ChannelServices {
@@ -33,5 +34,6 @@ export function builtinChannels(s: ChannelServices): { web: WebChannel; adapters
   return { web, adapters: [web, api, new EmailChannel(), new SmsChannel(), new SmsGatewayChannel(),
     new WechatMpChannel({ agentsOnline: s.agentsOnline }),
     new DingtalkChannel(),
+    new WechatChannel(),
   ] };
 }

@@ -1,6 +1,7 @@
 import { h } from './dom';
 import { S, api, invalidate, toast } from './state';
 import { customerAddress, isEmail, isSms, optedOut, OPTED_OUT_LABEL, ticketState } from './channel-view';
+import { wechatRows } from './channel-wechat';
 
 /** Customer details of the open conversation and the team's presence and load. No inputs: rebuilt freely. */
 export function sideContent(): HTMLElement[] {
@@ -12,6 +13,7 @@ export function sideContent(): HTMLElement[] {
   if (c && optedOut(c)) contact.push(['SMS', OPTED_OUT_LABEL]);
   // A directory's facts about the customer (DingTalk employees: department, job title, the group they wrote in).
   for (const [key, label] of [['department', 'Department'], ['title', 'Title'], ['group', 'Group']] as const) if (c?.meta?.[key]) contact.push([label, c.meta[key]]);
+  if (c) contact.push(...wechatRows(c));
   if (c && isEmail(c)) {
     if (c.meta?.cc) contact.push(['Cc', c.meta.cc]);
     contact.push(['Ticket', ticketState(c)!]);
