@@ -11,6 +11,7 @@ import { SmsGatewayChannel } from './sms-gateway/index.js';
 import { WechatMpChannel } from './wechat-mp/index.js';
 import { DingtalkChannel } from './dingtalk/index.js';
 import { WechatChannel } from './wechat/index.js';
+import { WechatyChannel } from './wechaty/index.js';
 
 /** Gateway services a built-in channel may need beyond its ChannelContext. */
 export interface ChannelServices {
@@ -35,5 +36,6 @@ export function builtinChannels(s: ChannelServices): { web: WebChannel; adapters
     new WechatMpChannel({ agentsOnline: s.agentsOnline }),
     new DingtalkChannel(),
     new WechatChannel(),
+    new WechatyChannel(),
   ] };
 }

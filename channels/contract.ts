@@ -85,6 +85,9 @@ export interface ChannelProblem {
   /** The kept raw input (e.g. the .eml), downloadable from the workspace's /media/<id>. */
   mediaId?: string;
   name?: string;
+  /** A login QR code an admin must scan (wechaty): its payload, and a PNG of it drawn on the
+   *  server as a data: URL (the workspace shows the picture; no QR service on the network). */
+  qr?: { payload: string; image?: string };
 }
 
 export interface SendOptions {

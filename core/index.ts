@@ -36,7 +36,7 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Print the generated admin login on first start (the CLI does; tests do not). */
   onAdminCreated?: (login: string, password: string) => void;
-  /** Channels besides the built-in ones (embedding, tests); enabled by `[channels.<name>] enabled` like any other. */
+  /** Channels besides the built-in ones (embedding, tests), or instead of the built-in one of the same name; enabled by `[channels.<name>] enabled` like any other. */
   channels?: ChannelAdapter[];
   /** The outbox's clock for retry timing (tests move it instead of waiting). */
   now?: () => number;
@@ -128,7 +128,9 @@ async function build(opts: GatewayOptions): Promise<Parts> {
     handoff: (conv, by) => bus.handOff(conv, { priority: cfg().ai.handoff_priority,
       notice: { from: { id: 'system', role: 'system', name: 'kefu' }, refId: by.id, text: cfg().ai.handoff_notice } }),
   });
-  for (const a of [...adapters, ...(opts.channels ?? [])]) registry.register(a);
+  // A channel passed in replaces the built-in one of its name (an embedder's configured instance, a test's fake puppet).
+  const given = new Set((opts.channels ?? []).map((a) => a.name));
+  for (const a of [...adapters.filter((b) => !given.has(b.name)), ...(opts.channels ?? [])]) registry.register(a);
 
   bus.on('message', (m, c) => { if (m.direction === 'inbound') metrics!.messageIn(c.ref.channel); });
   bus.on('rejected', (code, channel) => metrics!.rejected(code, channel));
