@@ -9,8 +9,8 @@ import { parse, peerOfThread, scanText, type Parsed } from './parse.js';
 import { deliver, imageOf, loadWechaty, snapshotOf, type Outgoing, type WechatyLibs } from './api.js';
 
 export interface WechatyChannelOptions {
-  /** Merged into the puppet's constructor options last: what TOML cannot hold (tests pass the mock puppet's `mocker`). */
-  puppetOptions?: Record<string, unknown>;
+  /** Merged into the puppet's constructor options last, at every start: what TOML cannot hold (tests pass the mock puppet's `mocker`). */
+  puppetOptions?: () => Record<string, unknown>;
 }
 
 interface Scan { payload: string; status: number; at: number; image?: string }
@@ -51,7 +51,7 @@ export class WechatyChannel implements ChannelAdapter {
     if (problem) throw new Error(problem);
     // A missing wechaty or puppet fails the start here with the install command (health: stopped).
     const libs = this.libs = await loadWechaty(s.puppet);
-    const puppet = new libs.Puppet({ ...s.puppet_options, ...(s.token ? { token: s.token } : {}), ...this.opts.puppetOptions });
+    const puppet = new libs.Puppet({ ...s.puppet_options, ...(s.token ? { token: s.token } : {}), ...this.opts.puppetOptions?.() });
     const session = s.session || join(dirname(resolve(ctx.config().store.path)), 'wechaty-session');
     const bot = this.bot = libs.wechaty.WechatyBuilder.build({ name: session, puppet });
     const live = () => this.bot === bot && !ctx.signal.aborted;
