@@ -14,7 +14,7 @@ export interface WechatyChannelOptions {
 }
 
 interface Scan { payload: string; status: number; at: number; image?: string }
-interface Lost { at: number; from: string; code: string }
+interface Lost { id: string; at: number; from: string; code: string }
 
 const ACCOUNT = 'default';
 const MAX_LOST = 50;
@@ -120,10 +120,19 @@ export class WechatyChannel implements ChannelAdapter {
       out.push({ id: 'scan', at: this.scan.at, reason: `Log in: scan this QR code with WeChat on the account's phone (${scanText(this.scan.status)})`,
         qr: { payload: this.scan.payload, image: this.scan.image } });
     }
-    for (const [i, l] of (await this.lost()).entries()) {
-      out.push({ id: `lost-${l.at}-${i}`, at: l.at, reason: `A message from ${l.from} could not be stored (${l.code}): read it in WeChat` });
+    for (const l of (await this.lost()).reverse()) {
+      out.push({ id: l.id, at: l.at, reason: `A message from ${l.from} could not be stored (${l.code}): read it in WeChat` });
     }
     return out;
+  }
+
+  /** The login code is not dismissed (it goes once the account is logged in); a lost message's note is. */
+  async dismissProblem(id: string): Promise<boolean> {
+    const list = await this.lost();
+    const left = list.filter((l) => l.id !== id);
+    if (left.length === list.length) return false;
+    await this.ctx!.state.set('lost', JSON.stringify(left));
+    return true;
   }
 
   private async lost(): Promise<Lost[]> {
@@ -161,7 +170,7 @@ export class WechatyChannel implements ChannelAdapter {
       // WeChat will not deliver it again: keep a trace an admin sees, not the message text (it may be private).
       const code = (err as { code?: string }).code ?? 'internal';
       ctx.logger.error({ code, thread: p.thread, sourceId: p.sourceId }, 'wechaty: a message could not be stored');
-      const list = [...(await this.lost()), { at: Date.now(), from: p.customer.name ?? p.thread, code }].slice(-MAX_LOST);
+      const list = [...(await this.lost()), { id: `lost-${p.sourceId}`, at: Date.now(), from: p.customer.name ?? p.thread, code }].slice(-MAX_LOST);
       await ctx.state.set('lost', JSON.stringify(list));
     }
   }
@@ -201,7 +210,7 @@ export class WechatyChannel implements ChannelAdapter {
     const out: Outgoing = { files: [] };
     if (msg.content.kind === 'media') {
       for (const a of msg.content.attachments) {
-        const f = await ctx.media.read(a.mediaId).catch(() => undefined);
+        const f = await ctx.media.read(a.mediaId);
         if (!f) throw new ChannelError(this.name, `The attachment ${a.name ?? a.mediaId} is no longer stored.`, { retryable: false, code: 'media_missing' });
         out.files.push({ data: f.data, name: a.name ?? `${a.kind}.${f.mime.split('/')[1]?.replace(/[^a-z0-9]/g, '') || 'bin'}` });
       }

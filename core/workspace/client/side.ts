@@ -79,10 +79,20 @@ function problemRows(): HTMLElement[] {
   return rows.map(({ n, p }) => h('tr', { 'data-channel': n, 'data-problem': p.id },
     h('td', {}, h('b', {}, n)),
     h('td', { class: 'num', title: new Date(p.at).toLocaleString() }, sinceText(p.at)),
-    h('td', {}, p.reason),
+    h('td', {}, p.reason, ...(p.qr ? qrCode(p.qr) : [])),
     h('td', {}, p.mediaId ? h('a', { href: `/media/${encodeURIComponent(p.mediaId)}`, download: p.name ?? '' }, p.name ?? 'download') : h('span', { class: 'dim' }, '—')),
-    h('td', {}, h('button', { class: 'dismiss', title: 'Dealt with: remove it from this list (the file stays downloadable by admins)',
+    // A login code leaves the list by itself once the account is logged in.
+    h('td', {}, p.qr ? '' : h('button', { class: 'dismiss', title: 'Dealt with: remove it from this list (the file stays downloadable by admins)',
       onclick: () => dismiss(n, p.id) }, 'Dismiss'))));
+}
+
+/** The login QR code as the server drew it (only a PNG data: URL is shown), and its content as text for when no picture could be drawn. */
+function qrCode(qr: { payload: string; image?: string }): HTMLElement[] {
+  const img = qr.image?.startsWith('data:image/png;base64,') ? h('img', { class: 'qr', src: qr.image, alt: 'WeChat login QR code', width: 220, height: 220 }) : undefined;
+  return [
+    ...(img ? [h('div', {}, img)] : []),
+    h('div', { class: 'dim' }, img ? 'Code content: ' : 'No picture could be drawn; make a QR code of this text and scan it: ', h('code', {}, qr.payload)),
+  ];
 }
 
 function dismiss(channel: string, id: string): void {

@@ -11,7 +11,9 @@ export type Msg = { id: string; seq: number; conversationId: string; sourceId?: 
 export type Delivery = { state: 'queued' | 'sent' | 'delivered' | 'read' | 'failed'; vendorId?: string; error?: { code: string; message: string }; attempts: number; at: number };
 export type ChannelHealth = { state: string; detail?: string; since: number };
 /** An item a channel could not take and kept for an admin (e.g. an unreadable mail as a .eml). */
-export type ChannelProblem = { id: string; at: number; reason: string; mediaId?: string; name?: string };
+export type ChannelProblem = { id: string; at: number; reason: string; mediaId?: string; name?: string;
+  /** A login QR code to scan (wechaty): its payload, and a PNG drawn by the server as a data: URL. */
+  qr?: { payload: string; image?: string } };
 export type AgentRow = { id: string; name: string; status: string; load: number; capacity: number };
 export type QueueRow = { name: string; label: string; priority: number; weight: number; maxWaitS: number; open: boolean; waiting: number; longestWaitS: number; agents: AgentRow[] };
 export type Tab = 'mine' | 'waiting' | 'all' | 'queues';

@@ -79,6 +79,7 @@ select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radiu
 .sup { padding: 18px 22px; overflow: auto; } .sup table { width: 100%; border-collapse: collapse; background: #fff; border-radius: 10px; overflow: hidden; }
 .sup th { text-align: left; font-size: 12px; color: #69707d; font-weight: 600; padding: 10px 12px; background: #f6f7f9; border-bottom: 1px solid #e1e4ea; }
 .sup td { padding: 10px 12px; border-bottom: 1px solid #f0f1f4; vertical-align: top; font-size: 13px; } .sup .num { font-variant-numeric: tabular-nums; }
+.sup img.qr { display: block; margin: 8px 0 4px; image-rendering: pixelated; background: #fff; } .sup code { word-break: break-all; }
 .sup h3 { font-size: 12px; text-transform: uppercase; letter-spacing: .06em; color: #8a919c; margin: 24px 0 8px; }
 .cdot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; margin-right: 7px; background: #c2c7d0; vertical-align: 1px; }
 .cstate.ok .cdot { background: #30a46c; } .cstate.warn .cdot { background: #f5a524; } .cstate.bad .cdot { background: #e5484d; } .cstate.bad { color: #b42318; font-weight: 600; } .cstate.warn { color: #8a5a00; }

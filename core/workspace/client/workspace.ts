@@ -1,6 +1,6 @@
 import { CSS } from './style';
 import { h } from './dom';
-import { S, addMessage, api, invalidate, lastSeq, onPaint, rid, sendFrame, toast, type Conv, type Part, type Tab } from './state';
+import { S, addMessage, api, invalidate, lastSeq, onPaint, rid, sendFrame, toast, type ChannelHealth, type Conv, type Part, type Tab } from './state';
 import { ConversationList } from './list';
 import { ChatPane, placeholderPane } from './chat';
 import { sideContent, supervisorView } from './side';
@@ -194,7 +194,10 @@ function onFrame(f: any): void {
       return invalidate('side', 'head');
     case 'supervisor': {
       S.queues = f.queues;
+      // A channel whose health changed may have something new for admins (wechaty: a fresh login QR code).
+      const moved = Object.entries((f.channels ?? {}) as Record<string, ChannelHealth>).some(([n, c]) => S.channels[n]?.since !== c.since);
       S.channels = f.channels ?? {};
+      if (moved && S.tab === 'queues') refreshProblems();
       // The supervisor frame carries current loads: the team panel must agree with it.
       for (const q of f.queues) for (const a of q.agents) {
         const row = S.agents.find((x) => x.id === a.id);
