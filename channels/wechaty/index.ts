@@ -165,12 +165,13 @@ export class WechatyChannel implements ChannelAdapter {
       content = await this.imageContent(m, p, s);
     }
     try {
-      await ctx.ingest({ ref, customer: p.customer, sourceId: p.sourceId, content });
+      // WeChat never sends a message again: one over the customer quota is kept too (the bot stages skip it).
+      await ctx.ingest({ ref, customer: p.customer, sourceId: p.sourceId, content, keepOverQuota: true });
     } catch (err) {
       // WeChat will not deliver it again: keep a trace an admin sees, not the message text (it may be private).
       const code = (err as { code?: string }).code ?? 'internal';
       ctx.logger.error({ code, thread: p.thread, sourceId: p.sourceId }, 'wechaty: a message could not be stored');
-      const list = [...(await this.lost()), { id: `lost-${p.sourceId}`, at: Date.now(), from: p.customer.name ?? p.thread, code }].slice(-MAX_LOST);
+      const list = [...(await this.lost()), { id: `lost-${createHash('sha256').update(p.sourceId).digest('hex').slice(0, 16)}`, at: Date.now(), from: p.customer.name ?? p.thread, code }].slice(-MAX_LOST);
       await ctx.state.set('lost', JSON.stringify(list));
     }
   }

@@ -57,9 +57,10 @@ describe('wechaty channel (wechaty with the mock puppet, in a real gateway)', fu
     w.say(li, 'first');
     const conv = await conversation(`c:${li.id}`);
     await eventually(async () => (await inbound(conv)).length === 1, 'first stored');
-    const [first] = await inbound(conv);
+    const first = [...w.mocker.cacheMessagePayload.values()].find((m: { text?: string }) => m.text === 'first');
+    assert.equal((await inbound(conv))[0].sourceId, first.id, 'the puppet message id is the source id');
     // A reconnecting puppet may emit the same message again.
-    (await w.puppet()).emit('message', { messageId: first.sourceId });
+    (await w.puppet()).emit('message', { messageId: first.id });
     await reply(conv, 'echoed back as a self message by the puppet');
     await eventually(() => w.texts(li.id).length === 1, 'reply sent');
     w.say(li, 'second');
