@@ -30,7 +30,8 @@ const PLACEHOLDER: Record<number, string> = {
   [MessageType.Post]: '[Moments post — open WeChat to see it]',
 };
 
-const bounded = (s: string, max: number) => (s.length > max ? `${s.slice(0, Math.max(0, max - 14))} …[truncated]` : s);
+const CUT = ' …[truncated]';
+const bounded = (s: string, max: number) => (s.length > max ? s.slice(0, Math.max(0, max - CUT.length)) + CUT : s);
 const str = (v: unknown, max: number) => (typeof v === 'string' ? v.slice(0, max) : '');
 
 /**
@@ -64,7 +65,7 @@ export function parse(raw: unknown, o: ParseOptions = { groupMode: 'mentions', m
   else if (image) body = '';
   else if (PLACEHOLDER[v.type]) body = PLACEHOLDER[v.type];
   // Unknown covers WeChat's own notices ("… joined the group"): their text when it is prose, not the XML some puppets pass.
-  else body = text && !text.trimStart().startsWith('<') ? `[WeChat notice: ${text.slice(0, 300)}]` : '[a message kind kefu cannot show — open WeChat]';
+  else body = v.type === MessageType.Unknown && text && !text.trimStart().startsWith('<') ? `[WeChat notice: ${text.slice(0, 300)}]` : '[a message kind kefu cannot show — open WeChat]';
 
   if (room !== undefined) {
     if (!room || typeof room !== 'object' || typeof room.id !== 'string' || !ID.test(room.id)) return { kind: 'invalid', reason: 'room' };
