@@ -1,5 +1,5 @@
 import { WechatyChannel } from '../../../channels/wechaty/index.js';
-import { eventually, type TestGateway } from '../../helpers/gateway.js';
+import { eventually, startGateway, type TestGateway } from '../../helpers/gateway.js';
 
 /* The mock puppet's objects, typed loosely: wechaty is an optional package, so the tests compile without it. */
 type Any = any;
@@ -100,3 +100,16 @@ export class MockWeChat {
 }
 
 export const wechatyConfig = (extra = '') => `[channels.wechaty]\nenabled = true\npuppet = "wechaty-puppet-mock"\n${extra}\n[ratelimit]\ncustomer_quota = 0\n`;
+
+/** In a `before` hook: skips the suite, saying why, when the packages are absent. */
+export function needsWechaty(ctx: Mocha.Context, libs: MockLibs | string): asserts libs is MockLibs {
+  if (typeof libs === 'string') { console.log(`      skipped: ${libs}`); ctx.skip(); }
+}
+
+/** A gateway whose wechaty channel runs on a fresh mock WeChat; the outbox's clock is `clock.now`, moved by the test. */
+export async function mockGateway(libs: MockLibs, clock: { now: number }, extra = ''): Promise<{ w: MockWeChat; gw: TestGateway }> {
+  const w = new MockWeChat(libs);
+  clock.now = Date.now();
+  const gw = await startGateway(wechatyConfig(extra), { channels: [w.channel()], now: () => clock.now });
+  return { w, gw };
+}

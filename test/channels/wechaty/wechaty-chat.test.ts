@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { startGateway, eventually, type TestGateway } from '../../helpers/gateway.js';
+import { eventually, type TestGateway } from '../../helpers/gateway.js';
 import { cid, connectAgent, json, loginAgent, PNG_1X1 } from '../../helpers/clients.js';
 import type { Conversation } from '../../../core/model/message.js';
-import { loadMockLibs, MockWeChat, PNG_BASE64, wechatyConfig, type MockLibs } from './mock-wechat.js';
+import { loadMockLibs, mockGateway, needsWechaty, PNG_BASE64, type MockLibs, type MockWeChat } from './mock-wechat.js';
 
 const libs = await loadMockLibs();
 const AGENT = { id: 'A_wechaty', role: 'agent' as const, name: 'Ann' };
@@ -11,13 +11,11 @@ const AGENT = { id: 'A_wechaty', role: 'agent' as const, name: 'Ann' };
 describe('wechaty channel (wechaty with the mock puppet, in a real gateway)', function () {
   let w: MockWeChat;
   let gw: TestGateway;
-  let clock: number;
+  const clock = { now: 0 };
 
-  before(function () { if (typeof libs === 'string') { console.log(`      skipped: ${libs}`); this.skip(); } });
+  before(function () { needsWechaty(this, libs); });
   beforeEach(async () => {
-    w = new MockWeChat(libs as MockLibs);
-    clock = Date.now();
-    gw = await startGateway(wechatyConfig(), { channels: [w.channel()], now: () => clock });
+    ({ w, gw } = await mockGateway(libs as MockLibs, clock));
     await w.login(gw);
   });
   afterEach(async () => { await gw?.close(); });
@@ -26,7 +24,7 @@ describe('wechaty channel (wechaty with the mock puppet, in a real gateway)', fu
   const conversation = (thread: string) => eventually(() => gw.store.findConversationByRef(ref(thread)), `conversation ${thread}`) as Promise<Conversation>;
   const inbound = async (conv: Conversation) => (await gw.store.listMessages(conv.id, {})).filter((m) => m.direction === 'inbound');
   const reply = async (conv: Conversation, text: string) => (await gw.bus.send({ conversationId: conv.id, from: AGENT, content: { kind: 'text', text } })).message;
-  const drain = async (rounds = 6) => { for (let i = 0; i < rounds; i++) { clock += 15 * 60_000; await gw.outbox.pump(); } };
+  const drain = async (rounds = 6) => { for (let i = 0; i < rounds; i++) { clock.now += 15 * 60_000; await gw.outbox.pump(); } };
   const setConfig = (extra: string) => { writeFileSync(gw.configFile, readFileSync(gw.configFile, 'utf8').replace('puppet = "wechaty-puppet-mock"\n', `puppet = "wechaty-puppet-mock"\n${extra}\n`)); gw.config.reload(); };
 
   it('1:1 end to end: a customer on WeChat and an agent in the workspace talk both ways', async () => {

@@ -3,7 +3,7 @@ import { startGateway, eventually, type TestGateway } from '../../helpers/gatewa
 import { json, loginAgent } from '../../helpers/clients.js';
 import { KefuError } from '../../../core/errors.js';
 import type { Conversation } from '../../../core/model/message.js';
-import { loadMockLibs, MockWeChat, wechatyConfig, type MockLibs } from './mock-wechat.js';
+import { loadMockLibs, mockGateway, needsWechaty, wechatyConfig, type MockLibs, type MockWeChat } from './mock-wechat.js';
 
 const libs = await loadMockLibs();
 const AGENT = { id: 'A_wechaty', role: 'agent' as const, name: 'Ann' };
@@ -41,14 +41,10 @@ describe('wechaty channel: login, logout and a missing package, as admins see th
 
   describe('with the mock puppet', function () {
     let w: MockWeChat;
-    let clock: number;
-    before(function () { if (typeof libs === 'string') { console.log(`      skipped: ${libs}`); this.skip(); } });
-    beforeEach(async () => {
-      w = new MockWeChat(libs as MockLibs);
-      clock = Date.now();
-      gw = await startGateway(wechatyConfig(), { channels: [w.channel()], now: () => clock });
-    });
-    const drain = async (rounds = 6) => { for (let i = 0; i < rounds; i++) { clock += 15 * 60_000; await gw!.outbox.pump(); } };
+    const clock = { now: 0 };
+    before(function () { needsWechaty(this, libs); });
+    beforeEach(async () => { ({ w, gw } = await mockGateway(libs as MockLibs, clock)); });
+    const drain = async (rounds = 6) => { for (let i = 0; i < rounds; i++) { clock.now += 15 * 60_000; await gw!.outbox.pump(); } };
 
     it('the login QR code is shown to admins (GET /api/channels/problems, a PNG drawn without network) until the account is logged in', async () => {
       const payload = 'https://login.weixin.qq.com/l/Ab3dEfGh==';
