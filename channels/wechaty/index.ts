@@ -101,12 +101,15 @@ export class WechatyChannel implements ChannelAdapter {
 
   private onScan(payload: string, status: number): void {
     const ctx = this.ctx!;
-    const scan: Scan = { payload: payload.slice(0, 2000), status, at: Date.now() };
+    // Puppets report "scanned" and "confirmed" without the code, or with the same one: the code on screen stays.
+    const prev = this.scan;
+    const same = prev && (!payload || payload.slice(0, 2000) === prev.payload);
+    const scan: Scan = same ? Object.assign(prev, { status }) : { payload: payload.slice(0, 2000), status, at: Date.now() };
     this.scan = scan;
     // A new code must change the health text, so the workspace re-reads Needs attention.
     const code = createHash('sha256').update(scan.payload).digest('hex').slice(0, 6);
     ctx.reportHealth('auth_failed', `not logged in: scan login QR code ${code} under Queues → Needs attention (${scanText(status)})`);
-    if (!scan.payload) return;
+    if (!scan.payload || scan.image) return;
     this.libs!.FileBox.fromQRCode(scan.payload).toBase64()
       .then((b64) => { scan.image = `data:image/png;base64,${b64}`; })
       .catch((err) => ctx.logger.warn({ err: String((err as Error)?.message) }, 'wechaty: the login QR code could not be drawn; its payload is shown as text'));
