@@ -8,6 +8,7 @@ import { ApiChannel } from './api/index.js';
 import { EmailChannel } from './email/index.js';
 import { SmsChannel } from './sms/index.js';
 import { SmsGatewayChannel } from './sms-gateway/index.js';
+import { FeishuChannel } from './feishu/index.js';
 
 /** Gateway services a built-in channel may need beyond its ChannelContext. */
 export interface ChannelServices {
@@ -28,5 +29,5 @@ export interface ChannelServices {
 export function builtinChannels(s: ChannelServices): { web: WebChannel; adapters: ChannelAdapter[] } {
   const web = new WebChannel({ tokens: s.visitorTokens, agentsOnline: s.agentsOnline });
   const api = new ApiChannel({ tokens: s.tokens, media: s.media, maxTextChars: s.maxTextChars, handoff: s.handoff });
-  return { web, adapters: [web, api, new EmailChannel(), new SmsChannel(), new SmsGatewayChannel()] };
+  return { web, adapters: [web, api, new EmailChannel(), new SmsChannel(), new SmsGatewayChannel(), new FeishuChannel({ handoff: s.handoff })] };
 }
