@@ -87,7 +87,7 @@ describe('feishu long connection (real WSClient against a local pbbp2 server)', 
     fake.secrets.set(WS_APP.id, 'something-else');
     gw = await startGateway(`${feishuConfig(fake)}\n[ratelimit]\ncustomer_quota = 0\n`, { dir });
     const h = await eventually(() => { const x = gw!.channels.health().feishu; return x.state === 'auth_failed' ? x : undefined; }, 'auth_failed');
-    assert.match(h.detail ?? '', /default/);
+    assert.match(h?.detail ?? '', /default/);
     assert.equal(fake.open(WS_APP.id), 0);
   });
 
