@@ -18,7 +18,10 @@ export function loadLark(): Promise<LarkSdk> {
  * secret, Authorization headers), so only its strings and errors' messages reach our log, at debug.
  */
 export function sdkLogger(log: (msg: string) => void) {
-  const line = (...args: unknown[]) => log(args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : '')).filter(Boolean).join(' ').slice(0, 500));
+  const line = (...args: unknown[]) => {
+    const text = args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : '')).filter(Boolean).join(' ').slice(0, 500);
+    if (text) log(text);
+  };
   return { error: line, warn: line, info: () => {}, debug: () => {}, trace: () => {} };
 }
 

@@ -43,7 +43,7 @@ export class FeishuChannel implements ChannelAdapter {
   private lark?: LarkSdk;
   private health?: HealthBoard;
   private dispatchers = new Map<string, Dispatcher>();
-  private bots = new Map<string, string>();
+  private bots = new Map<string, Promise<string | undefined>>();
   private loops?: AbortController;
   private loopKey = '';
   private api = new FeishuApi(() => this.settings().api_timeout_ms, (m) => this.ctx?.logger.warn({ sdk: m }, 'feishu sdk'));
@@ -65,6 +65,7 @@ export class FeishuChannel implements ChannelAdapter {
     this.loopKey = '';
     this.ctx = undefined;
     this.dispatchers.clear();
+    this.bots.clear();
     this.api.close();
     this.contacts.clear();
   }
@@ -110,12 +111,22 @@ export class FeishuChannel implements ChannelAdapter {
       await this.api.checkToken(app);
       this.health?.tokenOk(app.name);
       if (app.mode === 'webhook') this.health?.connection(app.name, 'connected');
-      const bot = await this.api.botOpenId(app);
-      if (bot) this.bots.set(app.app_id, bot);
+      await this.botId(app);
     } catch (err) {
       this.noteFailure(app, err);
       this.ctx?.logger.warn({ app: app.name, err: (err as Error).message }, 'feishu app check failed');
     }
+  }
+
+  /** The bot's open_id, asked once per app (again after a failure): a group event waits for it, within its 3 s. */
+  private botId(app: FeishuApp): Promise<string | undefined> {
+    let p = this.bots.get(app.app_id);
+    if (!p) {
+      p = this.api.botOpenId(app);
+      this.bots.set(app.app_id, p);
+      p.catch(() => this.bots.delete(app.app_id));
+    }
+    return p;
   }
 
   private noteFailure(app: FeishuApp, err: unknown): void {
@@ -136,7 +147,7 @@ export class FeishuChannel implements ChannelAdapter {
       const encrypted = typeof body.encrypt === 'string';
       const plain = encrypted ? (app.encrypt_key ? decrypt(app.encrypt_key, body.encrypt as string) : undefined) : raw.toString('utf8');
       if (plain === undefined) return ctx.rejectSignature('the body does not decrypt with this app\'s encrypt_key');
-      const event = parse(plain, { botOpenId: this.bots.get(app.app_id) });
+      const event = parse(plain);
       if (!this.authentic(app, s, koa.get.bind(koa), raw, event, encrypted)) return ctx.rejectSignature();
       if (event.kind === 'challenge') { koa.body = { challenge: event.challenge }; return; }
       if (event.kind === 'invalid') { koa.status = 400; koa.body = { ok: false, error: { code: 'bad_request', message: event.reason } }; return; }
@@ -165,7 +176,9 @@ export class FeishuChannel implements ChannelAdapter {
   private async onEvent(app: FeishuApp, envelope: EventEnvelope): Promise<unknown> {
     const ctx = this.ctx;
     if (!ctx) throw new Error('the feishu channel is stopped'); // not acknowledged: Feishu pushes it again
-    const p = parseEvent(envelope, { botOpenId: this.bots.get(app.app_id) });
+    const group = (envelope.event as { message?: { chat_type?: unknown } } | undefined)?.message?.chat_type === 'group';
+    const botOpenId = group ? await within(this.botId(app), 1500) : undefined;
+    const p = parseEvent(envelope, { botOpenId });
     if ('appId' in p && p.appId && p.appId !== app.app_id) { ctx.logger.warn({ app: app.name, other: p.appId }, 'feishu event for another app ignored'); return undefined; }
     if (p.kind === 'message') await this.inbound(app, p);
     else if (p.kind === 'card_action') return this.cardAction(app, p);
@@ -291,4 +304,10 @@ export class FeishuChannel implements ChannelAdapter {
     const msgs = await this.ctx!.store.listMessages(conv.id, { beforeSeq: Number.MAX_SAFE_INTEGER, limit: 50 });
     return msgs.filter((m) => m.direction === 'inbound' && m.sourceId).sort((a, b) => b.seq - a.seq)[0]?.sourceId;
   }
+}
+
+/** `p`'s value if it comes within `ms`, else undefined (a failure too): for lookups an event must not wait long for. */
+function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p.catch(() => undefined), new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), ms); })]).finally(() => clearTimeout(timer));
 }
