@@ -10,6 +10,8 @@ export function sideContent(): HTMLElement[] {
   const address = c && (c.meta?.email || customerAddress(c));
   const contact: [string, string][] = c && address ? isEmail(c) ? [['E-mail', address]] : isSms(c) ? [['Phone', address]] : [] : [];
   if (c && optedOut(c)) contact.push(['SMS', OPTED_OUT_LABEL]);
+  // An employee's department, from channels that know it (Feishu's contact API).
+  if (c?.meta?.department) contact.push(['Department', c.meta.department]);
   if (c && isEmail(c)) {
     if (c.meta?.cc) contact.push(['Cc', c.meta.cc]);
     contact.push(['Ticket', ticketState(c)!]);
