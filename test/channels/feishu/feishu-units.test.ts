@@ -114,3 +114,18 @@ describe('feishu config and health', () => {
     assert.deepEqual([perm.code, perm.retryable, perm.detail], ['230002', false, 'send: not in chat']);
   });
 });
+
+describe('feishu reference config', () => {
+  it('the commented [channels.feishu] section of config/kefu.toml, uncommented, is a valid slice', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse: toml } = await import('smol-toml');
+    const text = readFileSync(new URL('../../../../config/kefu.toml', import.meta.url), 'utf8');
+    const start = text.indexOf('# [channels.feishu]');
+    const lines = text.slice(start).split('\n');
+    const section = lines.slice(0, lines.findIndex((l, i) => i > 0 && !l.startsWith('#'))).filter((l) => /^# ([a-z_]+ =|\[)/.test(l)).map((l) => l.slice(2)).join('\n');
+    const slice = (toml(section.replace(/"…"/g, '"secret-value-1"')) as { channels: { feishu: unknown } }).channels.feishu;
+    const c = configSchema.parse(slice);
+    assert.deepEqual(appsOf(c).map((a) => a.name), ['default', 'lark-intl']);
+    assert.deepEqual(configSchema.parse({ enabled: true, app_id: APP, app_secret: 'secret-123' }).handoff_button, c.handoff_button, 'documented defaults are the defaults');
+  });
+});
