@@ -152,7 +152,19 @@ export class FeishuApi {
   async image(app: FeishuApp, messageId: string, key: string, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
     const c = await this.client(app);
     let stream: Readable;
-    try { stream = (await c.im.v1.messageResource.get({ path: { message_id: messageId, file_key: key }, params: { type: 'image' } })).getReadableStream(); } catch (err) { throw apiError(err, 'image download'); }
+    // The budget covers waiting for the answer too, not only reading it (the call's own time-out is longer).
+    const late = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(new Error('image download timed out'));
+      signal.addEventListener('abort', () => reject(new Error('image download timed out')), { once: true });
+    });
+    late.catch(() => {});
+    try {
+      const req = c.im.v1.messageResource.get({ path: { message_id: messageId, file_key: key }, params: { type: 'image' } });
+      req.then((r) => { if (signal.aborted) r.getReadableStream().destroy(); }, () => {});
+      const res = await Promise.race([req, late]);
+      stream = res.getReadableStream();
+    } catch (err) { throw apiError(err, 'image download'); }
+    stream.on('error', () => {}); // read below; an error after an abort must not go unhandled
     const chunks: Buffer[] = [];
     let size = 0;
     const abort = () => stream.destroy(new Error('image download timed out'));

@@ -177,7 +177,7 @@ export class FeishuChannel implements ChannelAdapter {
     const ctx = this.ctx;
     if (!ctx) throw new Error('the feishu channel is stopped'); // not acknowledged: Feishu pushes it again
     const group = (envelope.event as { message?: { chat_type?: unknown } } | undefined)?.message?.chat_type === 'group';
-    const botOpenId = group ? await within(this.botId(app), 1500) : undefined;
+    const botOpenId = group ? await within(this.botId(app), 1000) : undefined;
     const p = parseEvent(envelope, { botOpenId });
     if ('appId' in p && p.appId && p.appId !== app.app_id) { ctx.logger.warn({ app: app.name, other: p.appId }, 'feishu event for another app ignored'); return undefined; }
     if (p.kind === 'message') await this.inbound(app, p);

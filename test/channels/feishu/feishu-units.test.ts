@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { configSchema, appsOf } from '../../../channels/feishu/types.js';
+import { configSchema, appsOf, sdkDomain } from '../../../channels/feishu/types.js';
 import { parse } from '../../../channels/feishu/parse.js';
 import { decrypt, encrypt, signatureOf, tokenMatches, verifySignature } from '../../../channels/feishu/verify.js';
 import { HealthBoard } from '../../../channels/feishu/health.js';
@@ -89,6 +89,12 @@ describe('feishu config and health', () => {
     assert.equal(configSchema.safeParse({ ...base, apps: [{ app_id: APP, app_secret: 'another-1' }] }).success, false, 'the same app twice');
     const c = configSchema.parse({ ...base, domain: 'lark', apps: [{ name: 'cn', app_id: 'cli_0000000000000009', app_secret: 'another-1', domain: 'feishu' }] });
     assert.deepEqual(appsOf(c).map((a) => [a.name, a.domain, a.mode]), [['default', 'lark', 'websocket'], ['cn', 'feishu', 'websocket']]);
+  });
+
+  it('"feishu" and "lark" select the SDK\'s two clouds; a URL is used as given', async () => {
+    const lark = await loadLark();
+    const domainOf = (d: string) => new lark.Client({ appId: APP, appSecret: 's', domain: sdkDomain(d, lark.Domain) as never, logger: { error() {}, warn() {}, info() {}, debug() {}, trace() {} } }).domain;
+    assert.deepEqual(['feishu', 'lark', 'http://127.0.0.1:9/'].map(domainOf), ['https://open.feishu.cn', 'https://open.larksuite.com', 'http://127.0.0.1:9']);
   });
 
   it('the worst app decides, a token failure is auth_failed until a token works again', () => {

@@ -108,6 +108,16 @@ describe('feishu webhook mode (encrypted, signed over the raw body)', () => {
     assert.equal(fake.uploads.length, 1, 'the same image is uploaded once');
   });
 
+  it('an image Feishu is slow to hand over does not hold the event past its budget: the message is kept with a note', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    writeFileSync(gw.configFile, readFileSync(gw.configFile, 'utf8').replace('contact_timeout_ms = 2000', 'contact_timeout_ms = 2000\nmedia_timeout_ms = 200'));
+    gw.config.reload();
+    fake.imageDelayMs = 5000;
+    const r = await post(messageEvent({ app: HOOK_APP.id, type: 'image', content: { image_key: 'img_v2_slow' } }));
+    assert.equal(r.status, 200);
+    assert.deepEqual((await inbound())[0].content, { kind: 'text', text: '[1 image could not be fetched from Feishu]' });
+  });
+
   it('in a group, @-mentions of the bot are taken (others not) and replies quote the member', async () => {
     const mention = (open_id: string, name: string, key: string) => ({ key, id: { open_id }, name });
     const group = { app: HOOK_APP.id, chatId: 'oc_group1', chatType: 'group' as const };
