@@ -12,7 +12,7 @@ import { HealthBoard } from './health.js';
 import { openLongConnection, type Dispatcher } from './long-connection.js';
 import { fromDispatched, parse, parseEvent, type FeishuMessage, type Parsed } from './parse.js';
 import { appsOf, configSchema, type EventEnvelope, type FeishuApp, type FeishuConfig } from './types.js';
-import { decrypt, tokenMatches, verifySignature } from './verify.js';
+import { authentic, decrypt } from './verify.js';
 
 export interface FeishuOptions {
   /** The bus's one hand-off (ChannelServices.handoff): what a card's 转人工 button does. */
@@ -148,28 +148,16 @@ export class FeishuChannel implements ChannelAdapter {
       const plain = encrypted ? (app.encrypt_key ? decrypt(app.encrypt_key, body.encrypt as string) : undefined) : raw.toString('utf8');
       if (plain === undefined) return ctx.rejectSignature('the body does not decrypt with this app\'s encrypt_key');
       const event = parse(plain);
-      if (!this.authentic(app, s, koa.get.bind(koa), raw, event, encrypted)) return ctx.rejectSignature();
+      const h = { timestamp: koa.get('x-lark-request-timestamp'), nonce: koa.get('x-lark-request-nonce'), signature: koa.get('x-lark-signature') };
+      const ok = authentic(app, h, raw, { challenge: event.kind === 'challenge', encrypted, token: 'token' in event ? event.token : undefined },
+        Math.floor(Date.now() / 1000), s.max_skew_s);
+      if (!ok) return ctx.rejectSignature();
       if (event.kind === 'challenge') { koa.body = { challenge: event.challenge }; return; }
       if (event.kind === 'invalid') { koa.status = 400; koa.body = { ok: false, error: { code: 'bad_request', message: event.reason } }; return; }
       // Headers on the prototype, as the SDK's own adapters pass them (node-sdk#46); checked above already.
       const result = await this.dispatchers.get(app.app_id)!.invoke(Object.assign(Object.create({ headers: koa.headers }), body), { needCheck: false });
       koa.body = result && typeof result === 'object' ? result : {};
     });
-  }
-
-  /**
-   * With an encrypt key every request is signed over its raw bytes, except the console's
-   * url_verification, which only decrypts (only a holder of the key can make it) and carries the
-   * token. Without one, the verification token in the body is all there is (the SDK checks nothing then).
-   */
-  private authentic(app: FeishuApp, s: FeishuConfig, header: (name: string) => string, raw: Buffer, event: Parsed, encrypted: boolean): boolean {
-    const token = 'token' in event ? event.token : undefined;
-    if (app.encrypt_key) {
-      const h = { timestamp: header('x-lark-request-timestamp'), nonce: header('x-lark-request-nonce'), signature: header('x-lark-signature') };
-      if (h.signature) return verifySignature(app.encrypt_key, h, raw, Math.floor(Date.now() / 1000), s.max_skew_s);
-      return event.kind === 'challenge' && encrypted && (!app.verification_token || tokenMatches(app.verification_token, token));
-    }
-    return tokenMatches(app.verification_token, token);
   }
 
   /** One event of `app`, from either mode; resolves once it is stored (then the SDK or the route acknowledges it). */

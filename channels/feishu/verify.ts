@@ -28,6 +28,19 @@ export function tokenMatches(expected: string, got: unknown): boolean {
   return expected.length > 0 && typeof got === 'string' && safeEqual(expected, got);
 }
 
+/**
+ * Whether a webhook request comes from Feishu. With an encrypt key every request is signed over
+ * its raw bytes, except the console's url_verification, which only decrypts (only a holder of the
+ * key can make it) and carries the token. Without one, the verification token in the body is all
+ * there is (the SDK checks nothing then).
+ */
+export function authentic(app: { encrypt_key: string; verification_token: string }, h: SignedHeaders, raw: Buffer,
+  body: { challenge: boolean; encrypted: boolean; token?: string }, nowS: number, maxSkewS: number): boolean {
+  if (!app.encrypt_key) return tokenMatches(app.verification_token, body.token);
+  if (h.signature) return verifySignature(app.encrypt_key, h, raw, nowS, maxSkewS);
+  return body.challenge && body.encrypted && (!app.verification_token || tokenMatches(app.verification_token, body.token));
+}
+
 const keyOf = (encryptKey: string) => createHash('sha256').update(encryptKey).digest();
 
 /** `{"encrypt": …}` → the JSON text inside: base64(IV ‖ AES-256-CBC(sha256(key), PKCS#7)). Undefined when it does not decrypt. */
