@@ -21,10 +21,7 @@ export class Contacts {
   /** The cached employee, or a fetch in progress: `now` is what is known within `budgetMs`, `later` the full answer. */
   lookup(app: FeishuApp, openId: string, budgetMs: number, maxAgeS: number): { now: Promise<Employee | undefined>; later: Promise<Employee> } {
     const later = this.get(app, openId, maxAgeS);
-    let timer: NodeJS.Timeout | undefined;
-    const now = Promise.race([later.catch(() => undefined), new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), budgetMs); })])
-      .finally(() => clearTimeout(timer));
-    return { now, later };
+    return { now: within(later, budgetMs), later };
   }
 
   private get(app: FeishuApp, openId: string, maxAgeS: number): Promise<Employee> {
@@ -66,4 +63,10 @@ export class Contacts {
   }
 
   clear(): void { this.mem.clear(); this.failed.clear(); }
+}
+
+/** `p`'s value if it comes within `ms`, else undefined (a failure too): for lookups an event must not wait long for. */
+export function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p.catch(() => undefined), new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), ms); })]).finally(() => clearTimeout(timer));
 }

@@ -11,7 +11,12 @@ export class HealthBoard {
   private apps = new Map<string, { conn?: { state: HealthState; detail?: string }; tokenError?: string }>();
   constructor(private report: (state: HealthState, detail?: string) => void) {}
 
-  connection(app: string, state: HealthState, detail?: string): void { this.entry(app).conn = { state, detail }; this.publish(); }
+  connection(app: string, state: HealthState, detail?: string): void {
+    const e = this.entry(app);
+    if (e.conn?.state === state && e.conn.detail === detail) return;
+    e.conn = { state, detail };
+    this.publish();
+  }
   tokenFailed(app: string, detail: string): void { this.entry(app).tokenError = detail; this.publish(); }
   tokenOk(app: string): void {
     const e = this.entry(app);

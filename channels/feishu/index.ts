@@ -3,11 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Attachment, Conversation, InboundMessage, Message, Participant } from '../../core/model/message.js';
 import { textOf } from '../../core/model/message.js';
+import { KefuError } from '../../core/errors.js';
 import { ChannelError, type ChannelAdapter, type ChannelContext, type SendOptions, type SendResult } from '../contract.js';
 import { keepConnected } from '../kit/reconnect.js';
 import { FeishuApi, loadLark, sdkLogger, type LarkSdk } from './api.js';
 import { botCard, imageMessage, textMessage, uuidOf, type Composed } from './compose.js';
-import { Contacts, type Employee } from './contacts.js';
+import { Contacts, within, type Employee } from './contacts.js';
 import { HealthBoard } from './health.js';
 import { openLongConnection, type Dispatcher } from './long-connection.js';
 import { fromDispatched, parse, parseEvent, type FeishuMessage, type Parsed } from './parse.js';
@@ -109,8 +110,7 @@ export class FeishuChannel implements ChannelAdapter {
   private async probe(app: FeishuApp): Promise<void> {
     try {
       await this.api.checkToken(app);
-      this.health?.tokenOk(app.name);
-      if (app.mode === 'webhook') this.health?.connection(app.name, 'connected');
+      this.apiWorks(app);
       await this.botId(app);
     } catch (err) {
       this.noteFailure(app, err);
@@ -129,6 +129,12 @@ export class FeishuChannel implements ChannelAdapter {
     return p;
   }
 
+  /** For a webhook app, the API answering is its "connection". */
+  private apiWorks(app: FeishuApp): void {
+    this.health?.tokenOk(app.name);
+    if (app.mode === 'webhook') this.health?.connection(app.name, 'connected');
+  }
+
   private noteFailure(app: FeishuApp, err: unknown): void {
     if (err instanceof ChannelError && err.code === 'auth_failed') this.health?.tokenFailed(app.name, err.detail);
     else if (app.mode === 'webhook' && err instanceof ChannelError && err.retryable) this.health?.connection(app.name, 'degraded', err.detail);
@@ -142,8 +148,8 @@ export class FeishuChannel implements ChannelAdapter {
       if (!app) return ctx.rejectSignature('no webhook app with this app_id');
       const raw = await ctx.rawBody(koa);
       let body: Record<string, unknown>;
-      try { body = JSON.parse(raw.toString('utf8')); } catch { koa.status = 400; koa.body = { ok: false, error: { code: 'invalid_json', message: 'The body is not JSON.' } }; return; }
-      if (!body || typeof body !== 'object' || Array.isArray(body)) { koa.status = 400; koa.body = { ok: false, error: { code: 'bad_request', message: 'Not an object.' } }; return; }
+      try { body = JSON.parse(raw.toString('utf8')); } catch { throw new KefuError('invalid_json'); }
+      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new KefuError('bad_request', 'The body is not a JSON object.');
       const encrypted = typeof body.encrypt === 'string';
       const plain = encrypted ? (app.encrypt_key ? decrypt(app.encrypt_key, body.encrypt as string) : undefined) : raw.toString('utf8');
       if (plain === undefined) return ctx.rejectSignature('the body does not decrypt with this app\'s encrypt_key');
@@ -153,7 +159,7 @@ export class FeishuChannel implements ChannelAdapter {
         Math.floor(Date.now() / 1000), s.max_skew_s);
       if (!ok) return ctx.rejectSignature();
       if (event.kind === 'challenge') { koa.body = { challenge: event.challenge }; return; }
-      if (event.kind === 'invalid') { koa.status = 400; koa.body = { ok: false, error: { code: 'bad_request', message: event.reason } }; return; }
+      if (event.kind === 'invalid') throw new KefuError('bad_request', `Not a Feishu event we can read (${event.reason}).`);
       // Headers on the prototype, as the SDK's own adapters pass them (node-sdk#46); checked above already.
       const result = await this.dispatchers.get(app.app_id)!.invoke(Object.assign(Object.create({ headers: koa.headers }), body), { needCheck: false });
       koa.body = result && typeof result === 'object' ? result : {};
@@ -247,7 +253,7 @@ export class FeishuChannel implements ChannelAdapter {
       if (!composed) return { sourceId: '', skipped: true };
       const replyTo = conv.ref.thread.includes(':') ? await this.lastInbound(conv) : undefined;
       const id = await this.api.send(app, { chatId, replyTo, ...composed, uuid: uuidOf(opts.idempotencyKey) });
-      this.health?.tokenOk(app.name);
+      this.apiWorks(app);
       return { sourceId: id };
     } catch (err) {
       this.noteFailure(app, err);
@@ -292,10 +298,4 @@ export class FeishuChannel implements ChannelAdapter {
     const msgs = await this.ctx!.store.listMessages(conv.id, { beforeSeq: Number.MAX_SAFE_INTEGER, limit: 50 });
     return msgs.filter((m) => m.direction === 'inbound' && m.sourceId).sort((a, b) => b.seq - a.seq)[0]?.sourceId;
   }
-}
-
-/** `p`'s value if it comes within `ms`, else undefined (a failure too): for lookups an event must not wait long for. */
-function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p.catch(() => undefined), new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), ms); })]).finally(() => clearTimeout(timer));
 }

@@ -78,6 +78,7 @@ describe('feishu webhook mode (encrypted, signed over the raw body)', () => {
   it('bad input gets a clear answer and stores nothing', async () => {
     const notJson = await feishuPost(gw.publicUrl, TOKEN_APP.id, {}, { body: '{"token": "verify' });
     assert.equal(notJson.status, 400);
+    assert.equal(notJson.body.error.code, 'invalid_json');
     const garbage = await post({}, { body: JSON.stringify({ encrypt: 'AAAA' }) });
     assert.equal(garbage.status, 403);
     const res = await fetch(`${gw.publicUrl}/channels/feishu/events/${TOKEN_APP.id}`, { method: 'POST', body: 'x'.repeat(3 * 1024 * 1024), headers: { 'content-type': 'application/json' } });
