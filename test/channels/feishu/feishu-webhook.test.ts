@@ -107,6 +107,10 @@ describe('feishu webhook mode (encrypted, signed over the raw body)', () => {
     assert.deepEqual(withCaption.content.zh_cn.content, [[{ tag: 'text', text: '这是您要的图' }], [{ tag: 'img', image_key: 'img_v2_1' }]]);
     assert.deepEqual([alone.msgType, alone.content], ['image', { image_key: 'img_v2_1' }]);
     assert.equal(fake.uploads.length, 1, 'the same image is uploaded once');
+    const pdf = { kind: 'file' as const, mediaId: 'F'.repeat(32), mime: 'application/pdf', size: 10, name: 'invoice.pdf' };
+    await gw.bus.send({ conversationId: conv.id, from: agent, content: { kind: 'media', attachments: [pdf], caption: '发票' } });
+    await eventually(() => replies(fake).length === 3, 'file named');
+    assert.deepEqual(replies(fake)[2].content, { text: '发票\n[invoice.pdf]' }, 'files are named (no public_url here, so no link)');
   });
 
   it('an image Feishu is slow to hand over does not hold the event past its budget: the message is kept with a note', async () => {
@@ -117,6 +121,21 @@ describe('feishu webhook mode (encrypted, signed over the raw body)', () => {
     const r = await post(messageEvent({ app: HOOK_APP.id, type: 'image', content: { image_key: 'img_v2_slow' } }));
     assert.equal(r.status, 200);
     assert.deepEqual((await inbound())[0].content, { kind: 'text', text: '[1 image could not be fetched from Feishu]' });
+  });
+
+  it('a contact lookup slower than its budget does not hold the event; the name and department follow once it answers, fetched once', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    writeFileSync(gw.configFile, readFileSync(gw.configFile, 'utf8').replace('contact_timeout_ms = 2000', 'contact_timeout_ms = 100'));
+    gw.config.reload();
+    fake.contactDelayMs = 600;
+    assert.equal((await post(messageEvent({ app: HOOK_APP.id, text: 'quick' }))).status, 200);
+    const first = (await gw.store.findConversationByRef(hookRef))!;
+    assert.equal(first.customer.name, undefined, 'stored before the lookup answered');
+    const named = await eventually(async () => { const c = (await gw.store.findConversationByRef(hookRef))!; return c.customer.name ? c : undefined; }, 'the late name');
+    assert.equal(named?.customer.name, '王小丽');
+    assert.equal(named?.meta?.department, '华东销售部');
+    await post(messageEvent({ app: HOOK_APP.id, text: 'again' }));
+    assert.equal(fake.contactRequests.filter((u) => u === 'ou_alice').length, 1, 'once per user');
   });
 
   it('in a group, @-mentions of the bot are taken (others not) and replies quote the member', async () => {
