@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { eventually } from '../../helpers/gateway.js';
+import { startChild } from '../../helpers/child-gateway.js';
 import { FakeFeishu } from '../../fixtures/channels/feishu/fake-feishu.js';
 import { feishuConfig, feishuPost, HOOK_APP, messageEvent, seed } from './feishu-helpers.js';
-
-const CHILD = fileURLToPath(new URL('../../fixtures/gateway-child.js', import.meta.url));
-
-function startChild(dir: string, extra: string): Promise<{ proc: ChildProcess; url: string; workspace: string; exited: Promise<unknown> }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [CHILD, dir, extra], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KEFU_ADMIN_PASSWORD: 'admin-password-1' } });
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.stdout!.once('data', (d) => {
-      const { publicPort, workspacePort } = JSON.parse(d.toString());
-      resolve({ proc, url: `http://127.0.0.1:${publicPort}`, workspace: `http://127.0.0.1:${workspacePort}`, exited });
-    });
-    void exited.then((code) => reject(new Error(`child exited early (${code})`)));
-  });
-}
 
 describe('feishu: kill -9 while a send is in flight', () => {
   it('the interrupted send goes out again after the restart with the same uuid, Feishu shows it once, the reply behind it follows', async function () {
