@@ -12,6 +12,7 @@ import { WechatMpChannel } from './wechat-mp/index.js';
 import { DingtalkChannel } from './dingtalk/index.js';
 import { WechatChannel } from './wechat/index.js';
 import { WechatyChannel } from './wechaty/index.js';
+import { FeishuChannel } from './feishu/index.js';
 
 /** Gateway services a built-in channel may need beyond its ChannelContext. */
 export interface ChannelServices {
@@ -37,5 +38,6 @@ export function builtinChannels(s: ChannelServices): { web: WebChannel; adapters
     new DingtalkChannel(),
     new WechatChannel(),
     new WechatyChannel(),
+    new FeishuChannel({ handoff: s.handoff }),
   ] };
 }

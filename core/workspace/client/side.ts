@@ -11,7 +11,7 @@ export function sideContent(): HTMLElement[] {
   const address = c && (c.meta?.email || customerAddress(c));
   const contact: [string, string][] = c && address ? isEmail(c) ? [['E-mail', address]] : isSms(c) ? [['Phone', address]] : [] : [];
   if (c && optedOut(c)) contact.push(['SMS', OPTED_OUT_LABEL]);
-  // A directory's facts about the customer (DingTalk employees: department, job title, the group they wrote in).
+  // A directory's facts about the customer (DingTalk and Feishu employees: department, job title, the group they wrote in).
   for (const [key, label] of [['department', 'Department'], ['title', 'Title'], ['group', 'Group']] as const) if (c?.meta?.[key]) contact.push([label, c.meta[key]]);
   if (c) contact.push(...wechatRows(c));
   if (c && isEmail(c)) {

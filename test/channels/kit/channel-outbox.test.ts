@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiTokens } from '../../../channels/api/tokens.js';
 import { startGateway, eventually, type TestGateway } from '../../helpers/gateway.js';
+import { startChild } from '../../helpers/child-gateway.js';
 import { FakeVendor, fakepushConfig, vendorPost } from '../../helpers/fake-vendor.js';
 import { FakepushChannel } from '../../fixtures/channels/fakepush/index.js';
 import type { Conversation } from '../../../core/model/message.js';
@@ -243,19 +242,6 @@ describe('channel kit: the durable outbox for push channels (fake vendor over HT
 });
 
 describe('channel kit: kill -9 between store and send', () => {
-  const CHILD = fileURLToPath(new URL('../../fixtures/gateway-child.js', import.meta.url));
-  function startChild(dir: string, extra: string): Promise<{ proc: ChildProcess; url: string; workspace: string; exited: Promise<unknown> }> {
-    return new Promise((resolve, reject) => {
-      const proc = spawn(process.execPath, [CHILD, dir, extra], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KEFU_ADMIN_PASSWORD: 'admin-password-1' } });
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.stdout!.once('data', (d) => {
-        const { publicPort, workspacePort } = JSON.parse(d.toString());
-        resolve({ proc, url: `http://127.0.0.1:${publicPort}`, workspace: `http://127.0.0.1:${workspacePort}`, exited });
-      });
-      void exited.then((code) => reject(new Error(`child exited early (${code})`)));
-    });
-  }
-
   it('replies stored while the vendor did not answer are delivered after a restart, in order, once each where the vendor dedupes', async function () {
     this.timeout(60_000);
     const vendor = await new FakeVendor().listen();
