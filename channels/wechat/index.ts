@@ -15,6 +15,7 @@ type Inbound = Extract<Parsed, { kind: 'message' | 'enter' }>;
 /** How far a push's signed timestamp may be from our clock (WeChat's retries come within seconds). */
 const MAX_SKEW_MS = 5 * 60_000;
 const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const ownValue = (map: Record<string, string>, key: string): string | undefined => (Object.hasOwn(map, key) ? map[key] : undefined);
 
 /**
  * WeChat customer-service messages: chats opened from a mini-program's `contact` button and a
@@ -146,7 +147,8 @@ export class WechatChannel implements ChannelAdapter {
   /** SessionFrom → queue: the account's map, the channel's map, else `queue=<name>` inside it. */
   private queueFor(a: WechatAccount, sessionFrom: string | undefined): string | undefined {
     if (!sessionFrom) return undefined;
-    const mapped = a.session_queues[sessionFrom] ?? this.settings().session_queues[sessionFrom];
+    // The customer's side sets SessionFrom: "constructor" or "__proto__" must not read the maps' prototype.
+    const mapped = ownValue(a.session_queues, sessionFrom) ?? ownValue(this.settings().session_queues, sessionFrom);
     if (mapped) return mapped;
     const named = new URLSearchParams(sessionFrom).get('queue');
     return named && /^[\w-]{1,64}$/.test(named) ? named : undefined;
