@@ -5,7 +5,7 @@ import type { Attachment, Conversation, InboundMessage, Message } from '../../co
 import { ChannelError, type ChannelAdapter, type ChannelContext, type SendOptions, type SendResult } from '../contract.js';
 import { accountsOf, configSchema, type CustomMessage, type WechatAccount, type WechatConfig } from './types.js';
 import { decrypt, verifyMsgSignature, verifySignature } from './verify.js';
-import { parse, readFields, type Parsed } from './parse.js';
+import { parse, readFields, withinLimit, type Parsed } from './parse.js';
 import { allowedHost, fetchPicture, WechatApi } from './api.js';
 import { AccessTokens } from './tokens.js';
 import { left, META, metaOf, opened, windowOf } from './window.js';
@@ -136,7 +136,7 @@ export class WechatChannel implements ChannelAdapter {
       return;
     }
     const w = opened(windowOf(conv?.meta), 'message', at, now);
-    let content: InboundMessage['content'] = { kind: 'text', text: p.text };
+    let content: InboundMessage['content'] = { kind: 'text', text: withinLimit(p.text, ctx.config().server.max_text_chars) };
     if (p.image) {
       const image = await this.imageOf(a, p);
       content = image ? { kind: 'media', attachments: [image] } : { kind: 'text', text: '[Image: it could not be fetched from WeChat]' };

@@ -141,6 +141,35 @@ describe('wechat channel: message push in (real gateway, fake WeChat API)', () =
     assert.deepEqual(fake.pictureRequests, ['/pic/a.png', '/pic/missing.png', '/pic/big.png'], 'never the foreign host; the MediaId only when PicUrl did not serve');
   });
 
+  it('a SessionFrom naming an Object.prototype key (constructor, __proto__, toString) is just unmapped: the entry and the next message are stored', async () => {
+    for (const sessionFrom of ['constructor', '__proto__', 'toString']) {
+      const from = openid();
+      const entered = await wechatPush(gw.publicUrl, enterPush(from, sessionFrom));
+      assert.deepEqual([entered.status, entered.text], [200, 'success'], `${sessionFrom}: ${entered.text}`);
+      assert.equal((await queuedIn(() => conversation(MP.appid, from))).queue, 'general');
+      const next = await wechatPush(gw.publicUrl, textPush(from, 'still there?'));
+      assert.deepEqual([next.status, next.text], [200, 'success'], `${sessionFrom}, then a text: ${next.text}`);
+      assert.equal((await inboundOf((await conversation(MP.appid, from))!)).length, 2);
+    }
+  });
+
+  it('nothing a customer sends is lost: a text over max_text_chars is kept cut with a note, a kind kefu cannot show is kept as a note', async () => {
+    const from = openid();
+    const long = textPush(from, `${'长'.repeat(4500)}END`);
+    const r = await wechatPush(gw.publicUrl, long);
+    assert.deepEqual([r.status, r.text], [200, 'success'], r.text);
+    const plain = textPush(from, '');
+    const file = { ...plain, MsgType: 'file', Title: 'invoice.pdf' };
+    assert.equal((await wechatPush(gw.publicUrl, file)).text, 'success');
+    const [cut, note] = await inboundOf((await conversation(MP.appid, from))!);
+    assert.equal(cut.sourceId, String(long.MsgId));
+    const text = cut.content.kind === 'text' ? cut.content.text : assert.fail('text expected');
+    assert.ok(text.length <= 4000, `within max_text_chars: ${text.length}`);
+    assert.ok(text.startsWith('长'.repeat(3000)));
+    assert.match(text, /\[… cut: the customer's message had 4503 characters\]$/);
+    assert.deepEqual([note.sourceId, note.content], [String(plain.MsgId), { kind: 'text', text: '[A "file" message: WeChat does not pass its content on]' }]);
+  });
+
   it('unsupported events are acknowledged and stored nowhere; a 64-bit id survives XML too', async () => {
     const from = openid();
     const r = await wechatPush(gw.publicUrl, { ToUserName: 'gh_1', FromUserName: from, CreateTime: 1, MsgType: 'event', Event: 'subscribe' });

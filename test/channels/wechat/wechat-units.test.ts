@@ -99,6 +99,14 @@ describe('wechat: parse', () => {
     assert.equal(parse('').kind, 'invalid');
   });
 
+  it('a customer message of a kind kefu cannot show is kept as a note under its MsgId; a blank text is nothing to keep', () => {
+    const file = parse('{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1,"MsgType":"file","Title":"invoice.pdf","MsgId":24412545298723516417}');
+    assert.deepEqual(file.kind === 'message' && [file.sourceId, file.text], ['24412545298723516417', '[A "file" message: WeChat does not pass its content on]']);
+    const odd = parse('{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1,"MsgType":"<b>x</b>","MsgId":5}');
+    assert.equal(odd.kind === 'message' && odd.text, '[A message of a kind kefu does not know: WeChat does not pass its content on]');
+    assert.equal(parse('{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1,"MsgType":"text","Content":" \\n ","MsgId":6}').kind, 'unsupported');
+  });
+
   it('a hostile XML body is read in linear time (no catastrophic backtracking)', () => {
     const hostile = `<xml>${'<a><![CDATA['.repeat(4000)}]]>${'</a>'.repeat(10)}</xml>`;
     assert.equal(typeof readXml(hostile), 'object'); // finishing at all is the test: a quadratic scan takes minutes here
