@@ -4,7 +4,7 @@ import { KefuError } from '../../core/errors.js';
 import type { Attachment, Conversation, InboundMessage, Message } from '../../core/model/message.js';
 import { ChannelError, type ChannelAdapter, type ChannelContext, type SendOptions, type SendResult } from '../contract.js';
 import { accountsOf, configSchema, type CustomMessage, type WechatAccount, type WechatConfig } from './types.js';
-import { decrypt, verifyMsgSignature, verifySignature } from './verify.js';
+import { decrypt, SignedUrls, verifyMsgSignature, verifySignature } from './verify.js';
 import { parse, readFields, withinLimit, type Parsed } from './parse.js';
 import { allowedHost, fetchPicture, WechatApi } from './api.js';
 import { AccessTokens } from './tokens.js';
@@ -34,6 +34,8 @@ export class WechatChannel implements ChannelAdapter {
   private tokens = new AccessTokens(() => this.ctx!.state, this.api, () => this.now());
   /** Pushes being stored, by appid + source id: a WeChat retry waits for the first instead of fetching the image again. */
   private storing = new Map<string, Promise<void>>();
+  /** Plain-mode URLs already used, each with its body: a URL copied from a log cannot bring another. */
+  private signedUrls = new SignedUrls(2 * MAX_SKEW_MS);
   /** Appids whose token call was refused for good (shown as auth_failed until one succeeds). */
   private authFailed = new Set<string>();
 
@@ -84,7 +86,10 @@ export class WechatChannel implements ChannelAdapter {
     if (first !== (a.format === 'xml' ? '<' : '{')) {
       throw new KefuError('unsupported_media_type', `The account's pushes are configured as ${a.format.toUpperCase()} (数据格式); this body is not.`);
     }
-    if (!aes) return parse(raw);
+    if (!aes) {
+      if (!this.signedUrls.bind(`${a.appid}\n${timestamp}\n${nonce}`, raw, this.now())) ctx.rejectSignature('this signed URL came with another body before');
+      return parse(raw);
+    }
     const encrypt = readFields(raw)?.Encrypt;
     if (!a.encoding_aes_key) ctx.rejectSignature('a safe-mode push, but no encoding_aes_key is configured');
     if (!encrypt || !verifyMsgSignature(a.token, timestamp, nonce, encrypt, one(q.msg_signature))) ctx.rejectSignature();

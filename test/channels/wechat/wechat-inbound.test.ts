@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { startGateway, eventually, type TestGateway } from '../../helpers/gateway.js';
 import type { Conversation } from '../../../core/model/message.js';
 import { FakeWechat, MP, OA, PNG, wechatConfig } from '../../fixtures/channels/wechat/fake-wechat.js';
-import { enterPush, imagePush, msgId, openid, textPush, wechatPush } from '../../fixtures/channels/wechat/wechat-push.js';
+import { enterPush, imagePush, msgId, openid, textPush, toJson, wechatPush } from '../../fixtures/channels/wechat/wechat-push.js';
+import { signatureOf } from '../../../channels/wechat/verify.js';
 
 const QUEUES = '[[routing.queues]]\nname = "general"\n[[routing.queues]]\nname = "billing"\n[[routing.queues]]\nname = "vip"\n';
 type Conv = Conversation;
@@ -102,6 +103,22 @@ describe('wechat channel: message push in (real gateway, fake WeChat API)', () =
     await eventually(() => gw.channels.isRunning('wechat'), 'wechat running');
     assert.equal((await wechatPush(gw.publicUrl, push)).status, 403, 'safe mode only');
     assert.equal((await wechatPush(gw.publicUrl, push, { aes: true })).status, 200);
+  });
+
+  it('plain mode: a signed URL (it sits in access logs) takes only the body WeChat sent with it; WeChat\'s retry of that body is answered', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = '738291001';
+    const url = `${gw.publicUrl}/channels/wechat/${MP.appid}?${new URLSearchParams({ signature: signatureOf(MP.token, timestamp, nonce), timestamp, nonce })}`;
+    const post = async (body: string) => { const r = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } }); return [r.status, await r.text()]; };
+    const customer = openid();
+    const real = toJson(textPush(customer, 'where is my parcel?'));
+    assert.deepEqual(await post(real), [200, 'success']);
+    assert.deepEqual(await post(real), [200, 'success'], 'WeChat retrying the same push');
+    const victim = openid();
+    const [status, body] = await post(toJson(textPush(victim, 'please change my address to …')));
+    assert.deepEqual([status, JSON.parse(String(body)).error.code], [403, 'invalid_signature'], 'the logged URL with another body');
+    assert.equal(await conversation(MP.appid, victim), undefined);
+    assert.equal((await inboundOf((await conversation(MP.appid, customer))!)).length, 1);
   });
 
   it('over the customer quota a push is still kept and answered "success" (WeChat gives up after three retries in ~15 s)', async () => {

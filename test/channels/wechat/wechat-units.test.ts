@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decrypt, encrypt, signatureOf, verifyMsgSignature, verifySignature } from '../../../channels/wechat/verify.js';
+import { decrypt, encrypt, signatureOf, SignedUrls, verifyMsgSignature, verifySignature } from '../../../channels/wechat/verify.js';
 import { parse, quoteLongIntegers, readXml } from '../../../channels/wechat/parse.js';
 import { left, opened, WINDOWS } from '../../../channels/wechat/window.js';
 import { allowedHost, apiError } from '../../../channels/wechat/api.js';
@@ -49,6 +49,15 @@ describe('wechat: signatures and AES against the official vectors', () => {
     const plain = decrypt(SAMPLE.key, SAMPLE.encrypt, SAMPLE.appid)!;
     const f = readXml(plain)!;
     assert.deepEqual([f.ToUserName, f.FromUserName, f.MsgType, f.Content, f.MsgId], [SAMPLE.appid, 'mycreate', 'text', 'hello', '4561255354251345929']);
+  });
+
+  it('a plain-mode signed URL keeps the body it first came with, for as long as its timestamp can be accepted', () => {
+    const urls = new SignedUrls(600_000);
+    assert.equal(urls.bind('wx1\n1714037059\n486452656', '{"a":1}', 0), true);
+    assert.equal(urls.bind('wx1\n1714037059\n486452656', '{"a":1}', 1000), true, 'the same body again (a WeChat retry)');
+    assert.equal(urls.bind('wx1\n1714037059\n486452656', '{"a":2}', 2000), false);
+    assert.equal(urls.bind('wx1\n1714037059\n486452657', '{"a":2}', 2000), true, 'another nonce is another URL');
+    assert.equal(urls.bind('wx1\n1714037059\n486452656', '{"a":2}', 600_001), true, 'forgotten once the timestamp is refused anyway');
   });
 
   it('round trip and refusals: bad key length, bad padding, truncated data', () => {
