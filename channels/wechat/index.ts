@@ -152,7 +152,7 @@ export class WechatChannel implements ChannelAdapter {
   /** SessionFrom → queue: the account's map, the channel's map, else `queue=<name>` inside it. */
   private queueFor(a: WechatAccount, sessionFrom: string | undefined): string | undefined {
     if (!sessionFrom) return undefined;
-    // The customer's side sets SessionFrom: "constructor" or "__proto__" must not read the maps' prototype.
+    // SessionFrom is whatever the page put in session-from (user input too): "constructor" or "__proto__" must not read the maps' prototype.
     const mapped = ownValue(a.session_queues, sessionFrom) ?? ownValue(this.settings().session_queues, sessionFrom);
     if (mapped) return mapped;
     const named = new URLSearchParams(sessionFrom).get('queue');
