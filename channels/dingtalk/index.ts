@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Attachment, Conversation, InboundMessage, Message } from '../../core/model/message.js';
 import { refKey } from '../../core/model/message.js';
 import { KefuError } from '../../core/errors.js';
+import { ADMIN_ONLY } from '../../core/http/media.js';
 import { ChannelError, type ChannelAdapter, type ChannelContext, type ChannelProblem, type SendOptions, type SendResult } from '../contract.js';
 import { keepConnected } from '../kit/reconnect.js';
 import { appsOf, configSchema, type DingtalkApp, type DingtalkConfig, type Reply, type ReplyRoute } from './types.js';
@@ -83,10 +84,11 @@ export class DingtalkChannel implements ChannelAdapter {
   routes(router: Router): void {
     router.post('/channels/dingtalk/callback', async (koa) => {
       const ctx = this.ctx!;
-      const body = await ctx.rawBody(koa, MAX_CALLBACK_BYTES);
+      // The signature is in the headers alone: a forger is turned away before the body is read.
       const [ts, sig] = [koa.get('timestamp') || undefined, koa.get('sign') || undefined];
       const app = this.apps().find((a) => a.mode === 'http' && verifyCallback(a.client_secret, ts, sig, Date.now()));
       if (!app) return ctx.rejectSignature();
+      const body = await ctx.rawBody(koa, MAX_CALLBACK_BYTES);
       // The signature covers only the timestamp: a body naming another app's robot is not this app's to send.
       const named = robotCodeOf(body.toString('utf8'));
       if (named !== undefined && named !== app.robot_code) ctx.rejectSignature('the robotCode is not the signing app\'s');
@@ -169,7 +171,8 @@ export class DingtalkChannel implements ChannelAdapter {
 
   private async keepProblem(ctx: ChannelContext, raw: string, reason: string): Promise<void> {
     const name = `dingtalk-callback-${Date.now()}.json`;
-    const file = await ctx.media.storeBuffer(Buffer.from(raw.slice(0, MAX_CALLBACK_BYTES)), name, 'channel:dingtalk');
+    // Admins only: the raw callback holds the customer's message and a sessionWebhook anyone could post to.
+    const file = await ctx.media.storeBuffer(Buffer.from(raw.slice(0, MAX_CALLBACK_BYTES)), name, `${ADMIN_ONLY}dingtalk`);
     const list = JSON.parse((await ctx.state.get('problems')) ?? '[]') as object[];
     list.push({ at: Date.now(), reason, mediaId: file.mediaId, name });
     await ctx.state.set('problems', JSON.stringify(list.slice(-100)));

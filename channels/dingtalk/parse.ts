@@ -112,8 +112,16 @@ function bodyOf(v: Partial<RobotMessage>): { kind: 'body'; text: string; downloa
       break;
     }
     default:
-      return { kind: 'unsupported', reason: `msgtype ${String(v.msgtype).slice(0, 30)}` };
+      return { kind: 'body', text: cannotShow(v.msgtype), downloads };
   }
-  if (!text && downloads.length === 0) return { kind: 'unsupported', reason: `empty ${String(v.msgtype)} message` };
+  if (!text && downloads.length === 0) {
+    // A text that was only the robot's @ says nothing; anything else the customer sent must reach the agent.
+    return v.msgtype === 'text' ? { kind: 'unsupported', reason: 'empty text message' } : { kind: 'body', text: cannotShow(v.msgtype), downloads };
+  }
   return { kind: 'body', text, downloads };
+}
+
+function cannotShow(msgtype: unknown): string {
+  const named = typeof msgtype === 'string' && /^[A-Za-z_]{1,40}$/.test(msgtype) ? `A "${msgtype}" message` : 'A message of a kind kefu does not know';
+  return `[${named}: kefu cannot show it]`;
 }

@@ -4,8 +4,8 @@ import { KefuError } from '../../core/errors.js';
 import type { Attachment, Conversation, InboundMessage, Message } from '../../core/model/message.js';
 import { ChannelError, type ChannelAdapter, type ChannelContext, type SendOptions, type SendResult } from '../contract.js';
 import { accountsOf, configSchema, type CustomMessage, type WechatAccount, type WechatConfig } from './types.js';
-import { decrypt, verifyMsgSignature, verifySignature } from './verify.js';
-import { parse, readFields, type Parsed } from './parse.js';
+import { decrypt, SignedUrls, verifyMsgSignature, verifySignature } from './verify.js';
+import { parse, readFields, withinLimit, type Parsed } from './parse.js';
 import { allowedHost, fetchPicture, WechatApi } from './api.js';
 import { AccessTokens } from './tokens.js';
 import { left, META, metaOf, opened, windowOf } from './window.js';
@@ -15,6 +15,7 @@ type Inbound = Extract<Parsed, { kind: 'message' | 'enter' }>;
 /** How far a push's signed timestamp may be from our clock (WeChat's retries come within seconds). */
 const MAX_SKEW_MS = 5 * 60_000;
 const one = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const ownValue = (map: Record<string, string>, key: string): string | undefined => (Object.hasOwn(map, key) ? map[key] : undefined);
 
 /**
  * WeChat customer-service messages: chats opened from a mini-program's `contact` button and a
@@ -33,6 +34,8 @@ export class WechatChannel implements ChannelAdapter {
   private tokens = new AccessTokens(() => this.ctx!.state, this.api, () => this.now());
   /** Pushes being stored, by appid + source id: a WeChat retry waits for the first instead of fetching the image again. */
   private storing = new Map<string, Promise<void>>();
+  /** Plain-mode URLs already used, each with its body: a URL copied from a log cannot bring another. */
+  private signedUrls = new SignedUrls(2 * MAX_SKEW_MS);
   /** Appids whose token call was refused for good (shown as auth_failed until one succeeds). */
   private authFailed = new Set<string>();
 
@@ -83,7 +86,10 @@ export class WechatChannel implements ChannelAdapter {
     if (first !== (a.format === 'xml' ? '<' : '{')) {
       throw new KefuError('unsupported_media_type', `The account's pushes are configured as ${a.format.toUpperCase()} (数据格式); this body is not.`);
     }
-    if (!aes) return parse(raw);
+    if (!aes) {
+      if (!this.signedUrls.bind(`${a.appid}\n${timestamp}\n${nonce}`, raw, this.now())) ctx.rejectSignature('this signed URL came with another body before');
+      return parse(raw);
+    }
     const encrypt = readFields(raw)?.Encrypt;
     if (!a.encoding_aes_key) ctx.rejectSignature('a safe-mode push, but no encoding_aes_key is configured');
     if (!encrypt || !verifyMsgSignature(a.token, timestamp, nonce, encrypt, one(q.msg_signature))) ctx.rejectSignature();
@@ -135,7 +141,7 @@ export class WechatChannel implements ChannelAdapter {
       return;
     }
     const w = opened(windowOf(conv?.meta), 'message', at, now);
-    let content: InboundMessage['content'] = { kind: 'text', text: p.text };
+    let content: InboundMessage['content'] = { kind: 'text', text: withinLimit(p.text, ctx.config().server.max_text_chars) };
     if (p.image) {
       const image = await this.imageOf(a, p);
       content = image ? { kind: 'media', attachments: [image] } : { kind: 'text', text: '[Image: it could not be fetched from WeChat]' };
@@ -146,7 +152,8 @@ export class WechatChannel implements ChannelAdapter {
   /** SessionFrom → queue: the account's map, the channel's map, else `queue=<name>` inside it. */
   private queueFor(a: WechatAccount, sessionFrom: string | undefined): string | undefined {
     if (!sessionFrom) return undefined;
-    const mapped = a.session_queues[sessionFrom] ?? this.settings().session_queues[sessionFrom];
+    // SessionFrom is whatever the page put in session-from (user input too): "constructor" or "__proto__" must not read the maps' prototype.
+    const mapped = ownValue(a.session_queues, sessionFrom) ?? ownValue(this.settings().session_queues, sessionFrom);
     if (mapped) return mapped;
     const named = new URLSearchParams(sessionFrom).get('queue');
     return named && /^[\w-]{1,64}$/.test(named) ? named : undefined;

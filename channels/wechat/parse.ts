@@ -149,7 +149,7 @@ export function parseFields(f: PushFields): Parsed {
   const msgId = f.MsgId ?? f.MsgID ?? '';
   if (!MSG_ID.test(msgId)) return { kind: 'invalid', reason: 'MsgId' };
   if (f.MsgType === 'text') {
-    if (!f.Content) return { kind: 'unsupported', reason: 'empty text' };
+    if (!f.Content?.trim()) return { kind: 'unsupported', reason: 'empty text' };
     return { kind: 'message', from, to, at, sourceId: msgId, text: f.Content };
   }
   if (f.MsgType === 'image') {
@@ -158,9 +158,26 @@ export function parseFields(f: PushFields): Parsed {
     if (!picUrl && !mediaId) return { kind: 'invalid', reason: 'PicUrl/MediaId' };
     return { kind: 'message', from, to, at, sourceId: msgId, text: '', image: { picUrl, mediaId } };
   }
-  const text = textOfOther(f);
-  if (text) return { kind: 'message', from, to, at, sourceId: msgId, text };
-  return { kind: 'unsupported', reason: `MsgType ${String(f.MsgType).slice(0, 40)}` };
+  // A customer wrote something: a kind kefu cannot show still reaches the agent, as a note.
+  return { kind: 'message', from, to, at, sourceId: msgId, text: textOfOther(f) ?? unknownKind(f.MsgType) };
+}
+
+function unknownKind(type: string | undefined): string {
+  const named = type && /^[A-Za-z_]{1,40}$/.test(type) ? `A "${type}" message` : 'A message of a kind kefu does not know';
+  return `[${named}: WeChat does not pass its content on]`;
+}
+
+/**
+ * A text within kefu's limit: cut, and saying so, rather than refused (a refused push is retried
+ * three times by WeChat and then lost).
+ */
+export function withinLimit(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const note = `\n[… cut: the customer's message had ${text.length} characters]`;
+  if (note.length >= max) return text.slice(0, max);
+  let kept = text.slice(0, max - note.length);
+  if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1); // not half a character
+  return kept + note;
 }
 
 /** Pure: a raw push body (JSON or XML) → what it means. Never throws. */

@@ -76,3 +76,28 @@ export function encrypt(encodingAesKey: string, message: string, appid: string, 
   c.setAutoPadding(false);
   return Buffer.concat([c.update(Buffer.concat([body, Buffer.alloc(pad, pad)])), c.final()]).toString('base64');
 }
+
+/**
+ * A plain-mode signature covers the URL only, and URLs land in access logs: each signed URL is
+ * bound to the first body it came with, so a copied URL cannot carry another one. WeChat's own
+ * retries send the same body and pass. An entry is kept as long as its timestamp can be accepted.
+ * Per process: in a cluster a copy sent to another node is still limited by the timestamp window.
+ */
+export class SignedUrls {
+  private seen = new Map<string, { digest: string; at: number }>();
+
+  constructor(private keepMs: number) {}
+
+  /** True when `body` may come with this signed URL: its first use, or the same body again. */
+  bind(url: string, body: string, nowMs: number): boolean {
+    for (const [k, v] of this.seen) {
+      if (nowMs - v.at <= this.keepMs) break; // kept in the order they came
+      this.seen.delete(k);
+    }
+    const digest = createHash('sha256').update(body).digest('hex');
+    const known = this.seen.get(url);
+    if (known) return safeEqual(known.digest, digest);
+    this.seen.set(url, { digest, at: nowMs });
+    return true;
+  }
+}

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { startGateway, eventually, type TestGateway } from '../../helpers/gateway.js';
+import { json, loginAgent } from '../../helpers/clients.js';
 import { HTTP_APP, APP, FakeDingtalk, callbackPost, dingtalkConfig } from '../../fixtures/channels/dingtalk/fake-dingtalk.js';
 
 describe('dingtalk channel, HTTP callback mode (timestamp + sign)', () => {
@@ -50,16 +51,39 @@ describe('dingtalk channel, HTTP callback mode (timestamp + sign)', () => {
     assert.equal(fresh.status, 200, 'within the hour is accepted');
   });
 
-  it('a redelivered msgId is stored once; unsupported kinds get 200 and store nothing; an unreadable one is kept for an admin', async () => {
+  it('a redelivered msgId is stored once; a kind kefu cannot show is kept as a note; an unreadable one is kept for an admin', async () => {
     const m = message('twice', 'msgRedelivered1');
     for (let i = 0; i < 3; i++) assert.equal((await callbackPost(gw.publicUrl, m)).status, 200);
     assert.equal((await inbound()).length, 1);
     assert.equal((await callbackPost(gw.publicUrl, { ...message(), msgId: 'msgcard1', msgtype: 'interactiveCard' })).status, 200);
-    assert.equal((await inbound()).length, 1);
+    assert.equal((await callbackPost(gw.publicUrl, { ...message(), msgId: 'msgpic1', msgtype: 'picture', content: { downloadCode: 'x'.repeat(3000) } })).status, 200);
+    assert.deepEqual((await inbound()).slice(1).map((x) => [x.sourceId, x.content]), [
+      ['msgcard1', { kind: 'text', text: '[A "interactiveCard" message: kefu cannot show it]' }],
+      ['msgpic1', { kind: 'text', text: '[A "picture" message: kefu cannot show it]' }]]);
     assert.equal((await callbackPost(gw.publicUrl, '{"msgId": 42}')).status, 200);
     const problems = (await gw.channels.problems()).dingtalk;
     assert.equal(problems.length, 1);
     assert.match(problems[0].reason, /unreadable robot callback \(msgId\)/);
+  });
+
+  it('a kept callback (it holds the sessionWebhook and the message) is for admins only: 404 on the public port and to agents', async () => {
+    assert.equal((await callbackPost(gw.publicUrl, '{"msgId": 42, "sessionWebhook": "secret-ish"}')).status, 200);
+    const [kept] = (await gw.channels.problems()).dingtalk;
+    assert.equal((await fetch(`${gw.publicUrl}/media/${kept.mediaId}`)).status, 404);
+    const admin = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
+    const auth = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+    const file = await fetch(`${gw.workspaceUrl}/media/${kept.mediaId}`, auth(admin));
+    assert.equal(file.status, 200);
+    assert.equal(await file.text(), '{"msgId": 42, "sessionWebhook": "secret-ish"}');
+    const created = await json(`${gw.workspaceUrl}/api/agents`, { method: 'POST', ...auth(admin), json: { login: 'bo', password: 'bo-password-1', role: 'agent' } });
+    assert.equal(created.status, 201);
+    const agent = await loginAgent(gw.workspaceUrl, 'bo', 'bo-password-1');
+    assert.equal((await fetch(`${gw.workspaceUrl}/media/${kept.mediaId}`, auth(agent))).status, 404);
+  });
+
+  it('the signature is checked before the body is read: an unsigned oversized body is 403, not 413', async () => {
+    const r = await callbackPost(gw.publicUrl, 'x'.repeat(300 * 1024), { sign: 'bm90LWEtc2lnbmF0dXJl' });
+    assert.deepEqual([r.status, r.body?.error?.code], [403, 'invalid_signature']);
   });
 
   it('an oversized body is 413 and stores nothing', async () => {

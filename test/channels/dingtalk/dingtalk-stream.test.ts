@@ -101,7 +101,8 @@ describe('dingtalk channel, stream mode (dingtalk-stream SDK against a local fak
     const hold = holdIngest();
     const m = fake.message({ text: 'in flight at the drop' });
     const cb = fake.push(m);
-    await new Promise((r) => setTimeout(r, 100));
+    // The copy must be in ingest at the drop (a fixed sleep let a slow run drop it before it arrived, testing nothing).
+    await eventually(() => hold.calls === 1, 'the first copy is being stored');
     fake.drop();
     await eventually(() => gw.channels.health().dingtalk.state !== 'connected', 'drop noticed');
     hold.release(); // the first copy is stored now; its ack has no socket to go to

@@ -48,8 +48,17 @@ describe('dingtalk parse', () => {
     assert.equal(file.kind === 'message' && file.message.downloads[0].name, '.._.._etc_passwd');
   });
 
+  it('a message kefu cannot show (a new msgtype, a picture without a readable download code) reaches the agent as a note', () => {
+    const card = parseRobot(JSON.stringify({ ...DOC_SAMPLE, msgtype: 'chatRecord', text: undefined }));
+    assert.deepEqual(card.kind === 'message' && [card.message.msgId, card.message.text, card.message.downloads],
+      [DOC_SAMPLE.msgId, '[A "chatRecord" message: kefu cannot show it]', []]);
+    const pic = parseRobot(JSON.stringify({ ...DOC_SAMPLE, msgtype: 'picture', text: undefined, content: { downloadCode: 'x'.repeat(3000) } }));
+    assert.equal(pic.kind === 'message' && pic.message.text, '[A "picture" message: kefu cannot show it]');
+    const odd = parseRobot(JSON.stringify({ ...DOC_SAMPLE, msgtype: { evil: true }, text: undefined }));
+    assert.equal(odd.kind === 'message' && odd.message.text, '[A message of a kind kefu does not know: kefu cannot show it]');
+  });
+
   it('unsupported and invalid payloads are results, not throws', () => {
-    assert.equal(parseRobot(JSON.stringify({ ...DOC_SAMPLE, msgtype: 'interactiveCard' })).kind, 'unsupported');
     assert.equal(parseRobot(JSON.stringify({ ...DOC_SAMPLE, isInAtList: false })).kind, 'unsupported');
     assert.equal(parseRobot(JSON.stringify({ ...DOC_SAMPLE, text: { content: '   ' } })).kind, 'unsupported');
     for (const bad of ['', 'null', '[]', '{"msgId":1}', JSON.stringify({ ...DOC_SAMPLE, msgId: 'a b' }), JSON.stringify({ ...DOC_SAMPLE, conversationType: '3' }),

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { startGateway, eventually, type TestGateway } from '../../helpers/gateway.js';
 import type { Conversation } from '../../../core/model/message.js';
 import { FakeWechat, MP, OA, PNG, wechatConfig } from '../../fixtures/channels/wechat/fake-wechat.js';
-import { enterPush, imagePush, msgId, openid, textPush, wechatPush } from '../../fixtures/channels/wechat/wechat-push.js';
+import { enterPush, imagePush, msgId, openid, textPush, toJson, wechatPush } from '../../fixtures/channels/wechat/wechat-push.js';
+import { signatureOf } from '../../../channels/wechat/verify.js';
 
 const QUEUES = '[[routing.queues]]\nname = "general"\n[[routing.queues]]\nname = "billing"\n[[routing.queues]]\nname = "vip"\n';
 type Conv = Conversation;
@@ -104,6 +105,22 @@ describe('wechat channel: message push in (real gateway, fake WeChat API)', () =
     assert.equal((await wechatPush(gw.publicUrl, push, { aes: true })).status, 200);
   });
 
+  it('plain mode: a signed URL (it sits in access logs) takes only the body WeChat sent with it; WeChat\'s retry of that body is answered', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = '738291001';
+    const url = `${gw.publicUrl}/channels/wechat/${MP.appid}?${new URLSearchParams({ signature: signatureOf(MP.token, timestamp, nonce), timestamp, nonce })}`;
+    const post = async (body: string) => { const r = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } }); return [r.status, await r.text()]; };
+    const customer = openid();
+    const real = toJson(textPush(customer, 'where is my parcel?'));
+    assert.deepEqual(await post(real), [200, 'success']);
+    assert.deepEqual(await post(real), [200, 'success'], 'WeChat retrying the same push');
+    const victim = openid();
+    const [status, body] = await post(toJson(textPush(victim, 'please change my address to …')));
+    assert.deepEqual([status, JSON.parse(String(body)).error.code], [403, 'invalid_signature'], 'the logged URL with another body');
+    assert.equal(await conversation(MP.appid, victim), undefined);
+    assert.equal((await inboundOf((await conversation(MP.appid, customer))!)).length, 1);
+  });
+
   it('over the customer quota a push is still kept and answered "success" (WeChat gives up after three retries in ~15 s)', async () => {
     await gw.close();
     gw = await startGateway(`${wechatConfig(fake)}\n${QUEUES}\n[ratelimit]\ncustomer_quota = 1\nburst = 0\n`);
@@ -139,6 +156,35 @@ describe('wechat channel: message push in (real gateway, fake WeChat API)', () =
     }
     for (const m of got.slice(2)) assert.deepEqual(m.content, { kind: 'text', text: '[Image: it could not be fetched from WeChat]' });
     assert.deepEqual(fake.pictureRequests, ['/pic/a.png', '/pic/missing.png', '/pic/big.png'], 'never the foreign host; the MediaId only when PicUrl did not serve');
+  });
+
+  it('a SessionFrom naming an Object.prototype key (constructor, __proto__, toString) is just unmapped: the entry and the next message are stored', async () => {
+    for (const sessionFrom of ['constructor', '__proto__', 'toString']) {
+      const from = openid();
+      const entered = await wechatPush(gw.publicUrl, enterPush(from, sessionFrom));
+      assert.deepEqual([entered.status, entered.text], [200, 'success'], `${sessionFrom}: ${entered.text}`);
+      assert.equal((await queuedIn(() => conversation(MP.appid, from))).queue, 'general');
+      const next = await wechatPush(gw.publicUrl, textPush(from, 'still there?'));
+      assert.deepEqual([next.status, next.text], [200, 'success'], `${sessionFrom}, then a text: ${next.text}`);
+      assert.equal((await inboundOf((await conversation(MP.appid, from))!)).length, 2);
+    }
+  });
+
+  it('nothing a customer sends is lost: a text over max_text_chars is kept cut with a note, a kind kefu cannot show is kept as a note', async () => {
+    const from = openid();
+    const long = textPush(from, `${'长'.repeat(4500)}END`);
+    const r = await wechatPush(gw.publicUrl, long);
+    assert.deepEqual([r.status, r.text], [200, 'success'], r.text);
+    const plain = textPush(from, '');
+    const file = { ...plain, MsgType: 'file', Title: 'invoice.pdf' };
+    assert.equal((await wechatPush(gw.publicUrl, file)).text, 'success');
+    const [cut, note] = await inboundOf((await conversation(MP.appid, from))!);
+    assert.equal(cut.sourceId, String(long.MsgId));
+    const text = cut.content.kind === 'text' ? cut.content.text : assert.fail('text expected');
+    assert.ok(text.length <= 4000, `within max_text_chars: ${text.length}`);
+    assert.ok(text.startsWith('长'.repeat(3000)));
+    assert.match(text, /\[… cut: the customer's message had 4503 characters\]$/);
+    assert.deepEqual([note.sourceId, note.content], [String(plain.MsgId), { kind: 'text', text: '[A "file" message: WeChat does not pass its content on]' }]);
   });
 
   it('unsupported events are acknowledged and stored nowhere; a 64-bit id survives XML too', async () => {

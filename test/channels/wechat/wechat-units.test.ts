@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decrypt, encrypt, signatureOf, verifyMsgSignature, verifySignature } from '../../../channels/wechat/verify.js';
+import { decrypt, encrypt, signatureOf, SignedUrls, verifyMsgSignature, verifySignature } from '../../../channels/wechat/verify.js';
 import { parse, quoteLongIntegers, readXml } from '../../../channels/wechat/parse.js';
 import { left, opened, WINDOWS } from '../../../channels/wechat/window.js';
 import { allowedHost, apiError } from '../../../channels/wechat/api.js';
@@ -51,6 +51,15 @@ describe('wechat: signatures and AES against the official vectors', () => {
     assert.deepEqual([f.ToUserName, f.FromUserName, f.MsgType, f.Content, f.MsgId], [SAMPLE.appid, 'mycreate', 'text', 'hello', '4561255354251345929']);
   });
 
+  it('a plain-mode signed URL keeps the body it first came with, for as long as its timestamp can be accepted', () => {
+    const urls = new SignedUrls(600_000);
+    assert.equal(urls.bind('wx1\n1714037059\n486452656', '{"a":1}', 0), true);
+    assert.equal(urls.bind('wx1\n1714037059\n486452656', '{"a":1}', 1000), true, 'the same body again (a WeChat retry)');
+    assert.equal(urls.bind('wx1\n1714037059\n486452656', '{"a":2}', 2000), false);
+    assert.equal(urls.bind('wx1\n1714037059\n486452657', '{"a":2}', 2000), true, 'another nonce is another URL');
+    assert.equal(urls.bind('wx1\n1714037059\n486452656', '{"a":2}', 600_001), true, 'forgotten once the timestamp is refused anyway');
+  });
+
   it('round trip and refusals: bad key length, bad padding, truncated data', () => {
     const enc = encrypt(DOC.key, '你好 <xml> & "quotes"', DOC.appid);
     assert.equal(decrypt(DOC.key, enc, DOC.appid), '你好 <xml> & "quotes"');
@@ -97,6 +106,14 @@ describe('wechat: parse', () => {
     assert.equal(parse('{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1,"MsgType":"text","Content":"x","MsgId":"1e5"}').kind, 'invalid');
     assert.equal(parse('[1,2]').kind, 'invalid');
     assert.equal(parse('').kind, 'invalid');
+  });
+
+  it('a customer message of a kind kefu cannot show is kept as a note under its MsgId; a blank text is nothing to keep', () => {
+    const file = parse('{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1,"MsgType":"file","Title":"invoice.pdf","MsgId":24412545298723516417}');
+    assert.deepEqual(file.kind === 'message' && [file.sourceId, file.text], ['24412545298723516417', '[A "file" message: WeChat does not pass its content on]']);
+    const odd = parse('{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1,"MsgType":"<b>x</b>","MsgId":5}');
+    assert.equal(odd.kind === 'message' && odd.text, '[A message of a kind kefu does not know: WeChat does not pass its content on]');
+    assert.equal(parse('{"ToUserName":"gh_1","FromUserName":"o1","CreateTime":1,"MsgType":"text","Content":" \\n ","MsgId":6}').kind, 'unsupported');
   });
 
   it('a hostile XML body is read in linear time (no catastrophic backtracking)', () => {
