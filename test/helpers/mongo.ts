@@ -48,7 +48,8 @@ async function start(): Promise<MongoTarget | { skip: string }> {
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') continue;
       throw err;
     }
-    return target('emulator', `mongodb://127.0.0.1:${port}`, () => server.stop());
+    // The emulator does not speak the streaming heartbeat: with it the driver clears its pool after 10 s.
+    return target('emulator', `mongodb://127.0.0.1:${port}/?serverMonitoringMode=poll`, () => server.stop());
   }
   throw new Error(`no free port for the MongoDB emulator in ${PORTS.first}–${PORTS.last}`);
 }
