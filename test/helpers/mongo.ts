@@ -48,8 +48,9 @@ async function start(): Promise<MongoTarget | { skip: string }> {
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') continue;
       throw err;
     }
-    // The emulator does not speak the streaming heartbeat: with it the driver clears its pool after 10 s.
-    return target('emulator', `mongodb://127.0.0.1:${port}/?serverMonitoringMode=poll`, () => server.stop());
+    // The emulator does not speak the streaming heartbeat: with it the driver clears its pool at the
+    // first heartbeat (10 s). A short poll puts heartbeats inside every test, so a regression shows.
+    return target('emulator', `mongodb://127.0.0.1:${port}/?serverMonitoringMode=poll&heartbeatFrequencyMS=500`, () => server.stop());
   }
   throw new Error(`no free port for the MongoDB emulator in ${PORTS.first}–${PORTS.last}`);
 }
