@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { MongoClient, type Collection, type Db } from 'mongodb';
-import type { Conversation, ConversationRef, Message } from '../model/message.js';
+import { refKey, type Conversation, type ConversationRef, type Message } from '../model/message.js';
 import { idTimePrefix } from '../model/ids.js';
 import { KefuError } from '../errors.js';
 import type { AgentRecord, ChannelStateStore, ConversationQuery, MediaRecord, MessageQuery, Store, TokenStore } from './store.js';
@@ -9,8 +9,8 @@ import { conversationFields, conversationKey, isDuplicateKey, keyId, messageDoc,
 import { MongoChannelState, MongoOutboxStore, MongoTokenStore } from './mongo-tables.js';
 import { WriteQueue } from './mongo-write-queue.js';
 import { ensureIndexes } from './mongo-indexes.js';
+import { ConversationCache } from './conversation-cache.js';
 
-const CACHE_LIMIT = 50_000;
 const idAt = (ms: number) => `M${idTimePrefix(ms)}`;
 
 export interface MongoStoreOptions {
@@ -36,8 +36,7 @@ export class MongoStore implements Store {
   readonly outbox: MongoOutboxStore;
   readonly channelState: ChannelStateStore;
   private queue = new WriteQueue();
-  private convCache = new Map<string, Conversation>();
-  private refIndex = new Map<string, string>();
+  private convCache = new ConversationCache((id) => !this.queue.busy(convKey(id)));
   private convs: Collection<Doc>;
   private messages: Collection<Doc>;
   private agents: Collection<Doc>;
@@ -86,24 +85,7 @@ export class MongoStore implements Store {
     }
   }
 
-  private cache(conv: Conversation): Conversation {
-    this.convCache.delete(conv.id);
-    this.convCache.set(conv.id, conv);
-    this.refIndex.set(refKeyOf(conv.ref), conv.id);
-    if (this.convCache.size > CACHE_LIMIT) {
-      const [oldId, old] = this.convCache.entries().next().value as [string, Conversation];
-      if (!this.queue.busy(convKey(oldId))) { this.convCache.delete(oldId); this.refIndex.delete(refKeyOf(old.ref)); }
-    }
-    return conv;
-  }
-
-  private load(d: Doc): Conversation { return this.convCache.get(d.id) ?? this.cache(toConversation(d)); }
-
-  private forget(conv: Conversation): void {
-    if (this.convCache.get(conv.id) !== conv) return;
-    this.convCache.delete(conv.id);
-    if (this.refIndex.get(refKeyOf(conv.ref)) === conv.id) this.refIndex.delete(refKeyOf(conv.ref));
-  }
+  private load(d: Doc): Conversation { return this.convCache.get(d.id) ?? this.convCache.put(toConversation(d)); }
 
   async getConversation(id: string): Promise<Conversation | undefined> {
     const hit = this.convCache.get(id);
@@ -113,7 +95,7 @@ export class MongoStore implements Store {
   }
 
   async findConversationByRef(ref: ConversationRef): Promise<Conversation | undefined> {
-    const id = this.refIndex.get(refKeyOf(ref));
+    const id = this.convCache.idOf(ref);
     if (id) return this.getConversation(id);
     const d = await this.convs.findOne({ _id: conversationKey(ref) });
     return d ? this.load(d) : undefined;
@@ -149,7 +131,7 @@ export class MongoStore implements Store {
    * grows here: the database's count, advanced by appendMessage, is the truth.
    */
   saveConversation(conv: Conversation): Promise<void> {
-    this.cache(conv);
+    this.convCache.put(conv);
     return this.queue.run(convKey(conv.id), async () => {
       const max: Doc = { lastSeq: conv.lastSeq };
       if (conv.lastMessageAt) max.lastMessageAt = conv.lastMessageAt;
@@ -162,8 +144,8 @@ export class MongoStore implements Store {
         }, { upsert: true });
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
-        this.forget(conv);
-        throw new KefuError('conflict', `Another conversation is already stored for ${refKeyOf(conv.ref).replaceAll('\u0000', ':')}.`);
+        this.convCache.forget(conv);
+        throw new KefuError('conflict', `Another conversation is already stored for ${refKey(conv.ref)}.`);
       }
     });
   }
@@ -281,7 +263,6 @@ export class MongoStore implements Store {
 }
 
 const convKey = (id: string) => `conversation\u0000${id}`;
-function refKeyOf(ref: ConversationRef): string { return `${ref.channel}\u0000${ref.account}\u0000${ref.thread}`; }
 
 function agentFields(a: AgentRecord): Doc {
   return { name: a.name, role: a.role, passwordHash: a.passwordHash, capacity: a.capacity, skills: [...a.skills], disabled: a.disabled };
