@@ -35,6 +35,13 @@ export interface MongoOutboxOptions {
 export class MongoOutboxStore implements OutboxStore {
   readonly col: Collection<Doc>;
   private counters: Collection<Doc>;
+  /**
+   * Settles that finished while a due() was reading, by id: the dispatcher trusts that an item
+   * due() returns is not the one an attempt of its own just settled (with SQLite the read is one
+   * instant). Here reads and a settle's answer can interleave, and a stale copy would be sent
+   * again at once, before its backoff; such items are left for the next pass.
+   */
+  private settles = { gen: 0, byId: new Map<number, number>(), reading: 0 };
 
   constructor(db: Db, private queue: WriteQueue, private o: MongoOutboxOptions) {
     this.col = db.collection('outbox');
@@ -64,6 +71,16 @@ export class MongoOutboxStore implements OutboxStore {
 
   async due(now: number, limit: number, targets?: readonly string[]): Promise<OutboxItem[]> {
     if (targets && targets.length === 0) return [];
+    const st = this.settles;
+    if (st.reading === 0) st.byId.clear();
+    st.reading++;
+    const since = st.gen;
+    try {
+      return (await this.claimDue(now, limit, targets)).filter((i) => (st.byId.get(i.id) ?? 0) <= since);
+    } finally { st.reading--; }
+  }
+
+  private async claimDue(now: number, limit: number, targets?: readonly string[]): Promise<OutboxItem[]> {
     const match: Doc = { status: 'pending', ...(targets ? { target: { $in: [...targets] } } : {}) };
     const heads = await this.col.aggregate<Doc>([{ $match: match },
       { $group: { _id: { t: '$target', k: '$orderingKey' }, id: { $min: '$id' } } }]).toArray();
@@ -74,7 +91,8 @@ export class MongoOutboxStore implements OutboxStore {
     for (const d of docs) {
       if (out.length >= limit) break;
       if (d.leasedBy && d.leasedBy !== this.o.node && d.leaseUntil > now) continue;
-      const claimed = await this.col.findOneAndUpdate({ _id: d._id, status: 'pending', $or: free },
+      // Only the version read: an attempt that settled meanwhile (a retry waiting its backoff) is not claimed.
+      const claimed = await this.col.findOneAndUpdate({ _id: d._id, status: 'pending', attempts: d.attempts, nextAt: d.nextAt, $or: free },
         { $set: { leaseUntil: now + this.o.leaseMs, leasedBy: this.o.node } }, { returnDocument: 'after' });
       if (claimed) out.push(toOutboxItem(claimed));
     }
@@ -86,6 +104,7 @@ export class MongoOutboxStore implements OutboxStore {
     if (s.vendorId !== undefined) set.vendorId = s.vendorId;
     return this.queue.run(`outbox\u0000${id}`, async () => {
       await this.col.updateOne({ id }, { $set: set, $unset: { leaseUntil: '', leasedBy: '' } });
+      if (this.settles.reading > 0) this.settles.byId.set(id, ++this.settles.gen);
     });
   }
 
