@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -70,5 +73,18 @@ describe('gateway on [store] driver = "mongodb" (real gateway, real sockets)', (
     assert.equal((await g.store.findMessageBySource(conv.id, next.clientId))?.id, next.id, 'acknowledged only once stored');
     await back.socket.close();
     await again.close();
+  });
+
+  it('the command-line tools work on the configured MongoDB: an agent added with `kefu agent add` logs in to the gateway', async () => {
+    mkdirSync(join(dir, 'config'));
+    writeFileSync(join(dir, 'config', 'kefu.toml'), mongoStoreConfig(target, database));
+    const cli = fileURLToPath(new URL('../../core/cli/kefu.js', import.meta.url));
+    // Not spawnSync: the emulator may run in this process and must keep answering.
+    const out = await promisify(execFile)(process.execPath, [cli, 'agent', 'add', '--login', 'alice', '--password', 'alice-pass-1'],
+      { cwd: dir, env: { ...process.env, KEFU_CONFIG: '' } });
+    assert.match(out.stdout, /alice/);
+    assert.ok(!existsSync(join(dir, 'data')), 'no SQLite file was made beside the MongoDB');
+    const g = await start();
+    assert.ok(await loginAgent(g.workspaceUrl, 'alice', 'alice-pass-1'));
   });
 });
