@@ -63,8 +63,12 @@ export const configSchema = z.object({
     shutdown_timeout_ms: z.number().int().min(100).max(120_000).default(10_000),
   }).strict().prefault({}),
   store: z.object({
-    driver: z.enum(['sqlite']).default('sqlite'), // (restart) mongo arrives as plugins/store-mongo
+    /** sqlite: one embedded file (path); mongodb: a shared MongoDB (url, database), for several gateways later. */
+    driver: z.enum(['sqlite', 'mongodb']).default('sqlite'), // (restart)
     path: z.string().default('./data/kefu.db'), // (restart)
+    /** mongodb: the connection string; it may carry credentials, so it is never logged. */
+    url: z.string().default(''), // (restart)
+    database: z.string().regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'a MongoDB database name: no / \\ . space " $ * < > : | ?, at most 63 characters').default('kefu'), // (restart)
     media_dir: z.string().default('./data/media'), // (restart)
     /** Group commit: longest a write waits for companions before the batch commits. */
     commit_interval_ms: z.number().min(0).max(100).default(2),
@@ -72,7 +76,8 @@ export const configSchema = z.object({
     synchronous: z.enum(['full', 'normal']).default('full'), // (restart)
     /** thread: commits run on a writer thread (the event loop never waits on the disk); inline: on the main thread. */
     writer: z.enum(['thread', 'inline']).default('thread'), // (restart)
-  }).strict().prefault({}),
+  }).strict().refine((st) => st.driver !== 'mongodb' || /^mongodb(\+srv)?:\/\//.test(st.url),
+    { message: 'driver = "mongodb" needs url = "mongodb://…" (or mongodb+srv://…)', path: ['url'] }).prefault({}),
   cluster: z.object({
     mode: z.enum(['single']).default('single'), // (restart) redis arrives as plugins/cluster-redis
     redis_url: z.string().default(''),
@@ -199,5 +204,5 @@ export type KefuConfig = z.infer<typeof configSchema>;
 /** Keys whose change needs a restart; hot reload logs a warning when they differ. */
 export const RESTART_KEYS = [
   'server.host', 'server.public_port', 'server.workspace_host', 'server.workspace_port',
-  'store.driver', 'store.path', 'store.media_dir', 'store.synchronous', 'store.writer', 'cluster.mode',
+  'store.driver', 'store.path', 'store.url', 'store.database', 'store.media_dir', 'store.synchronous', 'store.writer', 'cluster.mode',
 ] as const;

@@ -6,6 +6,7 @@ import { ConfigSource } from '../config/load.js';
 import type { KefuConfig } from '../config/schema.js';
 import { ConversationBus } from './bus/conversation-bus.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import type { Store } from './store/store.js';
 import { GcraRateLimiter } from './ratelimit/rate-limiter.js';
 import { AgentPool } from './routing/agent-pool.js';
 import { Assigner } from './routing/assigner.js';
@@ -46,7 +47,7 @@ export interface Gateway {
   readonly config: ConfigSource;
   readonly logger: Logger;
   readonly bus: ConversationBus;
-  readonly store: SqliteStore;
+  readonly store: Store;
   readonly accounts: AgentAccounts;
   readonly assigner: Assigner;
   readonly channels: ChannelRegistry;
@@ -61,7 +62,7 @@ export interface Gateway {
 /** Everything a gateway is made of, wired together and not yet started. */
 interface Parts {
   source: ConfigSource; cfg: () => KefuConfig; logger: Logger; unlock: () => void;
-  store: SqliteStore; limiter: GcraRateLimiter; media: MediaService; bus: ConversationBus; pool: AgentPool; assigner: Assigner;
+  store: Store; limiter: GcraRateLimiter; media: MediaService; bus: ConversationBus; pool: AgentPool; assigner: Assigner;
   accounts: AgentAccounts; hub: AgentHub; metrics: Metrics; registry: ChannelRegistry; dispatcher: OutboxDispatcher; web: WebChannel;
   publicUpgrades: UpgradeRouter; workspaceUpgrades: UpgradeRouter; publicServer: Server; workspaceServer: Server;
   ready: { value: boolean }; teardowns: (() => void | Promise<void>)[];
@@ -87,12 +88,17 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   const cfg = (): KefuConfig => source.current;
   const c0 = cfg();
   const logger = opts.logger ?? pino({ level: c0.log.level, base: { svc: 'kefu' } });
+  const mongo = c0.store.driver === 'mongodb';
   const memory = c0.store.path === ':memory:';
   const dbPath = memory ? ':memory:' : resolve(c0.store.path);
-  const unlock = memory ? () => {} : lockDatabase(dbPath);
+  // A shared MongoDB has no file to lock: several gateways are meant to use it at once.
+  const unlock = memory || mongo ? () => {} : lockDatabase(dbPath);
   let metrics: Metrics | undefined;
-  const store = new SqliteStore({ path: dbPath, commitIntervalMs: c0.store.commit_interval_ms, synchronous: c0.store.synchronous,
-    writer: c0.store.writer, onCommit: (n, s) => metrics?.commit(n, s) });
+  // The driver is loaded only when configured: an SQLite gateway never reads it from disk.
+  const store: Store = mongo
+    ? await (await import('./store/mongo-store.js')).MongoStore.open({ url: c0.store.url, database: c0.store.database })
+    : new SqliteStore({ path: dbPath, commitIntervalMs: c0.store.commit_interval_ms, synchronous: c0.store.synchronous,
+      writer: c0.store.writer, onCommit: (n, s) => metrics?.commit(n, s) });
   const limiter = new GcraRateLimiter(c0.ratelimit.customer_quota, c0.ratelimit.burst);
   const media = new MediaService(store, resolve(c0.store.media_dir), () => cfg().server.max_upload_bytes, () => cfg().server.max_image_pixels);
   const publicUpgrades = new UpgradeRouter();

@@ -177,10 +177,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function tokenCommand(sub: string | undefined, arg: string | undefined, v: Record<string, string | boolean | undefined>, cfgFile: string): Promise<number> {
-  const { SqliteStore } = await import('../store/sqlite-store.js');
+  const { openConfiguredStore } = await import('../store/open-store.js');
   const { ApiTokens } = await import('../../channels/api/tokens.js');
   const cfg = loadConfigFile(cfgFile);
-  const store = new SqliteStore({ path: resolve(cfg.store.path), commitIntervalMs: 0 });
+  const store = await openConfiguredStore(cfg.store);
   const tokens = new ApiTokens(store.tokens, () => cfg.channels.api.bots);
   try {
     switch (sub) {
@@ -210,11 +210,11 @@ async function tokenCommand(sub: string | undefined, arg: string | undefined, v:
 }
 
 async function agentCommand(sub: string | undefined, arg: string | undefined, v: Record<string, string | boolean | undefined>, cfgFile: string): Promise<number> {
-  const { SqliteStore } = await import('../store/sqlite-store.js');
+  const { openConfiguredStore } = await import('../store/open-store.js');
   const { AgentAccounts } = await import('../auth/agents.js');
   const { randomToken } = await import('../model/ids.js');
   const cfg = loadConfigFile(cfgFile);
-  const store = new SqliteStore({ path: resolve(cfg.store.path), commitIntervalMs: 0 });
+  const store = await openConfiguredStore(cfg.store);
   const accounts = new AgentAccounts(store, () => cfg.routing.default_capacity, () => cfg.auth.session_ttl_h * 3600_000);
   try {
     switch (sub) {

@@ -11,6 +11,7 @@ import { InlineWriter, ThreadWriter, type Writer } from './writer.js';
 import { configure } from './sqlite-ops.js';
 import type { WriteOp } from './sqlite-ops.js';
 import { SqliteChannelState, SqliteOutboxStore, SqliteTokenStore } from './sqlite-api-tables.js';
+import { ConversationCache } from './conversation-cache.js';
 
 type Row = Record<string, any>;
 
@@ -33,8 +34,8 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   private writer: Writer;
-  private convCache = new Map<string, Conversation>();
-  private refIndex = new Map<string, string>();
+  // Evicting is safe once nothing is queued: committed rows can be read back.
+  private convCache = new ConversationCache(() => this.writer.pending === 0, CACHE_LIMIT);
   /**
    * Every source id (client id) stored per conversation, loaded from disk on a conversation's
    * first dedupe check and kept up to date by appendMessage: the check every message makes
@@ -102,21 +103,6 @@ export class SqliteStore implements Store {
     return this.db.pragma('user_version', { simple: true }) as number;
   }
 
-  private cache(conv: Conversation): Conversation {
-    this.convCache.delete(conv.id);
-    this.convCache.set(conv.id, conv);
-    this.refIndex.set(refKeyOf(conv.ref), conv.id);
-    if (this.convCache.size > CACHE_LIMIT) {
-      // Evict the least recently used; safe because committed rows can be read back.
-      const [oldId, old] = this.convCache.entries().next().value as [string, Conversation];
-      if (this.writer.pending === 0) {
-        this.convCache.delete(oldId);
-        this.refIndex.delete(refKeyOf(old.ref));
-      }
-    }
-    return conv;
-  }
-
   async getConversation(id: string): Promise<Conversation | undefined> {
     const hit = this.convCache.get(id);
     if (hit) return hit;
@@ -125,7 +111,7 @@ export class SqliteStore implements Store {
   }
 
   async findConversationByRef(ref: ConversationRef): Promise<Conversation | undefined> {
-    const id = this.refIndex.get(refKeyOf(ref));
+    const id = this.convCache.idOf(ref);
     if (id) return this.getConversation(id);
     const row = this.stmts.convByRef.get(ref.channel, ref.account, ref.thread) as Row | undefined;
     return row ? this.load(row) : undefined;
@@ -155,7 +141,7 @@ export class SqliteStore implements Store {
   }
 
   saveConversation(conv: Conversation): Promise<void> {
-    this.cache(conv);
+    this.convCache.put(conv);
     return this.writer.enqueue({ op: 'convUpsert', row: conversationToRow(conv), tags: [...conv.tags] });
   }
 
@@ -183,7 +169,7 @@ export class SqliteStore implements Store {
     if (max.at !== null && (!conv.lastMessageAt || max.at > conv.lastMessageAt.getTime())) conv.lastMessageAt = new Date(max.at);
     const last = this.stmts.convLastPublic.get(conv.id) as Row | undefined;
     if (last) conv.waitingOn = last.direction === 'inbound' ? 'agent' : 'customer';
-    return this.cache(conv);
+    return this.convCache.put(conv);
   }
 
   async getMessage(id: string): Promise<Message | undefined> {
@@ -293,7 +279,6 @@ export class SqliteStore implements Store {
   }
 }
 
-function refKeyOf(ref: ConversationRef): string { return `${ref.channel}\u0000${ref.account}\u0000${ref.thread}`; }
 const d = (v: number | null | undefined) => (v == null ? undefined : new Date(v));
 
 function conversationToRow(c: Conversation): Row {

@@ -100,7 +100,7 @@ export interface MessageQuery {
  * The persistence contract. Every write resolves only once it is durable (committed);
  * implementations batch writes (group commit) and must keep a failed write from taking
  * its batch companions down with it. Reads see every write whose promise has resolved.
- * The in-process SQLite store implements it; plugins/store-mongo provides the shared one.
+ * The in-process SQLite store implements it; mongo-store.ts is the shared one ([store] driver = "mongodb").
  */
 export interface Store {
   /** Conversation by id, including ones whose creation is still being committed. */

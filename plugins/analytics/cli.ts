@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { loadConfigFile } from '../../config/load.js';
 import { compileFilter, FilterError } from './filter.js';
 import { analyze } from './analyze.js';
@@ -22,9 +21,9 @@ export async function exportCommand(v: Flags, cfgFile: string): Promise<number> 
   const from = date(v.from, 'from', new Date(0));
   // A bare end date means "through that day".
   const to = v.to && /^\d{4}-\d{2}-\d{2}$/.test(String(v.to)) ? new Date(date(v.to, 'to', new Date()).getTime() + 86_400_000) : date(v.to, 'to', new Date(Date.now() + 1000));
-  const { SqliteStore } = await import('../../core/store/sqlite-store.js');
+  const { openConfiguredStore } = await import('../../core/store/open-store.js');
   const cfg = loadConfigFile(cfgFile);
-  const store = new SqliteStore({ path: resolve(cfg.store.path), commitIntervalMs: 0 });
+  const store = await openConfiguredStore(cfg.store);
   try {
     const n = await exportLogs(store, from, to, v.output, progress('exported'));
     if (process.stderr.isTTY) process.stderr.write('\n');

@@ -6,6 +6,7 @@ import bolt from '@slack/bolt';
 import { startGateway, eventually, type TestGateway } from '../../helpers/gateway.js';
 import { cid, connectAgent, connectVisitor, json, loginAgent, type Visitor } from '../../helpers/clients.js';
 import { verifySlackSignature } from '../../../channels/api/verify.js';
+import type { SqliteStore } from '../../../core/store/sqlite-store.js';
 
 const { App, LogLevel } = bolt;
 const BOT_TOKEN = 'xoxb-kefu-test-bolt-token-0001';
@@ -133,7 +134,7 @@ describe('Events API: an unchanged Bolt app chats with a web-widget customer', (
       const v = await connectVisitor(gw.publicUrl);
       await say(v, 'hello');
       await eventually(async () => {
-        const row = gw.store.db.prepare("SELECT attempts, last_error FROM outbox WHERE target = 'bot:strict'").get() as any;
+        const row = (gw.store as SqliteStore).db.prepare("SELECT attempts, last_error FROM outbox WHERE target = 'bot:strict'").get() as any;
         return row && row.attempts >= 1 && /401/.test(row.last_error);
       }, 'rejected with 401 and kept for retry');
       assert.equal(handled, 0);
