@@ -1,5 +1,5 @@
 import { DEFAULT_FEATURES, featureHashes, tokenize, Vocabulary, type FeatureConfig } from './featurize.js';
-import { train, type Example, type FastTextModel, type TrainOptions } from './fasttext.js';
+import { predict, train, type Example, type FastTextModel, type TrainOptions } from './fasttext.js';
 import { exportOnnx } from './onnx-export.js';
 import type { LabelledText } from './dataset.js';
 
@@ -30,8 +30,24 @@ export interface Trained {
   seconds: number;
 }
 
-/** Featurizes, builds the vocabulary, trains and exports: the whole `kefu train` in one call. */
-export function trainIntentModel(data: LabelledText[], cfg: TrainConfig, onEpoch?: TrainOptions['onEpoch']): Trained {
+/** What `kefu train` shows after each epoch. An ensemble's epochs are counted across its members. */
+export interface EpochReport {
+  epoch: number;
+  epochs: number;
+  /** Mean training loss of the epoch. */
+  loss: number;
+  /** Share of the validation examples the model (the member being trained) gets right after this epoch. */
+  validAccuracy?: number;
+  /** Since the first epoch started (featurizing excluded): with `epoch`, the mean epoch time. */
+  seconds: number;
+}
+
+/**
+ * Featurizes, builds the vocabulary, trains and exports: the whole `kefu train` in one call.
+ * `valid` (labelled, never trained on) is scored after every epoch, so an epoch count that
+ * overfits shows while it trains; a label the training data lacks counts as a miss.
+ */
+export function trainIntentModel(data: LabelledText[], cfg: TrainConfig, onEpoch?: (r: EpochReport) => void, valid: LabelledText[] = []): Trained {
   const t0 = performance.now();
   const labels = [...new Set(data.filter((d) => !d.negative).map((d) => d.label))].sort();
   const index = new Map(labels.map((l, i) => [l, i]));
@@ -48,14 +64,29 @@ export function trainIntentModel(data: LabelledText[], cfg: TrainConfig, onEpoch
     examples.push({ ids, owners: own, tokens: tokenize(d.text).length, label, weight: d.weight, negative: d.negative });
   });
   const k = Math.max(1, Math.floor(cfg.ensemble ?? 1));
-  const members = Array.from({ length: k }, (_, m) => train(examples, vocab.size, labels.length, {
-    ...cfg, seed: cfg.seed + m, onEpoch: onEpoch && ((epoch, loss) => onEpoch(m * cfg.epochs + epoch, loss)),
+  const check = valid.filter((d) => !d.negative).map((d) => ({ ids: vocab.ids(featureHashes(d.text, cfg.features)), label: index.get(d.label) ?? -1 }));
+  const tLoop = performance.now();
+  const report = onEpoch && ((m: number) => (epoch: number, loss: number, model: FastTextModel) => onEpoch({
+    epoch: m * cfg.epochs + epoch, epochs: k * cfg.epochs, loss,
+    validAccuracy: check.length ? accuracy(model, check) : undefined, seconds: (performance.now() - tLoop) / 1000,
   }));
+  const members = Array.from({ length: k }, (_, m) => train(examples, vocab.size, labels.length, { ...cfg, seed: cfg.seed + m, onEpoch: report?.(m) }));
   const onnx = exportOnnx(members, { format: 'kefu-fasttext-v1', labels, features: cfg.features, vocab: vocab.hashes,
     trainedWith: { dim: cfg.dim, epochs: cfg.epochs, lr: cfg.lr, dropout: cfg.dropout, labelSmoothing: cfg.labelSmoothing,
       ...(cfg.tokenDropout ? { tokenDropout: cfg.tokenDropout } : {}),
       seed: cfg.seed, minCount: cfg.minCount, examples: examples.length, ...(k > 1 ? { ensemble: k } : {}) } });
   return { members, vocab, labels, onnx, seconds: (performance.now() - t0) / 1000 };
+}
+
+function accuracy(model: FastTextModel, check: { ids: number[]; label: number }[]): number {
+  let right = 0;
+  for (const c of check) {
+    const p = predict(model, c.ids);
+    let best = 0;
+    for (let j = 1; j < p.length; j++) if (p[j] > p[best]) best = j;
+    if (best === c.label) right++;
+  }
+  return right / check.length;
 }
 
 export interface EvalReport {
