@@ -3,9 +3,10 @@ import type { EpochReport } from './trainer.js';
 /** Where progress goes: process.stderr, or a test's buffer. */
 export interface ProgressOut { write(s: string): unknown; isTTY?: boolean }
 
-/** `1.5 s`, `42 s`, `3 min 05 s`, `1 h 02 min`. */
+/** `35 ms`, `1.5 s`, `42 s`, `3 min 05 s`, `1 h 02 min`. */
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, seconds);
+  if (s < 0.9995) return `${Math.round(s * 1000)} ms`;
   if (s < 10) return `${s.toFixed(1)} s`;
   if (s < 60) return `${Math.round(s)} s`;
   const total = Math.round(s);
