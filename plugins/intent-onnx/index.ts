@@ -12,8 +12,13 @@ import { intentRoute } from './intent-route.js';
 /** Time source for pacing; tests replace it. */
 export const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
 
-/** Seams for tests and metrics: called once per onnxruntime run with the number of texts in it. */
-export const hooks = { onModelRun: (_texts: number): void => {} };
+/** Seams for tests and metrics. */
+export const hooks = {
+  /** A text was handed to the batcher. */
+  onScore: (): void => {},
+  /** A model run over `texts` texts is about to start; a promise returned holds it until it settles (tests). */
+  onModelRun: (_texts: number): void | Promise<void> => {},
+};
 
 /** One text's probabilities, with the labels of the model that produced them (a hot swap may come between). */
 interface Scored { labels: readonly string[]; probs: Float32Array }
@@ -59,14 +64,16 @@ export default definePlugin({
 
     // The bus's messages and POST /v1/intent's texts share this batcher, so they share model runs.
     const batcher = new MicroBatcher<Scored | undefined>(async (texts) => {
+      const hold = holder.classifier && hooks.onModelRun(texts.length);
+      if (hold) await hold;
       const c = holder.classifier;
       if (!c) return texts.map(() => undefined);
-      hooks.onModelRun(texts.length);
       return (await c.probabilities(texts)).map((probs) => ({ labels: c.labels, probs }));
     }, () => ai().batch_max);
     const score = async (text: string) => {
       if (!ai().enabled) return undefined;
       await holder.ready();
+      hooks.onScore();
       return batcher.score(synonyms.apply(text));
     };
     const top = async (text: string, k: number) => { const s = await score(text); return s && topOf(s.labels, s.probs, k); };
