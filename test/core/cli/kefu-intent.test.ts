@@ -62,6 +62,14 @@ describe('kefu classify and kefu train progress', () => {
     assert.equal(out.trimEnd().split('\n').length, 2);
   });
 
+  it('classify --help, and classify and intent:read in the main help', () => {
+    const help = run(['classify', '--help']);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /Usage: kefu classify/);
+    assert.match(run(['--help']).stdout, /classify \[--model M\]/);
+    assert.match(run(['token', '--help']).stdout, /intent:read/);
+  });
+
   it('classify: a missing model or a bad --top is a clear error, exit 1', () => {
     const missing = run(['classify', '--model', join(dir, 'nope.onnx'), 'hi']);
     assert.equal(missing.status, 1);
