@@ -6,8 +6,9 @@
  *   const [top] = await clf.top(['我要退货'], 3); // [{ label: '退换货', score: 0.93 }, …]
  *
  * Importing it reads no kefu.toml and starts nothing. onnxruntime-node (CPU) is loaded with the
- * first model. Written by hand; test/plugins/intent-onnx/library-types.test.ts checks it against
- * the implementation (plugins/intent-onnx/library.ts) at every build.
+ * first model. Written by hand: the implementation (plugins/intent-onnx/library.ts) takes its
+ * option, result and report types from here, and test/plugins/intent-onnx/library-types.test.ts
+ * checks the rest against it at every build.
  */
 
 /** One intent and its probability (0–1). */

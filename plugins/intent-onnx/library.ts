@@ -5,36 +5,15 @@
  * the build when the two disagree).
  */
 import { readDataset, type LabelledText } from './dataset.js';
-import { DEFAULT_TRAIN, trainIntentModel, type EpochReport } from './trainer.js';
+import { DEFAULT_TRAIN, trainIntentModel } from './trainer.js';
+// The option and result types are the published ones, so they cannot drift from them.
+import type { TrainOptions, TrainResult } from './intent.js';
 
 export { IntentClassifier, type Prediction } from './classifier.js';
 export { readDataset, type LabelledText } from './dataset.js';
 export { evaluate, type EvalReport, type EpochReport } from './trainer.js';
 export { DEFAULT_MODEL } from './model-holder.js';
-
-export interface TrainOptions {
-  dim?: number;
-  epochs?: number;
-  lr?: number;
-  dropout?: number;
-  tokenDropout?: number;
-  labelSmoothing?: number;
-  minCount?: number;
-  seed?: number;
-  ensemble?: number;
-  /** Scored after every epoch (EpochReport.validAccuracy): examples, or a dataset file. */
-  valid?: LabelledText[] | string;
-  onEpoch?: (report: EpochReport) => void;
-}
-
-export interface TrainResult {
-  /** The model file's bytes: write them to a `.onnx` file, or pass them to IntentClassifier.fromBytes. */
-  onnx: Uint8Array;
-  labels: string[];
-  seconds: number;
-  /** After the last epoch, when `valid` was given. */
-  validAccuracy?: number;
-}
+export type { TrainOptions, TrainResult };
 
 /** What `kefu train` runs: the same defaults, the same model file. Synchronous (CPU-bound). */
 export function train(data: LabelledText[] | string, options: TrainOptions = {}): TrainResult {

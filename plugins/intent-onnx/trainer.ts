@@ -2,6 +2,10 @@ import { DEFAULT_FEATURES, featureHashes, tokenize, Vocabulary, type FeatureConf
 import { predict, train, type Example, type FastTextModel, type TrainOptions } from './fasttext.js';
 import { exportOnnx } from './onnx-export.js';
 import type { LabelledText } from './dataset.js';
+// Published types (kefu/intent): what `kefu train` reports after each epoch, and `kefu eval`'s report.
+import type { EpochReport, EvalReport } from './intent.js';
+
+export type { EpochReport, EvalReport };
 
 export interface TrainConfig extends Omit<TrainOptions, 'onEpoch'> {
   minCount: number;
@@ -27,18 +31,6 @@ export interface Trained {
   vocab: Vocabulary;
   labels: string[];
   onnx: Uint8Array;
-  seconds: number;
-}
-
-/** What `kefu train` shows after each epoch. An ensemble's epochs are counted across its members. */
-export interface EpochReport {
-  epoch: number;
-  epochs: number;
-  /** Mean training loss of the epoch. */
-  loss: number;
-  /** Share of the validation examples the model (the member being trained) gets right after this epoch. */
-  validAccuracy?: number;
-  /** Since the first epoch started (featurizing excluded): with `epoch`, the mean epoch time. */
   seconds: number;
 }
 
@@ -87,14 +79,6 @@ function accuracy(model: FastTextModel, check: { ids: number[]; label: number }[
     if (best === c.label) right++;
   }
   return right / check.length;
-}
-
-export interface EvalReport {
-  n: number;
-  accuracy: number;
-  macroF1: number;
-  perLabel: { label: string; precision: number; recall: number; f1: number; support: number }[];
-  confusions: { gold: string; predicted: string; count: number }[];
 }
 
 export function evaluate(gold: string[], predicted: string[]): EvalReport {
