@@ -79,7 +79,7 @@ const line = (text: string, top: Prediction[]) =>
  * and a line arriving alone is answered at once (it works in a pipe that stays open).
  */
 export async function classifyCommand(v: Flags, texts: string[]): Promise<number> {
-  const k = num(v, 'top', 3);
+  const k = Number(v.top ?? 3);
   if (!Number.isInteger(k) || k < 1) { console.error('--top must be a positive integer'); return 1; }
   const model = typeof v.model === 'string' ? v.model : DEFAULT_MODEL;
   if (!existsSync(model)) { console.error(`${model}: no such model file`); return 1; }
