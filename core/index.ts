@@ -31,6 +31,9 @@ import type { GatewayApi } from '../plugins/contract.js';
 import { resolveQueue } from './routing/queue-resolver.js';
 import { applyConfigChange } from './config-reload.js';
 import { ensureAdmin, ensureSecret } from './first-start.js';
+import { ApiTokens } from '../channels/api/tokens.js';
+import { ApiError } from '../channels/api/types.js';
+import { KefuError } from './errors.js';
 
 export interface GatewayOptions {
   config: ConfigSource;
@@ -163,6 +166,7 @@ async function start(p: Parts, opts: GatewayOptions): Promise<void> {
   await p.media.init();
   setSocketSendBuffer(cfg().server.socket_send_buffer_bytes);
   const services = new Map<string, unknown>();
+  const apiTokens = new ApiTokens(p.store.tokens, () => cfg().channels.api.bots);
   const api: GatewayApi = {
     logger, bus: p.bus, config: cfg,
     use(stage, fn) { p.bus.use(stage, fn); return api; },
@@ -175,6 +179,9 @@ async function start(p: Parts, opts: GatewayOptions): Promise<void> {
     },
     service: <T>(name: string) => services.get(name) as T | undefined,
     agentsOnline: () => p.pool.onlineCount(),
+    publicJson: (path, handler) => p.registry.json.post(path, () => cfg().server.max_body_bytes, handler),
+    apiCaller: (authorization) => apiTokens.authenticate(authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined)
+      .catch((e) => { throw e instanceof ApiError ? new KefuError(e.error === 'not_authed' ? 'unauthorized' : 'invalid_token') : e; }),
     onConfigChange: (fn) => { source.on('change', (next) => fn(next)); },
   };
   p.teardowns.push(...(await loadPlugins(cfg(), api)).teardowns);

@@ -4,6 +4,7 @@ import type { ConversationBus, OutboundRequest, IngestResult } from '../core/bus
 import type { BusEvents } from '../core/bus/events.js';
 import type { Middleware, Stage } from '../core/bus/pipeline.js';
 import type { ChannelAdapter } from '../channels/contract.js';
+import type { JsonHandler } from '../core/http/json-routes.js';
 
 /**
  * The plugin contract. A plugin is a module whose default export is a `Plugin` (or a
@@ -39,6 +40,17 @@ export interface GatewayApi {
   service<T>(service: string): T | undefined;
   /** Runs after every hot reload of the config file (validated), with the new config. */
   onConfigChange(fn: (next: KefuConfig) => void): void;
+  /**
+   * Adds a JSON POST endpoint on the public port, served like the channels' hot JSON routes
+   * (core/http/json-routes.ts): body within `[server] max_body_bytes`, the error catalogue's
+   * answers, the public headers. A path registered twice throws.
+   */
+  publicJson(path: string, handler: JsonHandler): void;
+  /**
+   * The API token (`kefu token create`, `[[channels.api.bots]]`) in an `Authorization: Bearer …`
+   * header: its caller and scopes, or a KefuError `unauthorized` (none) / `invalid_token`.
+   */
+  apiCaller(authorization: string | undefined): Promise<{ id: string; name: string; scopes: readonly string[] }>;
   /** How many agents are online and accepting conversations. */
   agentsOnline(): number;
   readonly bus: ConversationBus;

@@ -4,8 +4,8 @@ import { hashToken, safeEqual } from '../../core/auth/passwords.js';
 import type { ApiTokenRecord, TokenStore } from '../../core/store/store.js';
 import { ApiError } from './types.js';
 
-/** Scopes a token can hold; each method needs one (Slack-like names). */
-export const SCOPES = ['chat:write', 'channels:read', 'channels:history', 'users:read', 'files:write', 'files:read', 'kefu:handoff'] as const;
+/** Scopes a token can hold; each method needs one (Slack-like names). intent:read: POST /v1/intent (plugins/intent-onnx). */
+export const SCOPES = ['chat:write', 'channels:read', 'channels:history', 'users:read', 'files:write', 'files:read', 'kefu:handoff', 'intent:read'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface Caller { id: string; name: string; scopes: readonly string[]; bot: boolean }

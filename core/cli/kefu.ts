@@ -17,6 +17,7 @@ Commands:
   simulate SCENARIO.toml    compare routing strategies on a simulated contact center
   train --input F --output M   train an intent model (ONNX) from labelled text or conversation logs
   eval --model M --input F  accuracy, macro-F1, per-intent precision/recall, confusions
+  classify [--model M] [TEXT…]   top intents as JSON lines (no TEXT: one text per stdin line)
   token create|list|revoke  bot tokens for the Slack-compatible API
   export --from D --to D --output F     conversation logs as CSV or JSONL
   analyze --input F --output report.html [--filter EXPR] [--model M]   HTML report with an intent word cloud
@@ -50,6 +51,10 @@ conversation_id, role, text, intent): customer messages with an intent are examp
 customer message the bot answered with intent X followed by a request for a human becomes a
 negative example for X (weight --negative-weight).
 
+--valid FILE (same formats; never trained on) scores the model after every epoch. Progress goes to
+stderr: on a terminal one line updated in place, elsewhere (CI logs) one line per epoch, each with
+the loss, the validation accuracy and the time left (mean epoch time × epochs left). --quiet: none.
+
 Options (defaults chosen by 5-fold cross-validation on BANKING77's train split):
   --dim 100  --epochs 100  --lr 0.5  --dropout 0.7  --label-smoothing 0  --min-count 1  --seed 1
   --token-dropout 0.15   drop whole words (with their n-grams) while training
@@ -60,12 +65,22 @@ Options (defaults chosen by 5-fold cross-validation on BANKING77's train split):
 
 Scores FILE with the model through onnxruntime (as the gateway does) and prints accuracy,
 macro-F1, per-intent precision/recall/F1 and the most frequent confusions.`,
+  classify: `Usage: kefu classify [--model model.onnx] [--top 3] [TEXT…]
+
+Prints one JSON line per text, in order: {"text": …, "results": [{"label": …, "score": …}, …]},
+the --top most likely intents first. Without TEXT it reads stdin, one text per line (lines that
+arrive together are scored in one model run). Without --model: the shipped default model.
+Reads no config and starts no gateway.
+
+  kefu classify --model data/model.onnx "我要退货"
+  cut -f2 tickets.tsv | kefu classify --model data/model.onnx --top 1 > intents.jsonl`,
   token: `Usage:
   kefu token create --name NAME --scopes chat:write,channels:read,…
   kefu token list
   kefu token revoke NAME|ID
 
-Scopes: chat:write, channels:read, channels:history, users:read, files:write, files:read, kefu:handoff.
+Scopes: chat:write, channels:read, channels:history, users:read, files:write, files:read, kefu:handoff,
+intent:read (POST /v1/intent).
 The token (xoxb-kefu-…) is printed once; only its SHA-256 is stored.`,
   export: `Usage: kefu export [--from 2026-11-01] [--to 2026-11-30] --output logs.csv|logs.jsonl
 
@@ -105,7 +120,7 @@ async function main(argv: string[]): Promise<number> {
       capacity: { type: 'string' }, skills: { type: 'string' }, strategy: { type: 'string' },
       input: { type: 'string' }, output: { type: 'string' }, model: { type: 'string' }, dim: { type: 'string' }, epochs: { type: 'string' },
       lr: { type: 'string' }, dropout: { type: 'string' }, 'label-smoothing': { type: 'string' }, 'min-count': { type: 'string' }, ensemble: { type: 'string' }, 'token-dropout': { type: 'string' },
-      seed: { type: 'string' }, 'negative-weight': { type: 'string' }, top: { type: 'string' }, quiet: { type: 'boolean' },
+      seed: { type: 'string' }, 'negative-weight': { type: 'string' }, top: { type: 'string' }, quiet: { type: 'boolean' }, valid: { type: 'string' },
       scopes: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, filter: { type: 'string' },
     },
   });
@@ -149,9 +164,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'train':
-    case 'eval': {
-      const { trainCommand, evalCommand } = await import('../../plugins/intent-onnx/cli.js');
-      return command === 'train' ? trainCommand(values) : evalCommand(values);
+    case 'eval':
+    case 'classify': {
+      const { trainCommand, evalCommand, classifyCommand } = await import('../../plugins/intent-onnx/cli.js');
+      return command === 'train' ? trainCommand(values) : command === 'eval' ? evalCommand(values) : classifyCommand(values, positionals.slice(1));
     }
     case 'export':
     case 'analyze': {

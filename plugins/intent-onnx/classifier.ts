@@ -25,7 +25,11 @@ export class IntentClassifier {
   ) {}
 
   static async load(path: string): Promise<IntentClassifier> {
-    const buf = await readFile(path);
+    return IntentClassifier.fromBytes(await readFile(path));
+  }
+
+  /** A model straight from `trainIntentModel(…).onnx` or any buffer holding a model file. */
+  static async fromBytes(buf: Uint8Array): Promise<IntentClassifier> {
     const meta = readMeta(buf);
     const o = await ort();
     const session = await o.InferenceSession.create(buf, {
@@ -58,15 +62,30 @@ export class IntentClassifier {
     return rows.map((_, i) => probs.subarray(i * C, (i + 1) * C));
   }
 
+  /** The most likely intent of each text. */
   async classify(texts: string[]): Promise<Prediction[]> {
-    return (await this.probabilities(texts)).map((p) => {
-      let best = 0;
-      for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
-      return { label: this.labels[best], score: p[best] };
-    });
+    return (await this.probabilities(texts)).map((p) => bestOf(this.labels, p));
+  }
+
+  /** The k most likely intents of each text, most likely first. */
+  async top(texts: string[], k: number): Promise<Prediction[][]> {
+    return (await this.probabilities(texts)).map((p) => topOf(this.labels, p, k));
   }
 
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** The highest-scoring label of one probability row (a scan, not a sort: it is on every message's path). */
+export function bestOf(labels: readonly string[], probs: ArrayLike<number>): Prediction {
+  let best = 0;
+  for (let c = 1; c < probs.length; c++) if (probs[c] > probs[best]) best = c;
+  return { label: labels[best], score: probs[best] };
+}
+
+/** The k highest-scoring labels of one probability row, highest first (ties: the earlier label). */
+export function topOf(labels: readonly string[], probs: ArrayLike<number>, k: number): Prediction[] {
+  const order = Array.from({ length: probs.length }, (_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b);
+  return order.slice(0, Math.max(0, k)).map((i) => ({ label: labels[i], score: probs[i] }));
 }

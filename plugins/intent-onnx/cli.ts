@@ -1,9 +1,12 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { loadConfigFile } from '../../config/load.js';
 import { parseConfig } from '../../config/load.js';
 import { readDataset } from './dataset.js';
 import { DEFAULT_TRAIN, evaluate, trainIntentModel, type TrainConfig } from './trainer.js';
-import { IntentClassifier } from './classifier.js';
+import { IntentClassifier, type Prediction } from './classifier.js';
+import { DEFAULT_MODEL } from './model-holder.js';
+import { TrainProgress } from './train-progress.js';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -31,14 +34,15 @@ export async function trainCommand(v: Flags): Promise<number> {
     minCount: num(v, 'min-count', DEFAULT_TRAIN.minCount), seed: num(v, 'seed', DEFAULT_TRAIN.seed),
     ensemble: num(v, 'ensemble', DEFAULT_TRAIN.ensemble ?? 1), tokenDropout: num(v, 'token-dropout', DEFAULT_TRAIN.tokenDropout ?? 0),
   };
+  const valid = typeof v.valid === 'string' ? readDataset(v.valid).filter((d) => !d.negative) : [];
   const negatives = data.filter((d) => d.negative).length;
-  if (!v.quiet) console.error(`training on ${data.length} examples (${negatives} negative) from ${v.input}: dim ${cfg.dim}, ${cfg.epochs} epochs, dropout ${cfg.dropout}${cfg.ensemble! > 1 ? `, ensemble of ${cfg.ensemble}` : ''}`);
-  const t = trainIntentModel(data, cfg, (epoch, loss) => {
-    if (!v.quiet && process.stderr.isTTY) process.stderr.write(`\r  epoch ${epoch}/${cfg.epochs * (cfg.ensemble ?? 1)}  loss ${loss.toFixed(4)}   `);
-  });
-  if (!v.quiet && process.stderr.isTTY) process.stderr.write('\n');
+  if (!v.quiet) console.error(`training on ${data.length} examples (${negatives} negative) from ${v.input}${valid.length ? `, validating on ${valid.length} from ${v.valid}` : ''}: dim ${cfg.dim}, ${cfg.epochs} epochs, dropout ${cfg.dropout}${cfg.ensemble! > 1 ? `, ensemble of ${cfg.ensemble}` : ''}`);
+  const progress = new TrainProgress(process.stderr);
+  let last: number | undefined;
+  const t = trainIntentModel(data, cfg, (r) => { last = r.validAccuracy; if (!v.quiet) progress.epoch(r); }, valid);
+  progress.end();
   writeFileSync(v.output, t.onnx);
-  console.log(`wrote ${v.output}: ${t.labels.length} intents, ${t.vocab.size} features × ${cfg.dim}${t.members.length > 1 ? ` × ${t.members.length} members` : ''}, ${(statSync(v.output).size / 1e6).toFixed(2)} MB, trained in ${t.seconds.toFixed(1)} s`);
+  console.log(`wrote ${v.output}: ${t.labels.length} intents, ${t.vocab.size} features × ${cfg.dim}${t.members.length > 1 ? ` × ${t.members.length} members` : ''}, ${(statSync(v.output).size / 1e6).toFixed(2)} MB, trained in ${t.seconds.toFixed(1)} s${last === undefined ? '' : `, validation accuracy ${(100 * last).toFixed(2)}%${t.members.length > 1 ? ' (last member)' : ''}`}`);
   return 0;
 }
 
@@ -63,4 +67,63 @@ export async function evalCommand(v: Flags): Promise<number> {
     for (const c of r.confusions.slice(0, top)) console.log(`  ${String(c.count).padStart(4)}  ${c.gold} → ${c.predicted}`);
   }
   return 0;
+}
+
+const CLASSIFY_BATCH = 256;
+const line = (text: string, top: Prediction[]) =>
+  `${JSON.stringify({ text, results: top.map((p) => ({ label: p.label, score: Math.round(p.score * 1e4) / 1e4 })) })}\n`;
+
+/**
+ * `kefu classify [--model M] [--top K] [TEXT…]`: one JSON line per text, in input order. With no
+ * TEXT it reads stdin, one text per line: lines that arrive together are scored in one run,
+ * and a line arriving alone is answered at once (it works in a pipe that stays open).
+ */
+export async function classifyCommand(v: Flags, texts: string[]): Promise<number> {
+  const k = Number(v.top ?? 3);
+  if (!Number.isInteger(k) || k < 1) { console.error('--top must be a positive integer'); return 1; }
+  const model = typeof v.model === 'string' ? v.model : DEFAULT_MODEL;
+  if (!existsSync(model)) { console.error(`${model}: no such model file`); return 1; }
+  const clf = await IntentClassifier.load(model);
+  // `kefu classify | head` closes the pipe early: that ends the command, it is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
+  const score = async (batch: string[]) => {
+    const top = await clf.top(batch, k);
+    process.stdout.write(batch.map((t, i) => line(t, top[i])).join(''));
+  };
+  try {
+    if (texts.length) {
+      for (let i = 0; i < texts.length; i += CLASSIFY_BATCH) await score(texts.slice(i, i + CLASSIFY_BATCH));
+    } else {
+      await classifyLines(score);
+    }
+  } finally {
+    await clf.release();
+  }
+  return 0;
+}
+
+/** Feeds stdin's lines to `score` in batches, in order, reading no further ahead than a few batches. */
+function classifyLines(score: (batch: string[]) => Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
+    let pending: string[] = [];
+    let chain = Promise.resolve();
+    let inFlight = 0, scheduled = false, ended = false;
+    const flush = () => {
+      scheduled = false;
+      if (pending.length === 0) return;
+      const batch = pending;
+      pending = [];
+      if (++inFlight >= 4) rl.pause();
+      chain = chain.then(() => score(batch)).then(() => { if (--inFlight < 4 && !ended) rl.resume(); });
+      chain.catch(reject);
+    };
+    rl.on('line', (l) => {
+      pending.push(l);
+      if (pending.length >= CLASSIFY_BATCH) flush();
+      else if (!scheduled) { scheduled = true; setImmediate(flush); }
+    });
+    rl.on('close', () => { ended = true; flush(); chain.then(resolve, reject); });
+    process.stdin.on('error', reject);
+  });
 }

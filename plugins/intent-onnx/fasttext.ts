@@ -23,7 +23,8 @@ export interface TrainOptions {
   tokenDropout?: number;
   labelSmoothing: number;
   seed: number;
-  onEpoch?: (epoch: number, loss: number) => void;
+  /** After each epoch; `model` is the one being trained (live arrays: read it now, do not keep it). */
+  onEpoch?: (epoch: number, loss: number, model: FastTextModel) => void;
 }
 
 export interface Example {
@@ -62,6 +63,7 @@ export function train(examples: Example[], vocab: number, classes: number, o: Tr
   const total = o.epochs * examples.length;
   let step = 0;
   const kept: number[] = [];
+  const model: FastTextModel = { vocab, dim: d, classes, E, W, b };
 
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
@@ -119,9 +121,9 @@ export function train(examples: Example[], vocab: number, classes: number, o: Tr
       const scale = lr / n;
       for (const id of kept) { const off = id * d; for (let k = 0; k < d; k++) E[off + k] -= scale * gh[k]; }
     }
-    o.onEpoch?.(epoch + 1, lossSum / Math.max(1, order.length));
+    o.onEpoch?.(epoch + 1, lossSum / Math.max(1, order.length), model);
   }
-  return { vocab, dim: d, classes, E, W, b };
+  return model;
 }
 
 /** Reference scorer (float64), the equivalence baseline for the ONNX graph. */

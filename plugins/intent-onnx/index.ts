@@ -6,10 +6,22 @@ import { ModelHolder } from './model-holder.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { Synonyms } from './synonyms.js';
 import { pacingDelayMs } from './pacing.js';
-import type { Prediction } from './classifier.js';
+import { bestOf, topOf } from './classifier.js';
+import { intentRoute } from './intent-route.js';
 
 /** Time source for pacing; tests replace it. */
 export const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+
+/** Seams for tests and metrics. */
+export const hooks = {
+  /** A text was handed to the batcher. */
+  onScore: (): void => {},
+  /** A model run over `texts` texts is about to start; a promise returned holds it until it settles (tests). */
+  onModelRun: (_texts: number): void | Promise<void> => {},
+};
+
+/** One text's probabilities, with the labels of the model that produced them (a hot swap may come between). */
+interface Scored { labels: readonly string[]; probs: Float32Array }
 
 const HANDOFF_INTENT = '转人工';
 
@@ -50,10 +62,28 @@ export default definePlugin({
     apply();
     gw.onConfigChange(apply);
 
-    const batcher = new MicroBatcher<Prediction | undefined>(async (texts) => {
+    // The bus's messages and POST /v1/intent's texts share this batcher, so they share model runs.
+    const batcher = new MicroBatcher<Scored | undefined>(async (texts) => {
+      const hold = holder.classifier && hooks.onModelRun(texts.length);
+      if (hold) await hold;
       const c = holder.classifier;
-      return c ? c.classify(texts) : texts.map(() => undefined);
+      if (!c) return texts.map(() => undefined);
+      return (await c.probabilities(texts)).map((probs) => ({ labels: c.labels, probs }));
     }, () => ai().batch_max);
+    const score = async (text: string) => {
+      if (!ai().enabled) return undefined;
+      await holder.ready();
+      hooks.onScore();
+      return batcher.score(synonyms.apply(text));
+    };
+    const top = async (text: string, k: number) => { const s = await score(text); return s && topOf(s.labels, s.probs, k); };
+    const route = intentRoute({
+      caller: (authorization) => gw.apiCaller(authorization),
+      rate: () => ({ perMin: gw.config().channels.api.rate_per_min, burst: gw.config().channels.api.burst }),
+      maxChars: () => gw.config().server.max_text_chars,
+      top,
+    });
+    gw.publicJson('/v1/intent', route.handler);
 
     const isHandoffRequest = (text: string, intent?: string) => {
       if (intent === HANDOFF_INTENT) return true;
@@ -67,8 +97,8 @@ export default definePlugin({
     gw.use('ingest', async (ctx, next) => {
       const text = textOf(ctx.message.content);
       if (ai().enabled && ctx.message.content.kind === 'text' && text.trim()) {
-        await holder.ready();
-        const p = await batcher.score(synonyms.apply(text));
+        const s = await score(text);
+        const p = s && bestOf(s.labels, s.probs);
         if (p) {
           const intent = { label: p.label, score: Math.round(p.score * 1e4) / 1e4 };
           ctx.message.intent = intent;
@@ -118,8 +148,9 @@ export default definePlugin({
       await gw.bus.updateConversation(conv, { ...patch, status: 'bot' }, 'updated');
     }
 
-    gw.provide('intent', { classify: (text: string) => batcher.score(synonyms.apply(text)), holder });
+    gw.provide('intent', { classify: async (text: string) => { const s = await score(text); return s && bestOf(s.labels, s.probs); }, top, holder });
     return async () => {
+      route.close();
       if (synonymsFile) unwatchFile(synonymsFile);
       await holder.close();
     };

@@ -1,7 +1,11 @@
 import { DEFAULT_FEATURES, featureHashes, tokenize, Vocabulary, type FeatureConfig } from './featurize.js';
-import { train, type Example, type FastTextModel, type TrainOptions } from './fasttext.js';
+import { predict, train, type Example, type FastTextModel, type TrainOptions } from './fasttext.js';
 import { exportOnnx } from './onnx-export.js';
 import type { LabelledText } from './dataset.js';
+// Published types (kefu/intent): what `kefu train` reports after each epoch, and `kefu eval`'s report.
+import type { EpochReport, EvalReport } from './intent.js';
+
+export type { EpochReport, EvalReport };
 
 export interface TrainConfig extends Omit<TrainOptions, 'onEpoch'> {
   minCount: number;
@@ -30,8 +34,12 @@ export interface Trained {
   seconds: number;
 }
 
-/** Featurizes, builds the vocabulary, trains and exports: the whole `kefu train` in one call. */
-export function trainIntentModel(data: LabelledText[], cfg: TrainConfig, onEpoch?: TrainOptions['onEpoch']): Trained {
+/**
+ * Featurizes, builds the vocabulary, trains and exports: the whole `kefu train` in one call.
+ * `valid` (labelled, never trained on) is scored after every epoch, so an epoch count that
+ * overfits shows while it trains; a label the training data lacks counts as a miss.
+ */
+export function trainIntentModel(data: LabelledText[], cfg: TrainConfig, onEpoch?: (r: EpochReport) => void, valid: LabelledText[] = []): Trained {
   const t0 = performance.now();
   const labels = [...new Set(data.filter((d) => !d.negative).map((d) => d.label))].sort();
   const index = new Map(labels.map((l, i) => [l, i]));
@@ -48,9 +56,13 @@ export function trainIntentModel(data: LabelledText[], cfg: TrainConfig, onEpoch
     examples.push({ ids, owners: own, tokens: tokenize(d.text).length, label, weight: d.weight, negative: d.negative });
   });
   const k = Math.max(1, Math.floor(cfg.ensemble ?? 1));
-  const members = Array.from({ length: k }, (_, m) => train(examples, vocab.size, labels.length, {
-    ...cfg, seed: cfg.seed + m, onEpoch: onEpoch && ((epoch, loss) => onEpoch(m * cfg.epochs + epoch, loss)),
+  const check = valid.filter((d) => !d.negative).map((d) => ({ ids: vocab.ids(featureHashes(d.text, cfg.features)), label: index.get(d.label) ?? -1 }));
+  const tLoop = performance.now();
+  const report = onEpoch && ((m: number) => (epoch: number, loss: number, model: FastTextModel) => onEpoch({
+    epoch: m * cfg.epochs + epoch, epochs: k * cfg.epochs, loss,
+    validAccuracy: check.length ? accuracy(model, check) : undefined, seconds: (performance.now() - tLoop) / 1000,
   }));
+  const members = Array.from({ length: k }, (_, m) => train(examples, vocab.size, labels.length, { ...cfg, seed: cfg.seed + m, onEpoch: report?.(m) }));
   const onnx = exportOnnx(members, { format: 'kefu-fasttext-v1', labels, features: cfg.features, vocab: vocab.hashes,
     trainedWith: { dim: cfg.dim, epochs: cfg.epochs, lr: cfg.lr, dropout: cfg.dropout, labelSmoothing: cfg.labelSmoothing,
       ...(cfg.tokenDropout ? { tokenDropout: cfg.tokenDropout } : {}),
@@ -58,12 +70,15 @@ export function trainIntentModel(data: LabelledText[], cfg: TrainConfig, onEpoch
   return { members, vocab, labels, onnx, seconds: (performance.now() - t0) / 1000 };
 }
 
-export interface EvalReport {
-  n: number;
-  accuracy: number;
-  macroF1: number;
-  perLabel: { label: string; precision: number; recall: number; f1: number; support: number }[];
-  confusions: { gold: string; predicted: string; count: number }[];
+function accuracy(model: FastTextModel, check: { ids: number[]; label: number }[]): number {
+  let right = 0;
+  for (const c of check) {
+    const p = predict(model, c.ids);
+    let best = 0;
+    for (let j = 1; j < p.length; j++) if (p[j] > p[best]) best = j;
+    if (best === c.label) right++;
+  }
+  return right / check.length;
 }
 
 export function evaluate(gold: string[], predicted: string[]): EvalReport {
