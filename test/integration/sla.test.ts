@@ -29,7 +29,7 @@ async function receiver() {
   return { got, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, close: () => new Promise((r) => server.close(r)) };
 }
 
-const config = (hook: string, firstResponse = '10m') => `[ratelimit]
+const config = (hook: string, extra = '') => `[ratelimit]
 customer_quota = 0
 [ai]
 enabled = false
@@ -37,7 +37,8 @@ enabled = false
 default_queue = "support"
 [[routing.queues]]
 name = "support"
-sla = { first_response = "${firstResponse}", next_response = "30m", on_breach = ["raise_priority", "notify"], raise_to = 8 }
+sla = { first_response = "10m", next_response = "30m", on_breach = ["raise_priority", "notify"], raise_to = 8 }
+${extra}
 [[webhooks]]
 url = "${hook}"
 secret = "${SECRET}"
@@ -72,8 +73,8 @@ describe('SLAs in the running gateway (fake clock, real sockets, signed webhook)
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  async function start(dir?: string): Promise<void> {
-    gw = await startGateway(config(hook.url), { now, dir });
+  async function start(dir?: string, extra = ''): Promise<void> {
+    gw = await startGateway(config(hook.url, extra), { now, dir });
     token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
   }
 
@@ -169,5 +170,33 @@ describe('SLAs in the running gateway (fake clock, real sockets, signed webhook)
     const reloaded = await conversation(id);
     assert.deepEqual(reloaded.sla.targets.map((t: any) => t.target), ['first_response']);
     assert.ok(Math.abs(target(reloaded, 'first_response').dueAt - (new Date(reloaded.createdAt).getTime() + 120 * M)) < 5000, 'due 2 hours after the start now');
+  });
+
+  it('a breach raises a waiting conversation\'s priority, and it moves up the line at once', async () => {
+    await start(undefined, '[routing.agents.admin]\ncapacity = 1');
+    agent = await connectAgent(gw.workspaceUrl, token);
+    const a = await connectVisitor(gw.publicUrl);
+    const b = await connectVisitor(gw.publicUrl);
+    try {
+      await say(a, 'first customer');
+      const convA = (await agent.wait((f) => f.type === 'conversation' && f.change === 'assigned')).conversation;
+      // A is answered (its first response met), then handed back: it heads the line again, and for a
+      // minute is not given back to the agent who returned it.
+      await json(`${gw.workspaceUrl}/api/conversations/${convA.id}/messages`, { method: 'POST', headers: auth(), json: { text: 'Hello!' } });
+      await json(`${gw.workspaceUrl}/api/conversations/${convA.id}/requeue`, { method: 'POST', headers: auth(), json: {} });
+      await say(b, 'second customer');
+      const convB = await eventually(async () => (await json(`${gw.workspaceUrl}/api/conversations?status=queued`, { headers: auth() })).body.conversations
+        .find((c: any) => c.id !== convA.id), 'B waiting');
+      assert.equal((await conversation(convB.id)).status, 'queued', 'B waits behind A');
+
+      offset += 11 * M;
+      gw.sla.check();
+      const assignedB = await agent.wait((f) => f.type === 'conversation' && f.change === 'assigned' && f.conversation.id === convB.id);
+      assert.equal(assignedB.conversation.priority, 8);
+      assert.equal((await conversation(convA.id)).status, 'queued', 'A (no breach) still waits');
+    } finally {
+      await a.socket.close();
+      await b.socket.close();
+    }
   });
 });
