@@ -128,6 +128,6 @@ describe('workspace SLA (headless Chromium): time left on the list and in the ch
     }
     const overflow = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number);
     assert.ok(overflow <= 390, `no horizontal scroll (${overflow}px)`);
-    await page.screenshot({ path: process.env.KEFU_UPDATE_DOCS ? 'docs/workspace-sla-390.png' : 'test-artifacts/workspace-sla-390.png' });
+    await page.screenshot({ path: 'test-artifacts/workspace-sla-390.png' });
   });
 });
