@@ -199,4 +199,15 @@ describe('SLAs in the running gateway (fake clock, real sockets, signed webhook)
       await b.socket.close();
     }
   });
+
+  it('on the real clock, the monitor\'s own timer announces the breach (no check() call)', async () => {
+    gw = await startGateway(config(hook.url).replace('first_response = "10m"', 'first_response = "1s"'));
+    token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
+    agent = await connectAgent(gw.workspaceUrl, token);
+    visitor = await connectVisitor(gw.publicUrl);
+    await say(visitor, 'quick question');
+    const frame = await agent.wait((f) => f.type === 'sla.breached', 15_000);
+    assert.equal(frame.target, 'first_response');
+    await eventually(() => breaches().length === 1, 'the webhook');
+  });
 });
