@@ -13,7 +13,8 @@ const MINUTE = 60_000;
 const SEARCH_DAYS = 370;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-function parts(ms: number, tz: string): { y: number; mo: number; d: number; h: number; mi: number } {
+/** The zone's offset from UTC at `ms`, in ms, from Intl (minute precision: every zone in use is whole minutes). */
+function intlOffset(ms: number, tz: string): number {
   let f = formatters.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', { timeZone: tz, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' });
@@ -21,13 +22,31 @@ function parts(ms: number, tz: string): { y: number; mo: number; d: number; h: n
   }
   const p: Record<string, string> = {};
   for (const x of f.formatToParts(ms)) p[x.type] = x.value;
-  return { y: Number(p.year), mo: Number(p.month), d: Number(p.day), h: Number(p.hour), mi: Number(p.minute) };
+  return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute)) - Math.floor(ms / MINUTE) * MINUTE;
 }
 
-/** The zone's offset from UTC at `ms`, in ms (minute precision: every zone in use is whole minutes). */
+/**
+ * Offsets are cached per quarter hour: zones change offset only on quarter-hour instants, and
+ * Intl's formatToParts is most of the cost of a clock (each span needs a few offsets).
+ */
+const QUARTER = 15 * MINUTE;
+const offsets = new Map<string, Map<number, number>>();
 function offsetAt(ms: number, tz: string): number {
-  const p = parts(ms, tz);
-  return Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi) - Math.floor(ms / MINUTE) * MINUTE;
+  let zone = offsets.get(tz);
+  if (!zone) offsets.set(tz, (zone = new Map()));
+  const q = Math.floor(ms / QUARTER);
+  let o = zone.get(q);
+  if (o === undefined) {
+    if (zone.size > 100_000) zone.clear(); // years of quarter hours: a bound, not a working set
+    zone.set(q, (o = intlOffset(q * QUARTER, tz)));
+  }
+  return o;
+}
+
+/** The local calendar date of `ms` in the zone, as UTC midnight of that date. */
+function localDay(ms: number, tz: string): number {
+  const local = ms + offsetAt(ms, tz);
+  return local - (((local % 86_400_000) + 86_400_000) % 86_400_000);
 }
 
 /** Local wall time (a day as UTC midnight of its date, plus minutes) → UTC ms. Twice, so a DST change between guess and answer is seen. */
@@ -53,8 +72,7 @@ function localSpans(s: Schedule, weekday: number): [number, number][] {
 /** Open spans from `from` on, in order, merged where they touch (a window to 24:00 and the next day's from 00:00 are one span). */
 export function* openSpans(s: Schedule, tz: string, from: number): Generator<Span> {
   if (s.always) { yield [from, Infinity]; return; }
-  const p = parts(from, tz);
-  let day = Date.UTC(p.y, p.mo - 1, p.d);
+  let day = localDay(from, tz);
   let pending: Span | undefined;
   let idle = 0;
   while (idle < SEARCH_DAYS) {
