@@ -93,7 +93,7 @@ export class SlaMonitor extends EventEmitter<SlaMonitorEvents> {
     return t.view && { ...t.view, at: this.now() };
   }
 
-  /** Re-evaluates every clock that may have fell due, announces breaches, and re-arms the timer. */
+  /** Re-evaluates every clock that may have fallen due, announces breaches, and re-arms the timer. */
   check(): void {
     const now = this.now();
     let next = Infinity;
@@ -155,7 +155,7 @@ export class SlaMonitor extends EventEmitter<SlaMonitorEvents> {
     if (conv.status === 'resolved' && kind !== 'customer') return;
     let pending = this.loading.get(conv.id);
     if (!pending) {
-      pending = this.load(conv).catch((err) => { this.o.logger.error({ err, conversationId: conv.id }, 'sla timeline load failed'); return undefined; });
+      pending = this.load(conv, m.seq).catch((err) => { this.o.logger.error({ err, conversationId: conv.id }, 'sla timeline load failed'); return undefined; });
       this.loading.set(conv.id, pending);
       void pending.finally(() => this.loading.delete(conv.id));
     }
@@ -171,21 +171,28 @@ export class SlaMonitor extends EventEmitter<SlaMonitorEvents> {
     if (turn.kind === 'resolved') this.tracked.delete(conv.id); // a reopen reads it back from the store
   }
 
-  private async load(conv: Conversation): Promise<Tracked> {
+  /** `reopenedAt`: the seq of the message that brought a resolved conversation back. */
+  private async load(conv: Conversation, reopenedAt?: number): Promise<Tracked> {
     const { turns } = await loadTurns(this.o.bus.store, conv.id);
-    return this.tracked.get(conv.id) ?? this.track(conv, conv.createdAt.getTime(), turns, true);
+    return this.tracked.get(conv.id) ?? this.track(conv, conv.createdAt.getTime(), turns, reopenedAt ?? true);
   }
 
   /**
-   * `past`: a timeline read from the store. What it settled before (a reply that came late) is
-   * history and not announced; a breach still open is announced again (at least once: the
-   * breaches announced before a restart are not stored).
+   * `past`: a timeline read from the store. At a restart (true), what it settled before (a reply
+   * that came late) is history and not announced, while a breach still open is announced again
+   * (at least once: announced breaches are not stored). At a reopening (the seq of the new
+   * message), every breach of its earlier life is history: it was announced while it was open.
    */
-  private track(conv: Conversation, start: number, turns: Turn[], past = false): Tracked {
+  private track(conv: Conversation, start: number, turns: Turn[], past: boolean | number = false): Tracked {
     const t: Tracked = { conv, start, turns, validUntil: -Infinity, sig: '', announced: new Set() };
     this.tracked.set(conv.id, t);
-    const p = past ? this.policyMap().get(conv.queue) : undefined;
-    if (p) for (const c of slaClocks({ start, turns }, p.policy, p.hours, this.now())) if (c.state === 'breached' && c.stoppedAt !== undefined) t.announced.add(key(c));
+    const p = past !== false ? this.policyMap().get(conv.queue) : undefined;
+    if (p) {
+      const before = typeof past === 'number' ? turns.filter((x) => x.seq < past) : turns;
+      for (const c of slaClocks({ start, turns: before }, p.policy, p.hours, this.now())) {
+        if (c.state === 'breached' && (typeof past === 'number' || c.stoppedAt !== undefined)) t.announced.add(key(c));
+      }
+    }
     this.evaluate(t);
     return t;
   }

@@ -11,7 +11,7 @@ import type { Breach } from '../../../core/sla/notify.js';
 const M = 60_000;
 const T0 = Date.UTC(2026, 11, 7, 2); // Monday 10:00 in Shanghai
 const CONFIG = parseConfig(`[routing]\ndefault_queue = "support"\n[[routing.queues]]\nname = "support"\nhours = "mon-fri 09:00-18:00"
-sla = { first_response = "10m", next_response = "30m", on_breach = ["raise_priority", "notify"], raise_to = 8 }\n`, 'test.toml');
+sla = { first_response = "10m", next_response = "30m", resolution = "2h", on_breach = ["raise_priority", "notify"], raise_to = 8 }\n`, 'test.toml');
 
 /** The bus as the monitor uses it: events, a store to read the past from, updateConversation. */
 class FakeBus extends EventEmitter {
@@ -131,5 +131,22 @@ describe('sla monitor (fake bus and clock)', () => {
     bus.emit('message', { ...message(bus, d, now, 'agent'), private: true }, d);
     bus.emit('message', { ...message(bus, d, now, 'agent'), editedAt: new Date() }, d);
     assert.equal(monitor.view(d)!.targets[0].state, 'running');
+  });
+
+  it('a reopening does not announce again what breached in the conversation\'s earlier life; its new cycle can breach', async () => {
+    const c = conversation(bus, 'C5', T0);
+    message(bus, c, T0, 'customer');
+    message(bus, c, T0 + 3 * 3600_000, 'agent'); // late: first response and resolution breached
+    message(bus, c, T0 + 3 * 3600_000 + M, 'resolved');
+    now = T0 + 5 * 3600_000;
+    c.status = 'queued';
+    bus.emit('message', message(bus, c, now, 'customer'), c);
+    await new Promise((r) => setTimeout(r, 0));
+    monitor.check();
+    assert.equal(breaches.length, 0);
+    assert.equal(monitor.view(c)!.targets.find((t) => t.target === 'resolution')!.state, 'breached', 'still shown');
+    now += 31 * M;
+    monitor.check();
+    assert.deepEqual(breaches.map((b) => b.target), ['next_response']);
   });
 });
