@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseHours, validTimeZone } from '../core/routing/business-hours.js';
+import { BREACH_ACTIONS, parseDuration } from '../core/sla/targets.js';
 
 /**
  * The whole configuration. Keys marked (restart) are read once at start; everything else
@@ -12,6 +13,20 @@ const pluginEntry = z.object({
   name: z.string().min(1),
   enabled: z.boolean().default(true),
   options: z.record(z.string(), z.unknown()).default({}),
+}).strict();
+
+const duration = z.string().superRefine((d, ctx) => {
+  try { parseDuration(d); } catch (e) { ctx.addIssue({ code: 'custom', message: (e as Error).message }); }
+});
+
+/** A queue's SLA, counted in its business hours (core/sla). Absent, or no target set: no SLA. */
+const slaSpec = z.object({
+  first_response: duration.optional(),
+  next_response: duration.optional(),
+  resolution: duration.optional(),
+  /** raise_priority: the conversation's priority goes up to raise_to; notify: the `sla.breached` webhook. */
+  on_breach: z.array(z.enum(BREACH_ACTIONS)).default(['notify']),
+  raise_to: z.number().int().min(0).max(100).default(10),
 }).strict();
 
 const queueSpec = z.object({
@@ -32,6 +47,7 @@ const queueSpec = z.object({
     try { parseHours(h); } catch (e) { ctx.addIssue({ code: 'custom', message: (e as Error).message }); }
   }),
   closed_notice: z.string().default('We are closed right now ({hours}). Your message is kept and an agent will answer when we open.'),
+  sla: slaSpec.optional(),
 }).strict();
 
 const DEFAULT_QUEUES = [
@@ -193,7 +209,7 @@ export const configSchema = z.object({
   webhooks: z.array(z.object({
     url: z.string().url(),
     secret: z.string().min(8),
-    events: z.array(z.enum(['conversation.created', 'conversation.assigned', 'conversation.resolved', 'message.created', 'message.delivery'])).min(1),
+    events: z.array(z.enum(['conversation.created', 'conversation.assigned', 'conversation.resolved', 'message.created', 'message.delivery', 'sla.breached'])).min(1),
   }).strict()).default([]),
   /** Default when the key is absent: the built-in offline notice. An explicit list replaces it. */
   plugins: z.array(pluginEntry).default([{ name: 'offline-notice', enabled: true, options: {} }, { name: 'intent-onnx', enabled: true, options: {} }]),

@@ -4,6 +4,7 @@ import type { KefuConfig } from '../config/schema.js';
 import type { GcraRateLimiter } from './ratelimit/rate-limiter.js';
 import type { Assigner } from './routing/assigner.js';
 import type { AgentHub } from './workspace/agent-hub.js';
+import type { SlaMonitor } from './sla/monitor.js';
 import { setSocketSendBuffer } from './http/socket-send.js';
 
 /**
@@ -12,7 +13,7 @@ import { setSocketSendBuffer } from './http/socket-send.js';
  * routing queues, channels started or stopped, the log level.
  */
 export function applyConfigChange(next: KefuConfig, prev: KefuConfig, p: {
-  logger: Logger; limiter: GcraRateLimiter; assigner: Assigner; hub: AgentHub;
+  logger: Logger; limiter: GcraRateLimiter; assigner: Assigner; hub: AgentHub; sla?: SlaMonitor;
   /** The channel registry (typed by what is used here: core does not import channels/). */
   registry: { reconcile(): Promise<void> };
 }): void {
@@ -23,6 +24,7 @@ export function applyConfigChange(next: KefuConfig, prev: KefuConfig, p: {
   }
   if (JSON.stringify(next.routing) !== JSON.stringify(prev.routing)) {
     p.assigner.reconfigure();
+    p.sla?.reconfigure();
     p.hub.broadcastAgents();
   }
   p.logger.level = next.log.level;

@@ -34,6 +34,8 @@ import { ensureAdmin, ensureSecret } from './first-start.js';
 import { ApiTokens } from '../channels/api/tokens.js';
 import { ApiError } from '../channels/api/types.js';
 import { KefuError } from './errors.js';
+import { SlaMonitor } from './sla/monitor.js';
+import { breachEvent, enqueueBreach } from './sla/notify.js';
 
 export interface GatewayOptions {
   config: ConfigSource;
@@ -42,7 +44,7 @@ export interface GatewayOptions {
   onAdminCreated?: (login: string, password: string) => void;
   /** Channels besides the built-in ones (embedding, tests), or instead of the built-in one of the same name; enabled by `[channels.<name>] enabled` like any other. */
   channels?: ChannelAdapter[];
-  /** The outbox's clock for retry timing (tests move it instead of waiting). */
+  /** The clock of the outbox's retry timing and of the SLA clocks (tests move it instead of waiting). */
   now?: () => number;
 }
 
@@ -57,6 +59,8 @@ export interface Gateway {
   readonly outbox: OutboxDispatcher;
   readonly web: WebChannel;
   readonly media: MediaService;
+  /** SLA clocks of the open conversations; `check()` re-evaluates them now (tests, after moving `now`). */
+  readonly sla: SlaMonitor;
   readonly publicPort: number;
   readonly workspacePort: number;
   stop(): Promise<void>;
@@ -66,7 +70,7 @@ export interface Gateway {
 interface Parts {
   source: ConfigSource; cfg: () => KefuConfig; logger: Logger; unlock: () => void;
   store: Store; limiter: GcraRateLimiter; media: MediaService; bus: ConversationBus; pool: AgentPool; assigner: Assigner;
-  accounts: AgentAccounts; hub: AgentHub; metrics: Metrics; registry: ChannelRegistry; dispatcher: OutboxDispatcher; web: WebChannel;
+  accounts: AgentAccounts; hub: AgentHub; sla: SlaMonitor; metrics: Metrics; registry: ChannelRegistry; dispatcher: OutboxDispatcher; web: WebChannel;
   publicUpgrades: UpgradeRouter; workspaceUpgrades: UpgradeRouter; publicServer: Server; workspaceServer: Server;
   ready: { value: boolean }; teardowns: (() => void | Promise<void>)[];
 }
@@ -78,7 +82,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let stopping: Promise<void> | undefined;
   return {
     config: p.source, logger: p.logger, bus: p.bus, store: p.store, accounts: p.accounts, assigner: p.assigner,
-    channels: p.registry, outbox: p.dispatcher, web: p.web, media: p.media,
+    channels: p.registry, outbox: p.dispatcher, web: p.web, media: p.media, sla: p.sla,
     publicPort: (p.publicServer.address() as AddressInfo).port,
     workspacePort: (p.workspaceServer.address() as AddressInfo).port,
     stop: () => (stopping ??= stop(p)),
@@ -123,8 +127,13 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   const pool = new AgentPool(() => cfg().routing.agents);
   const assigner = new Assigner({ bus, pool, logger, routing: () => cfg().routing,
     onQueueStatus: (conv, status) => channels().queueStatus(conv, status) });
+  const now = opts.now ?? Date.now;
+  const sla = new SlaMonitor({ bus, config: cfg, logger: logger.child({ part: 'sla' }), now,
+    notify: async (b, conv, policy) => {
+      if (await enqueueBreach(store.outbox, cfg().webhooks, conv.id, breachEvent(b, conv, policy.targets[b.target], now()))) dispatcher.kick();
+    } });
   const accounts = new AgentAccounts(store, () => cfg().routing.default_capacity, () => cfg().auth.session_ttl_h * 3600_000);
-  const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, onPresence: (n) => web.presence(n), channelHealth: () => channels().health() });
+  const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, sla, onPresence: (n) => web.presence(n), channelHealth: () => channels().health() });
   metrics = createMetrics({ waiting: () => assigner.waitingCount(), visitorSockets: () => web.connectionCount,
     agentSockets: () => hub.connectionCount, agentsOnline: () => pool.onlineCount(), outbox: () => store.outbox.depth() });
   registry = new ChannelRegistry({ bus, logger, config: cfg, media, upgrades: publicUpgrades, dispatcher, headers: publicHeaders,
@@ -157,7 +166,7 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   publicUpgrades.attach(publicServer);
   workspaceUpgrades.attach(workspaceServer);
   workspaceUpgrades.add('/ws/agent', (ws, req) => void hub.accept(ws, req));
-  return { source, cfg, logger, unlock, store, limiter, media, bus, pool, assigner, accounts, hub, metrics, registry, dispatcher, web,
+  return { source, cfg, logger, unlock, store, limiter, media, bus, pool, assigner, accounts, hub, sla, metrics, registry, dispatcher, web,
     publicUpgrades, workspaceUpgrades, publicServer, workspaceServer, ready, teardowns: [] };
 }
 
@@ -186,11 +195,12 @@ async function start(p: Parts, opts: GatewayOptions): Promise<void> {
   };
   p.teardowns.push(...(await loadPlugins(cfg(), api)).teardowns);
   await p.assigner.restore();
+  await p.sla.restore();
   await ensureAdmin(p.accounts, opts.onAdminCreated);
   p.dispatcher.start();
   await p.registry.reconcile();
 
-  source.on('change', (next, prev) => applyConfigChange(next, prev, { logger, limiter: p.limiter, assigner: p.assigner, hub: p.hub, registry: p.registry }));
+  source.on('change', (next, prev) => applyConfigChange(next, prev, { logger, limiter: p.limiter, assigner: p.assigner, hub: p.hub, sla: p.sla, registry: p.registry }));
   source.on('invalid', (err) => logger.error({ err: err.message }, 'config file invalid; keeping the previous config'));
   source.watch();
 
@@ -215,6 +225,7 @@ async function stop(p: Parts): Promise<void> {
   p.workspaceServer.closeAllConnections();
   for (const t of p.teardowns.reverse()) await t();
   p.assigner.close();
+  p.sla.close();
   p.limiter.close();
   await p.store.close();
   p.unlock();

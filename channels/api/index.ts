@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { KefuError } from '../../core/errors.js';
@@ -17,6 +16,7 @@ import { ApiError, toSlackMessage, tsOf } from './types.js';
 import { EventDispatcher, verifyUrl } from './api.js';
 import { newId } from '../../core/model/ids.js';
 import type { DeliveryUpdate } from '../../core/model/delivery.js';
+import { webhookTarget } from '../../core/outbox/webhook-target.js';
 
 type BotConfig = ChannelContext extends { config(): infer C } ? C extends { channels: { api: { bots: (infer B)[] } } } ? B : never : never;
 
@@ -238,7 +238,3 @@ function kefuApi(e: unknown): KefuError {
   return e instanceof ApiError ? new KefuError(e.error === 'request_too_large' ? 'payload_too_large' : 'bad_request') : (e as KefuError);
 }
 
-/** A webhook's outbox target is named by its URL, not its place in the list: removing one above it must not send its queue elsewhere. */
-function webhookTarget(url: string): string {
-  return `webhook:${createHash('sha256').update(url).digest('hex').slice(0, 16)}`;
-}

@@ -8,7 +8,7 @@ import { publicAgent } from '../auth/agents.js';
 import type { Assigner } from '../routing/assigner.js';
 import type { AgentHub } from '../workspace/agent-hub.js';
 import type { AgentRecord } from '../store/store.js';
-import { publicConversation, SESSION_COOKIE, sessionToken } from '../workspace/views.js';
+import { SESSION_COOKIE, sessionToken } from '../workspace/views.js';
 import { readJson, str } from './body.js';
 import { withDeliveries } from '../model/delivery.js';
 import { koaErrorLogger, errorMiddleware, securityHeaders } from './error-middleware.js';
@@ -37,6 +37,8 @@ const STATUSES = new Set(['bot', 'queued', 'assigned', 'pending', 'resolved']);
 export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   const app = new Koa();
   app.proxy = false;
+  // With its SLA clocks: the hub knows them.
+  const publicConversation = (c: Parameters<AgentHub['view']>[0]) => d.hub.view(c);
   const router = new Router();
   const uiCsp = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'";
 
@@ -103,7 +105,7 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   });
   authed.get('/me', (ctx) => { ctx.body = { ok: true, agent: publicAgent(me(ctx)) }; });
   authed.get('/agents', (ctx) => { ctx.body = { ok: true, agents: d.hub.agentList() }; });
-  authed.get('/supervisor', (ctx) => { ctx.body = { ok: true, queues: d.assigner.supervisorView(), channels: d.channels.health() }; });
+  authed.get('/supervisor', (ctx) => { ctx.body = { ok: true, queues: d.assigner.supervisorView(), channels: d.channels.health(), sla: d.hub.slaSummary() }; });
   // Admins only: the kept raw inputs can hold anyone's mail, not just a conversation's own customer.
   authed.get('/channels/problems', async (ctx) => {
     admin(ctx);

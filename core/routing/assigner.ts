@@ -51,6 +51,7 @@ export class Assigner {
     this.reconfigure();
     opts.bus.on('conversation', (conv, change) => {
       if (change === 'queued') this.enqueue(conv);
+      if (change === 'updated') this.reprioritize(conv);
     });
     opts.bus.on('message', (m, conv) => {
       if (m.from.role === 'agent' && m.direction === 'outbound') this.answered(conv.id);
@@ -97,6 +98,14 @@ export class Assigner {
         .catch((err) => this.opts.logger.warn({ err }, 'closed notice failed'));
     }
     this.schedule();
+  }
+
+  /** A waiting conversation whose priority was raised (an SLA breach) moves up its line now, not at its next queueing. */
+  private reprioritize(conv: Conversation): void {
+    const w = this.queues.has(conv.id) ? this.queues.remove(conv.id)! : undefined;
+    if (!w) return;
+    this.queues.add({ ...w, priority: conv.priority });
+    if (w.priority !== conv.priority) this.schedule();
   }
 
   /** Runs assignment until nothing more fits; coalesces concurrent triggers. */

@@ -13,6 +13,7 @@ import { sendAll, sendBounded } from '../http/socket-send.js';
 import { withDeliveries } from '../model/delivery.js';
 import { parseAgentFrame } from './agent-frames.js';
 import { publicConversation, sessionToken } from './views.js';
+import type { SlaMonitor } from '../sla/monitor.js';
 
 interface Conn { ws: WebSocket; agent: AgentRecord; open: Set<string>; queue?: string[] }
 
@@ -31,13 +32,18 @@ export class AgentHub {
     onPresence?: (agentsOnline: number) => void;
     /** Channel health for the supervisor view. */
     channelHealth?: () => Record<string, unknown>;
+    /** SLA clocks: each conversation's time left, breaches for the supervisor view. */
+    sla?: SlaMonitor;
   }) {
     d.bus.on('message', (m, c) => this.onMessage(m, c));
     d.bus.on('conversation', (c, change) => {
-      this.broadcast({ type: 'conversation', change, conversation: publicConversation(c) });
+      this.broadcast({ type: 'conversation', change, conversation: this.view(c) });
       // Loads in the team panel change with every assignment, not only with presence.
       if (change !== 'updated' && change !== 'created') this.agentsChanged();
     });
+    // Clocks start, stop and fall due between conversation changes: every list shows them.
+    d.sla?.on('changed', (c, sla) => this.broadcast({ type: 'sla', conversationId: c.id, sla }));
+    d.sla?.on('breached', (b) => this.broadcast({ type: 'sla.breached', ...b }));
     d.bus.on('delivery', (u) => {
       void d.bus.store.getConversation(u.conversationId).then((c) => { if (c) this.toWatchers(c, { type: 'delivery', ...u }); })
         .catch((err) => d.logger.warn({ err }, 'delivery relay failed'));
@@ -52,12 +58,17 @@ export class AgentHub {
 
   get connectionCount(): number { return this.conns.size; }
 
+  /** A conversation as the workspace sees it, with its SLA clocks. */
+  view(c: Conversation) { return publicConversation(c, this.d.sla?.view(c)); }
+
+  slaSummary() { return this.d.sla?.supervisor(); }
+
   private lastSupervisor = '';
   /** Live supervisor view: sent when it changes, checked every 2 s (waits grow with time). */
   private supervisorTimer = setInterval(() => this.pushSupervisor(), 2000).unref();
 
   private supervisorFrame() {
-    return { type: 'supervisor', queues: this.d.assigner.supervisorView(), channels: this.d.channelHealth?.() };
+    return { type: 'supervisor', queues: this.d.assigner.supervisorView(), channels: this.d.channelHealth?.(), sla: this.slaSummary() };
   }
 
   pushSupervisor(): void {

@@ -1,11 +1,12 @@
 import type { Conversation } from '../model/message.js';
+import type { SlaView } from '../sla/clock.js';
 
-/** What the workspace sees of a conversation. */
-export function publicConversation(c: Conversation) {
+/** What the workspace sees of a conversation; `sla` when its queue has targets (core/sla). */
+export function publicConversation(c: Conversation, sla?: SlaView) {
   return {
     id: c.id, channel: c.ref.channel, customer: c.customer, status: c.status, queue: c.queue, priority: c.priority,
     intent: c.intent, assigneeId: c.assigneeId, createdAt: c.createdAt, updatedAt: c.updatedAt, queuedAt: c.queuedAt,
-    lastSeq: c.lastSeq, lastMessageAt: c.lastMessageAt, waitingOn: c.waitingOn, tags: c.tags, meta: c.meta ?? {},
+    lastSeq: c.lastSeq, lastMessageAt: c.lastMessageAt, waitingOn: c.waitingOn, tags: c.tags, meta: c.meta ?? {}, sla,
   };
 }
 

@@ -4,6 +4,7 @@ import { patchDelivery } from './delivery-view';
 import { CannedPicker } from './canned';
 import { S, api, customerName, sendFrame, toast, type Conv, type Msg } from './state';
 import { customerAddress, isEmail, isSms, optOutBadge, optedOut, segmentText, subjectOf, ticketState } from './channel-view';
+import { patchSlaBadge } from './sla-view';
 
 export interface ChatActions {
   send(convId: string, text: string, priv: boolean, attachments?: any[]): void;
@@ -31,6 +32,8 @@ export class ChatPane {
     'This customer has opted out (texted STOP). Replies will not be delivered until they text START; private notes still work.');
   private views = new Map<string, { m: Msg; el: HTMLElement }>();
   private headSig = '';
+  /** Patched in place on every head update and tick; kept across head rebuilds. */
+  private slaBadge = h('span', { class: 'sla', hidden: true });
   private stuck = true;
   private lastTypingSent = 0;
 
@@ -75,6 +78,7 @@ export class ChatPane {
   updateHead(): void {
     const c = S.convs.get(this.convId);
     if (!c) return;
+    patchSlaBadge(this.slaBadge, c);
     const mine = c.assigneeId === S.me!.id && c.status === 'assigned';
     const others = S.agents.filter((a) => a.id !== S.me!.id && a.status === 'online');
     const queues = S.queues.filter((q) => q.name !== c.queue);
@@ -97,7 +101,7 @@ export class ChatPane {
     } }, label);
     const parts = [h('button', { class: 'back', 'aria-label': 'back to the list', onclick: () => this.actions.back() }, '‹'),
       avatar(customerName(c)), this.who(c, subject),
-      h('span', { class: `chip ${c.status}` }, c.status), h('span', { class: 'chip' }, c.channel), out && optOutBadge(),
+      h('span', { class: `chip ${c.status}` }, c.status), h('span', { class: 'chip' }, c.channel), this.slaBadge, out && optOutBadge(),
       ticketState(c) && h('span', { class: `chip ticket-${ticketState(c)}`, title: 'Ticket state' }, ticketState(c)!), h('div', { class: 'grow' }),
       action('Take', 'claim', c.status === 'queued' || c.status === 'pending', true), transfer,
       action('Return to queue', 'requeue', mine), action('Close', 'close', c.status !== 'resolved')];

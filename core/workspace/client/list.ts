@@ -1,6 +1,7 @@
 import { ago, avatar, h } from './dom';
 import { S, customerName, visible, type Conv, type Tab } from './state';
 import { optOutBadge, optedOut, subjectOf } from './channel-view';
+import { slaBadge, slaStatus } from './sla-view';
 
 /**
  * The conversation list. Rows are kept per conversation and only rewritten when what they show
@@ -52,7 +53,8 @@ export class ConversationList {
     const sub = (preview && title !== name && preview.startsWith(title) ? preview.slice(title.length).trim() : preview) || `${c.channel} · ${c.queue}`;
     const when = ago(c.lastMessageAt ?? c.updatedAt);
     const on = c.id === S.current;
-    const sig = JSON.stringify([name, title, out, sub, when, unread, c.status, on]);
+    const sla = slaStatus(c);
+    const sig = JSON.stringify([name, title, out, sub, when, unread, c.status, on, sla?.text, sla?.tone]);
     let r = this.rows.get(c.id);
     if (r?.sig === sig) return r.el;
     if (!r) {
@@ -65,7 +67,7 @@ export class ConversationList {
     r.el.replaceChildren(avatar(name),
       h('div', { class: 'text' }, h('div', { class: 'name', title: title === name ? undefined : name }, title),
         out ? h('div', { class: 'badges' }, optOutBadge()) : null, h('div', { class: 'sub', title: sub.slice(0, 300) }, sub)),
-      h('div', { class: 'when' }, h('div', {}, when), unread ? h('span', { class: 'unread' }, unread) : h('span', { class: `chip ${c.status}` }, c.status)));
+      h('div', { class: 'when' }, h('div', {}, when), unread ? h('span', { class: 'unread' }, unread) : h('span', { class: `chip ${c.status}` }, c.status), slaBadge(c)));
     return r.el;
   }
 }

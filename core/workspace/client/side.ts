@@ -2,6 +2,7 @@ import { h } from './dom';
 import { S, api, invalidate, toast } from './state';
 import { customerAddress, isEmail, isSms, optedOut, OPTED_OUT_LABEL, ticketState } from './channel-view';
 import { wechatRows } from './channel-wechat';
+import { slaTables } from './sla-view';
 
 /** Customer details of the open conversation and the team's presence and load. No inputs: rebuilt freely. */
 export function sideContent(): HTMLElement[] {
@@ -43,7 +44,7 @@ export function supervisorView(): HTMLElement {
   const table = (heads: string[], body: HTMLElement[], cls = '') => h('table', { class: cls },
     h('thead', {}, h('tr', {}, ...heads.map((t) => h('th', {}, t)))), h('tbody', {}, ...body));
   return h('div', { class: 'chat' }, h('div', { class: 'head' }, h('div', { class: 'who' }, 'Queues'), h('div', { class: 'grow' }), h('span', { class: 'dim' }, 'live')),
-    h('div', { class: 'sup' }, table(['Queue', 'Hours', 'Waiting', 'Longest wait', 'Agents (load/capacity)'], rows),
+    h('div', { class: 'sup' }, table(['Queue', 'Hours', 'Waiting', 'Longest wait', 'Agents (load/capacity)'], rows), ...slaTables(),
       h('h3', {}, 'Channels'), table(['Channel', 'State', 'Detail', 'Since'], channelRows(), 'channels'),
       ...(S.me?.role === 'admin' ? [h('h3', {}, 'Needs attention'), table(['Channel', 'Time', 'Reason', 'Kept as', ''], problemRows(), 'problems')] : [])));
 }

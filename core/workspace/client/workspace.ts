@@ -6,8 +6,9 @@ import { ChatPane, placeholderPane } from './chat';
 import { sideContent, supervisorView } from './side';
 import { noteDelivery, refreshDeliveries } from './delivery-view';
 import { openCannedManager } from './canned';
+import { SLA_CSS, onBreachFrame, onSlaFrame, onSupervisorSla, receiveSla } from './sla-view';
 
-document.head.append(h('style', {}, CSS));
+document.head.append(h('style', {}, CSS + SLA_CSS));
 const app = document.getElementById('app')!;
 
 /** The screen is built once after login; events patch its parts (see paint). */
@@ -78,7 +79,7 @@ async function refreshList(): Promise<void> {
   const frames = agentFrames;
   try {
     const [r, a] = await Promise.all([api('/api/conversations?status=queued,assigned,pending,bot'), api('/api/agents')]);
-    const fresh = new Map<string, Conv>(r.conversations.map((c: Conv) => [c.id, c]));
+    const fresh = new Map<string, Conv>(r.conversations.map((c: Conv) => { receiveSla(c); return [c.id, c]; }));
     for (const id of mine) { const c = S.convs.get(id); if (c) fresh.set(id, c); else fresh.delete(id); }
     const open = S.current ? S.convs.get(S.current) : undefined;
     if (open && !fresh.has(open.id)) fresh.set(open.id, open); // a just-resolved open conversation stays readable
@@ -156,6 +157,7 @@ function onFrame(f: any): void {
     case 'batch': for (const x of f.frames) onFrame(x); return;
     case 'conversation': {
       const c: Conv = f.conversation;
+      receiveSla(c);
       const prev = S.convs.get(c.id);
       touched?.add(c.id);
       if (c.status === 'resolved' && c.id !== S.current) S.convs.delete(c.id);
@@ -186,6 +188,10 @@ function onFrame(f: any): void {
     case 'ack':
       S.outbox.delete(f.clientId);
       return;
+    case 'sla':
+      return onSlaFrame(f);
+    case 'sla.breached':
+      return onBreachFrame(f);
     case 'typing':
       return onTyping(f.conversationId);
     case 'agents':
@@ -198,6 +204,7 @@ function onFrame(f: any): void {
       const moved = Object.entries((f.channels ?? {}) as Record<string, ChannelHealth>).some(([n, c]) => S.channels[n]?.since !== c.since);
       S.channels = f.channels ?? {};
       if (moved && S.tab === 'queues') refreshProblems();
+      onSupervisorSla(f.sla);
       // The supervisor frame carries current loads: the team panel must agree with it.
       for (const q of f.queues) for (const a of q.agents) {
         const row = S.agents.find((x) => x.id === a.id);
@@ -276,6 +283,6 @@ function paint(parts: Set<Part>): void {
 }
 
 onPaint(paint);
-// Relative times in the list ("3m") age without any event.
-setInterval(() => invalidate('list'), 30_000);
+// Relative times in the list ("3m") and SLA time left age without any event (the head patches its badge only).
+setInterval(() => invalidate('list', 'head'), 30_000);
 void boot();
