@@ -13,6 +13,7 @@ import { loadSdk, openStream, type StreamConnection } from './stream.js';
 import { AppsHealth } from './health.js';
 import { fileTypeOf, partsOf, type Part } from './reply.js';
 import { employeeMeta, People } from './people.js';
+import { withinLimit } from '../kit/text.js';
 
 /** A sessionWebhook this close to its expiry is not trusted with a reply. */
 const SESSION_MARGIN_MS = 60_000;
@@ -127,7 +128,7 @@ export class DingtalkChannel implements ChannelAdapter {
     const attachments = await this.download(ctx, app, m);
     const missing = m.downloads.length - attachments.length;
     const note = missing > 0 ? `[${missing} file${missing > 1 ? 's' : ''} could not be fetched from DingTalk]` : '';
-    const text = [m.text, note].filter(Boolean).join('\n');
+    const text = withinLimit([m.text, note].filter(Boolean).join('\n'), ctx.config().server.max_text_chars);
     const lookup = m.staffId && this.settings().lookup_employees ? await this.people.cached(m.robotCode, m.staffId) : undefined;
     const meta = { ...m.meta, ...(lookup?.employee ? employeeMeta(lookup.employee) : {}) };
     const msg: InboundMessage = { ref: m.ref, customer: m.customer, sourceId: m.msgId, sentAt: m.sentAt, meta,

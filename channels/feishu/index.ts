@@ -14,6 +14,7 @@ import { openLongConnection, type Dispatcher } from './long-connection.js';
 import { fromDispatched, parse, parseEvent, type FeishuMessage, type Parsed } from './parse.js';
 import { appsOf, configSchema, type EventEnvelope, type FeishuApp, type FeishuConfig } from './types.js';
 import { authentic, decrypt } from './verify.js';
+import { withinLimit } from '../kit/text.js';
 
 export interface FeishuOptions {
   /** The bus's one hand-off (ChannelServices.handoff): what a card's 转人工 button does. */
@@ -196,7 +197,7 @@ export class FeishuChannel implements ChannelAdapter {
     const [employee, attachments] = await Promise.all([who?.now, this.imagesOf(app, p, s.media_timeout_ms)]);
     const missing = p.imageKeys.length - attachments.length;
     const note = missing > 0 ? `[${missing} image${missing > 1 ? 's' : ''} could not be fetched from Feishu]` : '';
-    const caption = [p.text, note].filter(Boolean).join('\n');
+    const caption = withinLimit([p.text, note].filter(Boolean).join('\n'), ctx.config().server.max_text_chars);
     const m: InboundMessage = { ref, customer: { externalId: p.openId, name: employee?.name }, sourceId: p.messageId, sentAt: p.sentAt,
       content: attachments.length ? { kind: 'media', attachments, caption: caption || undefined } : { kind: 'text', text: caption },
       meta: employee?.department ? { department: employee.department } : undefined };

@@ -5,7 +5,8 @@ import type { Attachment, Conversation, InboundMessage, Message } from '../../co
 import { ChannelError, type ChannelAdapter, type ChannelContext, type SendOptions, type SendResult } from '../contract.js';
 import { accountsOf, configSchema, type CustomMessage, type WechatAccount, type WechatConfig } from './types.js';
 import { decrypt, SignedUrls, verifyMsgSignature, verifySignature } from './verify.js';
-import { parse, readFields, withinLimit, type Parsed } from './parse.js';
+import { parse, readFields, type Parsed } from './parse.js';
+import { withinLimit } from '../kit/text.js';
 import { allowedHost, fetchPicture, WechatApi } from './api.js';
 import { AccessTokens } from './tokens.js';
 import { left, META, metaOf, opened, windowOf } from './window.js';

@@ -167,19 +167,6 @@ function unknownKind(type: string | undefined): string {
   return `[${named}: WeChat does not pass its content on]`;
 }
 
-/**
- * A text within kefu's limit: cut, and saying so, rather than refused (a refused push is retried
- * three times by WeChat and then lost).
- */
-export function withinLimit(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const note = `\n[… cut: the customer's message had ${text.length} characters]`;
-  if (note.length >= max) return text.slice(0, max);
-  let kept = text.slice(0, max - note.length);
-  if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1); // not half a character
-  return kept + note;
-}
-
 /** Pure: a raw push body (JSON or XML) → what it means. Never throws. */
 export function parse(raw: string): Parsed {
   const f = readFields(raw);

@@ -60,6 +60,17 @@ describe('dingtalk channel, stream mode (dingtalk-stream SDK against a local fak
     assert.deepEqual(fake.directoryCalls, ['user:manager4711', 'dept:10', 'dept:20'], 'the directory is asked once per user');
   });
 
+  it('a text over max_text_chars is stored cut, with a note, and acknowledged (refused, DingTalk would redeliver it every minute)', async () => {
+    await start();
+    await connected();
+    const cb = fake.push(fake.message({ text: 'x'.repeat(5000) }));
+    await eventually(() => fake.isAcked(cb), 'acked');
+    const [stored] = await inboundOf(await conversation());
+    const text = (stored.content as { text: string }).text;
+    assert.equal(text.length, 4000);
+    assert.match(text, /^x+\n\[… cut: the customer's message had 5000 characters\]$/);
+  });
+
   it('a redelivered callback (same msgId) is stored once and acknowledged each time', async () => {
     await start();
     await connected();

@@ -43,6 +43,16 @@ describe('feishu webhook mode (encrypted, signed over the raw body)', () => {
     assert.deepEqual(m.content, { kind: 'text', text: '你好' });
   });
 
+  it('a text over max_text_chars is stored cut, with a note, and answered (refused, Feishu would re-push it for hours)', async () => {
+    const long = '长'.repeat(4500);
+    const r = await post(messageEvent({ app: HOOK_APP.id, text: long }));
+    assert.equal(r.status, 200);
+    const [m] = await inbound();
+    const text = (m.content as { text: string }).text;
+    assert.equal(text.length, 4000);
+    assert.match(text, /^长+\n\[… cut: the customer's message had 4500 characters\]$/);
+  });
+
   it('a body with other whitespace but a correct raw-body signature is accepted; a tampered one is 403 invalid_signature', async () => {
     const event = messageEvent({ app: HOOK_APP.id, text: 'spaced out' });
     // Feishu's bytes need not be what JSON.stringify gives back (the SDK's own check would refuse this).
