@@ -14,6 +14,7 @@ import { AppsHealth } from './health.js';
 import { fileTypeOf, partsOf, type Part } from './reply.js';
 import { employeeMeta, People } from './people.js';
 import { withinLimit } from '../kit/text.js';
+import { ProblemList } from '../kit/problem-list.js';
 
 /** A sessionWebhook this close to its expiry is not trusted with a reply. */
 const SESSION_MARGIN_MS = 60_000;
@@ -40,6 +41,8 @@ export class DingtalkChannel implements ChannelAdapter {
   readonly pushes = true;
   readonly configSchema = configSchema;
   private ctx?: ChannelContext;
+  /** Callbacks kept for an admin (the raw JSON, admin-only). */
+  private kept = new ProblemList(() => this.ctx!.state, 'problems');
   private api = new DingtalkApi(() => this.settings(), () => this.ctx!.state);
   private people = new People(() => this.ctx!.state, () => this.settings().employee_ttl_h * 3_600_000);
   private loops: Promise<void>[] = [];
@@ -174,16 +177,13 @@ export class DingtalkChannel implements ChannelAdapter {
     const name = `dingtalk-callback-${Date.now()}.json`;
     // Admins only: the raw callback holds the customer's message and a sessionWebhook anyone could post to.
     const file = await ctx.media.storeBuffer(Buffer.from(raw.slice(0, MAX_CALLBACK_BYTES)), name, `${ADMIN_ONLY}dingtalk`);
-    const list = JSON.parse((await ctx.state.get('problems')) ?? '[]') as object[];
-    list.push({ at: Date.now(), reason, mediaId: file.mediaId, name });
-    await ctx.state.set('problems', JSON.stringify(list.slice(-100)));
+    await this.kept.add({ id: file.mediaId, reason, mediaId: file.mediaId, name });
     ctx.logger.error({ reason, mediaId: file.mediaId }, 'dingtalk: callback kept for an admin');
   }
 
-  async problems(): Promise<ChannelProblem[]> {
-    const list = JSON.parse((await this.ctx!.state.get('problems')) ?? '[]') as { at: number; reason: string; mediaId: string; name: string }[];
-    return list.map((p) => ({ id: p.mediaId, at: p.at, reason: p.reason, mediaId: p.mediaId, name: p.name })).reverse();
-  }
+  problems(): Promise<ChannelProblem[]> { return this.kept.list(); }
+
+  dismissProblem(id: string): Promise<boolean> { return this.kept.dismiss(id); }
 
   /**
    * One attempt for one message. A message of several parts (files, then the caption) records each

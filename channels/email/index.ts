@@ -16,6 +16,7 @@ import { AckLimiter, ackText } from './ack.js';
 import { mountInbound } from './inbound-http.js';
 import { ADMIN_ONLY } from '../../core/http/media.js';
 import { ImapPoller } from './imap.js';
+import { ProblemList } from '../kit/problem-list.js';
 
 type Libs = { nodemailer: Nodemailer; simpleParser: typeof import('mailparser').simpleParser; htmlToText: (html: string) => string };
 const MAX_PARTS = 9; // + the quoted earlier conversation: the 10 attachments a message may hold
@@ -40,6 +41,8 @@ export class EmailChannel implements ChannelAdapter {
   private server?: SMTPServerType;
   private tickets?: Tickets;
   private acks?: AckLimiter;
+  /** Unprocessable mails (kept as .eml) and IMAP mails over max_bytes, for admins. */
+  private kept = new ProblemList(() => this.ctx!.state, 'unprocessable');
   private poller?: ImapPoller;
 
   /** The port the SMTP listener is bound to (tests listen on port 0). */
@@ -79,7 +82,7 @@ export class EmailChannel implements ChannelAdapter {
     if (s.imap) {
       // The poller owns health from here on: a dead IMAP login must show in /readyz, not "connected".
       this.poller = new ImapPoller(ctx, () => this.settings().imap, (raw) => this.receive(raw), () => this.settings().max_bytes,
-        (id, reason) => this.note({ id, reason }));
+        (id, reason) => this.kept.add({ id, reason }));
       void this.poller.run(await import('imapflow'));
     } else {
       ctx.reportHealth('connected', `SMTP listener on port ${this.smtpPort}`);
@@ -223,26 +226,12 @@ export class EmailChannel implements ChannelAdapter {
     const ctx = this.ctx!;
     const name = `unprocessable-${Date.now()}.eml`;
     const file = await ctx.media.storeBuffer(raw, name, `${ADMIN_ONLY}email`);
-    await this.note({ id: file.mediaId, reason, mediaId: file.mediaId, name, size: raw.length });
+    await this.kept.add({ id: file.mediaId, reason, mediaId: file.mediaId, name });
     ctx.logger.error({ reason, mediaId: file.mediaId }, 'e-mail: unprocessable mail kept as a .eml file');
   }
 
-  /** Adds to the admins' list (the last 100); an id already listed is not added twice (a re-poll). */
-  private async note(p: { id: string; reason: string; mediaId?: string; name?: string; size?: number }): Promise<void> {
-    const ctx = this.ctx!;
-    const list = JSON.parse((await ctx.state.get('unprocessable')) ?? '[]') as StoredProblem[];
-    if (list.some((u) => (u.id ?? u.mediaId) === p.id)) return;
-    list.push({ at: new Date().toISOString(), ...p });
-    await ctx.state.set('unprocessable', JSON.stringify(list.slice(-100)));
-  }
-
   /** The kept mails (and mails left in the IMAP mailbox), newest first, for the admins' "Needs attention" list. */
-  async problems(): Promise<ChannelProblem[]> {
-    const list = JSON.parse((await this.ctx!.state.get('unprocessable')) ?? '[]') as StoredProblem[];
-    // Entries written before `id` and `name` were kept carry their media id, which is all a download needs.
-    return list.map((u) => ({ id: u.id ?? u.mediaId!, at: Date.parse(u.at), reason: u.reason, mediaId: u.mediaId,
-      name: u.mediaId ? u.name ?? `${u.mediaId}.eml` : undefined })).reverse();
-  }
+  problems(): Promise<ChannelProblem[]> { return this.kept.list(); }
 
   /** The agent's files as real attachments; one gone from the media store fails the send visibly. */
   private async filesOf(list: Attachment[]): Promise<{ filename: string; content: Buffer; contentType: string }[]> {
@@ -253,14 +242,7 @@ export class EmailChannel implements ChannelAdapter {
     }));
   }
 
-  async dismissProblem(id: string): Promise<boolean> {
-    const ctx = this.ctx!;
-    const list = JSON.parse((await ctx.state.get('unprocessable')) ?? '[]') as StoredProblem[];
-    const rest = list.filter((u) => (u.id ?? u.mediaId) !== id);
-    if (rest.length === list.length) return false;
-    await ctx.state.set('unprocessable', JSON.stringify(rest));
-    return true;
-  }
+  dismissProblem(id: string): Promise<boolean> { return this.kept.dismiss(id); }
 
   async send(msg: Message, conv: Conversation, _opts: SendOptions): Promise<SendResult> {
     // Events (notices, joins) are not mailed: an automatic mail per customer mail is how loops start.
@@ -288,8 +270,6 @@ export class EmailChannel implements ChannelAdapter {
     return { sourceId: ours };
   }
 }
-
-type StoredProblem = { id?: string; at: string; reason: string; mediaId?: string; name?: string; size?: number };
 
 /**
  * What the workspace shows of a ticket: its subject (the first mail's, not this reply's "Re: …"),

@@ -79,6 +79,11 @@ describe('dingtalk channel, HTTP callback mode (timestamp + sign)', () => {
     assert.equal(created.status, 201);
     const agent = await loginAgent(gw.workspaceUrl, 'bo', 'bo-password-1');
     assert.equal((await fetch(`${gw.workspaceUrl}/media/${kept.mediaId}`, auth(agent))).status, 404);
+    // Dealt with: the admin dismisses it; the file stays for admins.
+    const dismissed = await json(`${gw.workspaceUrl}/api/channels/problems/dismiss`, { method: 'POST', ...auth(admin), json: { channel: 'dingtalk', id: kept.id } });
+    assert.equal(dismissed.status, 200, JSON.stringify(dismissed.body));
+    assert.deepEqual((await gw.channels.problems()).dingtalk, []);
+    assert.equal((await fetch(`${gw.workspaceUrl}/media/${kept.mediaId}`, auth(admin))).status, 200);
   });
 
   it('the signature is checked before the body is read: an unsigned oversized body is 403, not 413', async () => {
