@@ -26,3 +26,7 @@ export function signatureMatches(secret: string | undefined, message: string, si
 export function shopVisitorId(shopUserId: string): string {
   return `vs${createHash('sha256').update(`kefu-shop-visitor\u0000${shopUserId}`).digest('base64url').slice(0, 28)}`;
 }
+
+export function isShopVisitorId(visitorId: string): boolean {
+  return visitorId.length === 30 && visitorId.startsWith('vs');
+}
