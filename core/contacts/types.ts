@@ -60,6 +60,7 @@ export interface ContactStore {
   byName(name: string, limit: number): Promise<ContactRecord[]>;
   /** Adds identities or upgrades them to verified; an address already owned by another contact is refused (conflict). */
   putIdentities(rows: IdentityRecord[]): Promise<void>;
+  /** Addresses first, then in the order they were learned. */
   identities(contactId: string): Promise<IdentityRecord[]>;
   /** Every contact's row for this key. */
   withKey(key: string): Promise<IdentityRecord[]>;

@@ -86,7 +86,7 @@ export class MongoContactStore implements ContactStore {
 
   async identities(contactId: string): Promise<IdentityRecord[]> {
     await this.settled();
-    return (await this.ids.find({ contactId }).sort({ createdAt: 1, key: 1 }).toArray()).map(toIdentity);
+    return (await this.ids.find({ contactId }).sort({ address: -1, createdAt: 1, key: 1 }).toArray()).map(toIdentity);
   }
 
   async withKey(key: string): Promise<IdentityRecord[]> {

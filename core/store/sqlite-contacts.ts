@@ -20,7 +20,7 @@ export class SqliteContactStore implements ContactStore {
       byName: p('SELECT * FROM contacts WHERE name_key = ? AND merged_into IS NULL ORDER BY created_at LIMIT ?'),
       search: p(`SELECT * FROM contacts WHERE merged_into IS NULL AND (name LIKE @q ESCAPE '\\' OR company LIKE @q ESCAPE '\\'
         OR id IN (SELECT contact_id FROM contact_identities WHERE key LIKE @q ESCAPE '\\')) ORDER BY updated_at DESC LIMIT @limit`),
-      identities: p('SELECT * FROM contact_identities WHERE contact_id = ? ORDER BY created_at, key'),
+      identities: p('SELECT * FROM contact_identities WHERE contact_id = ? ORDER BY address DESC, created_at, key'),
       withKey: p('SELECT * FROM contact_identities WHERE key = ? ORDER BY created_at'),
       owner: p('SELECT * FROM contact_identities WHERE key = ? AND address = 1'),
       audit: p('SELECT * FROM contact_audit WHERE contact_id = ? ORDER BY id DESC LIMIT ?'),
