@@ -138,7 +138,7 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   const contacts = new ContactService({ store, logger: logger.child({ part: 'contacts' }), attributeKeys: () => cfg().contacts.attributes });
   // Derived data, off the message path: a missed event is made good when the side panel asks.
   bus.on('conversation', (c, change) => {
-    if (change === 'created' || change === 'updated') contacts.observe(c).catch((err) => logger.error({ err, conversationId: c.id }, 'contact update failed'));
+    if (change === 'created' || change === 'updated') contacts.notice(c).catch((err) => logger.error({ err, conversationId: c.id }, 'contact update failed'));
   });
   const accounts = new AgentAccounts(store, () => cfg().routing.default_capacity, () => cfg().auth.session_ttl_h * 3600_000);
   const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, sla, onPresence: (n) => web.presence(n), channelHealth: () => channels().health() });

@@ -54,10 +54,19 @@ export class ContactService {
     return run;
   }
 
+  /**
+   * The bus listener's entry (every created or updated conversation): no read at all when the
+   * customer's name and facts are what this process last stored (a WeChat window counter moving
+   * in the meta changes nothing here).
+   */
+  async notice(conv: Conversation): Promise<void> {
+    if (this.seen.get(conv.customer.id) !== signature(conv)) await this.observe(conv);
+  }
+
   /** The contact a conversation's customer belongs to, created and linked as the rules say. */
   observe(conv: Conversation): Promise<string> {
     const facts = factsOf(conv);
-    const sig = JSON.stringify([conv.customer.name, facts]);
+    const sig = signature(conv);
     return this.serial(async () => {
       const owner = await this.db.addressOwner(conv.customer.id);
       if (owner && this.seen.get(conv.customer.id) === sig) return this.resolve(owner.contactId);
@@ -240,6 +249,8 @@ export class ContactService {
     return Object.fromEntries(Object.entries(attrs).filter(([k, v]) => keys.includes(k) && typeof v === 'string').map(([k, v]) => [k, bounded(v, MAX_FIELD)]));
   }
 }
+
+const signature = (conv: Conversation) => JSON.stringify([conv.customer.name, factsOf(conv)]);
 
 function bounded(v: string, max: number): string {
   const s = String(v).trim();
