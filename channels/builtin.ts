@@ -3,6 +3,7 @@ import type { MediaService } from '../core/http/media.js';
 import type { Conversation, Participant } from '../core/model/message.js';
 import type { TokenStore } from '../core/store/store.js';
 import type { ChannelAdapter } from './contract.js';
+import type { ContactService } from '../core/contacts/contact-service.js';
 import { WebChannel } from './web/index.js';
 import { ApiChannel } from './api/index.js';
 import { EmailChannel } from './email/index.js';
@@ -23,6 +24,8 @@ export interface ChannelServices {
   maxTextChars: () => number;
   /** The bus's one hand-off, at the configured priority with the hand-off notice. */
   handoff: (conv: Conversation, by: Participant) => Promise<void>;
+  /** Contacts, for the widget's kefu.identify(). */
+  contacts?: ContactService;
 }
 
 /**
@@ -31,7 +34,7 @@ export interface ChannelServices {
  * their start(), so a disabled channel costs nothing (docs/channels.md).
  */
 export function builtinChannels(s: ChannelServices): { web: WebChannel; adapters: ChannelAdapter[] } {
-  const web = new WebChannel({ tokens: s.visitorTokens, agentsOnline: s.agentsOnline });
+  const web = new WebChannel({ tokens: s.visitorTokens, agentsOnline: s.agentsOnline, contacts: s.contacts });
   const api = new ApiChannel({ tokens: s.tokens, media: s.media, maxTextChars: s.maxTextChars, handoff: s.handoff });
   return { web, adapters: [web, api, new EmailChannel(), new SmsChannel(), new SmsGatewayChannel(),
     new WechatMpChannel({ agentsOnline: s.agentsOnline }),

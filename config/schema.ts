@@ -184,6 +184,8 @@ export const configSchema = z.object({
       welcome: z.string().min(1).max(1000).optional(),
       offline_notice: z.string().default('No agent is online right now. Leave your message and we will answer here as soon as we are back.'),
       color: z.string().regex(/^#[0-9a-fA-F]{3,8}$/).optional(),
+      /** Signs `kefu.identify()`: the shop's backend sends HMAC-SHA256(identity_secret, user id), hex; unset, every identify is unverified. */
+      identity_secret: z.string().min(16).optional(),
     }).strict().prefault({}),
     api: z.object({
       /** The Slack-compatible Web API under /api/ and the Events API to bots (channels/api). */
@@ -205,6 +207,10 @@ export const configSchema = z.object({
       }).strict()).default([]),
     }).strict().prefault({}),
   }).catchall(z.object({ enabled: z.boolean().default(true) }).passthrough()).prefault({}),
+  contacts: z.object({
+    /** Custom contact attributes agents may edit and `kefu.identify({ attributes })` may set; others are dropped. */
+    attributes: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,40}$/)).max(50).default([]),
+  }).strict().prefault({}),
   /** Outgoing webhooks for integrators, signed like Slack events. */
   webhooks: z.array(z.object({
     url: z.string().url(),

@@ -36,6 +36,7 @@ import { ApiError } from '../channels/api/types.js';
 import { KefuError } from './errors.js';
 import { SlaMonitor } from './sla/monitor.js';
 import { breachEvent, enqueueBreach } from './sla/notify.js';
+import { ContactService } from './contacts/contact-service.js';
 
 export interface GatewayOptions {
   config: ConfigSource;
@@ -61,6 +62,8 @@ export interface Gateway {
   readonly media: MediaService;
   /** SLA clocks of the open conversations; `check()` re-evaluates them now (tests, after moving `now`). */
   readonly sla: SlaMonitor;
+  /** Contacts and identities (core/contacts). */
+  readonly contacts: ContactService;
   readonly publicPort: number;
   readonly workspacePort: number;
   stop(): Promise<void>;
@@ -70,7 +73,7 @@ export interface Gateway {
 interface Parts {
   source: ConfigSource; cfg: () => KefuConfig; logger: Logger; unlock: () => void;
   store: Store; limiter: GcraRateLimiter; media: MediaService; bus: ConversationBus; pool: AgentPool; assigner: Assigner;
-  accounts: AgentAccounts; hub: AgentHub; sla: SlaMonitor; metrics: Metrics; registry: ChannelRegistry; dispatcher: OutboxDispatcher; web: WebChannel;
+  accounts: AgentAccounts; hub: AgentHub; sla: SlaMonitor; contacts: ContactService; metrics: Metrics; registry: ChannelRegistry; dispatcher: OutboxDispatcher; web: WebChannel;
   publicUpgrades: UpgradeRouter; workspaceUpgrades: UpgradeRouter; publicServer: Server; workspaceServer: Server;
   ready: { value: boolean }; teardowns: (() => void | Promise<void>)[];
 }
@@ -82,7 +85,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let stopping: Promise<void> | undefined;
   return {
     config: p.source, logger: p.logger, bus: p.bus, store: p.store, accounts: p.accounts, assigner: p.assigner,
-    channels: p.registry, outbox: p.dispatcher, web: p.web, media: p.media, sla: p.sla,
+    channels: p.registry, outbox: p.dispatcher, web: p.web, media: p.media, sla: p.sla, contacts: p.contacts,
     publicPort: (p.publicServer.address() as AddressInfo).port,
     workspacePort: (p.workspaceServer.address() as AddressInfo).port,
     stop: () => (stopping ??= stop(p)),
@@ -132,6 +135,11 @@ async function build(opts: GatewayOptions): Promise<Parts> {
     notify: async (b, conv, policy) => {
       if (await enqueueBreach(store.outbox, cfg().webhooks, conv.id, breachEvent(b, conv, policy.targets[b.target], now()))) dispatcher.kick();
     } });
+  const contacts = new ContactService({ store, logger: logger.child({ part: 'contacts' }), attributeKeys: () => cfg().contacts.attributes });
+  // Derived data, off the message path: a missed event is made good when the side panel asks.
+  bus.on('conversation', (c, change) => {
+    if (change === 'created' || change === 'updated') contacts.notice(c).catch((err) => logger.error({ err, conversationId: c.id }, 'contact update failed'));
+  });
   const accounts = new AgentAccounts(store, () => cfg().routing.default_capacity, () => cfg().auth.session_ttl_h * 3600_000);
   const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, sla, onPresence: (n) => web.presence(n), channelHealth: () => channels().health() });
   metrics = createMetrics({ waiting: () => assigner.waitingCount(), visitorSockets: () => web.connectionCount,
@@ -142,7 +150,7 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   const { web, adapters } = builtinChannels({
     visitorTokens: new VisitorTokens(secret, c0.auth.visitor_ttl_d * 86400),
     agentsOnline: () => pool.onlineCount(),
-    tokens: store.tokens, media, maxTextChars: () => cfg().server.max_text_chars,
+    tokens: store.tokens, media, maxTextChars: () => cfg().server.max_text_chars, contacts,
     handoff: (conv, by) => bus.handOff(conv, { priority: cfg().ai.handoff_priority,
       notice: { from: { id: 'system', role: 'system', name: 'kefu' }, refId: by.id, text: cfg().ai.handoff_notice } }),
   });
@@ -162,11 +170,12 @@ async function build(opts: GatewayOptions): Promise<Parts> {
     sessionTtlMs: () => cfg().auth.session_ttl_h * 3600_000, ready: () => ready.value,
     origins: () => cfg().server.workspace_origins, trustedProxies: () => cfg().server.trusted_proxies,
     channels: { health: () => registry!.health(), retry: (id) => registry!.outbox.retry(id), problems: () => registry!.problems(),
-      dismissProblem: (channel, id) => registry!.dismissProblem(channel, id) } }).callback());
+      dismissProblem: (channel, id) => registry!.dismissProblem(channel, id) },
+    contacts: { service: contacts, attributeKeys: () => cfg().contacts.attributes } }).callback());
   publicUpgrades.attach(publicServer);
   workspaceUpgrades.attach(workspaceServer);
   workspaceUpgrades.add('/ws/agent', (ws, req) => void hub.accept(ws, req));
-  return { source, cfg, logger, unlock, store, limiter, media, bus, pool, assigner, accounts, hub, sla, metrics, registry, dispatcher, web,
+  return { source, cfg, logger, unlock, store, limiter, media, bus, pool, assigner, accounts, hub, sla, contacts, metrics, registry, dispatcher, web,
     publicUpgrades, workspaceUpgrades, publicServer, workspaceServer, ready, teardowns: [] };
 }
 

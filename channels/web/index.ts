@@ -17,10 +17,15 @@ import { VisitorLimits } from './visitor-limits.js';
 import { visitorFromAuthorization } from './verify.js';
 import { deliverToWidgets, presenceToWidgets, queueToWidgets, typingToWidgets } from './api.js';
 import { clientAddress } from '../../core/http/client-address.js';
+import type { ContactService } from '../../core/contacts/contact-service.js';
+import { checkIdentify } from './identify.js';
+import { isShopVisitorId } from '../../core/contacts/identify-signature.js';
 
 export interface WebChannelOptions {
   tokens: VisitorTokens;
   agentsOnline: () => number;
+  /** Where `kefu.identify()` records who the visitor is (absent: identify answers 404). */
+  contacts?: ContactService;
 }
 
 /**
@@ -101,6 +106,23 @@ export class WebChannel implements ChannelAdapter {
       const { conversation } = await this.context().history(webRef(visitorId), Number.MAX_SAFE_INTEGER, 1);
       ctx.body = { ok: true, token, visitorId, name: visitorName(visitorId), conversationId: conversation?.id, lastSeq: conversation?.lastSeq ?? 0,
         agentsOnline: this.opts.agentsOnline(), widget: this.widgetDefaults() };
+    });
+
+    // kefu.identify(): a signed shop id moves the visitor to the one all the user's devices share
+    // (a new token for it: same conversation, same history); anything unsigned is recorded as unverified.
+    router.post('/v1/visitor/identify', async (ctx) => {
+      const visitorId = this.visitor(ctx);
+      const contacts = this.opts.contacts;
+      if (!contacts) throw new KefuError('not_found');
+      const wait = this.limiter().hello(visitorId);
+      if (wait > 0) throw new KefuError('rate_limited', `Too many identify calls; retry in ${wait}s.`, { retryAfter: wait });
+      const claims = checkIdentify(await readJson(ctx, 8192), this.context().config().channels.web.identity_secret);
+      const target = claims.sharedVisitorId ?? visitorId;
+      // Only an anonymous visitor is proven to be this user: another shop user's visitor (a shared
+      // computer, a new login) stays that user's.
+      await contacts.identify(`web:${target}`, claims, isShopVisitorId(visitorId) ? undefined : `web:${visitorId}`);
+      const fresh = claims.sharedVisitorId && claims.sharedVisitorId !== visitorId ? this.opts.tokens.issue(claims.sharedVisitorId) : undefined;
+      ctx.body = { ok: true, verified: !!claims.sharedVisitorId, visitorId: target, token: fresh?.token };
     });
 
     router.get('/v1/visitor/messages', async (ctx) => {

@@ -19,6 +19,8 @@ import { GcraRateLimiter } from '../ratelimit/rate-limiter.js';
 import { clientAddress } from './client-address.js';
 import { originGuard } from './origin-guard.js';
 import { CannedReplies, mountCannedRoutes } from '../canned/canned-replies.js';
+import type { ContactService } from '../contacts/contact-service.js';
+import { mountContactRoutes } from '../contacts/contact-routes.js';
 
 export interface WorkspaceDeps {
   bus: ConversationBus; accounts: AgentAccounts; assigner: Assigner; hub: AgentHub; media: MediaService; metrics: Metrics;
@@ -29,6 +31,8 @@ export interface WorkspaceDeps {
   channels: { health(): Record<string, unknown>; retry(messageId: string): Promise<void>;
     /** Per channel, what an admin must look at by hand (e.g. mails kept as unprocessable). */
     problems(): Promise<Record<string, unknown[]>>; dismissProblem(channel: string, id: string): Promise<boolean> };
+  /** Contacts of the side panel (core/contacts) and the custom attribute keys agents may edit. */
+  contacts: { service: ContactService; attributeKeys: () => readonly string[] };
 }
 
 const STATUSES = new Set(['bot', 'queued', 'assigned', 'pending', 'resolved']);
@@ -91,6 +95,7 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   const me = (ctx: Koa.Context) => ctx.state.agent as AgentRecord;
   const admin = (ctx: Koa.Context) => { if (me(ctx).role !== 'admin') throw new KefuError('forbidden'); };
   mountCannedRoutes(authed, new CannedReplies(d.bus.store.channelState), me);
+  mountContactRoutes(authed, { contacts: d.contacts.service, store: d.bus.store, conversationView: publicConversation, attributeKeys: d.contacts.attributeKeys, me });
   const conversation = async (id: string) => {
     const c = await d.bus.store.getConversation(id);
     if (!c) throw new KefuError('conversation_not_found');

@@ -67,4 +67,17 @@ export const MIGRATIONS: string[] = [
   // 6: a small channel-provided metadata map per conversation (an e-mail ticket's subject, sender, cc),
   // JSON, NULL when empty so chat conversations cost nothing.
   `ALTER TABLE conversations ADD COLUMN meta TEXT;`,
+  // 7: contacts (core/contacts): the person behind conversations, their identities (a key per
+  // contact and kind: a customer id is an address with one owner, facts may be claimed by several),
+  // and the audit of every link and split.
+  `CREATE TABLE contacts (id TEXT PRIMARY KEY, name TEXT, name_key TEXT, company TEXT, attributes TEXT NOT NULL DEFAULT '{}',
+     tags TEXT NOT NULL DEFAULT '[]', notes TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, merged_into TEXT);
+   CREATE INDEX contacts_name ON contacts (name_key) WHERE merged_into IS NULL;
+   CREATE TABLE contact_identities (key TEXT NOT NULL, contact_id TEXT NOT NULL, address INTEGER NOT NULL, verified INTEGER NOT NULL,
+     source TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (key, contact_id, address)) WITHOUT ROWID;
+   CREATE INDEX contact_identities_contact ON contact_identities (contact_id);
+   CREATE UNIQUE INDEX contact_addresses ON contact_identities (key) WHERE address = 1;
+   CREATE TABLE contact_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, contact_id TEXT NOT NULL, at INTEGER NOT NULL, actor_id TEXT NOT NULL,
+     actor_name TEXT, action TEXT NOT NULL, other_id TEXT, keys TEXT, reason TEXT);
+   CREATE INDEX contact_audit_contact ON contact_audit (contact_id, id);`,
 ];

@@ -24,6 +24,9 @@ const INDEXES: Record<string, IndexDescription[]> = {
   agents: [{ key: { id: 1 }, unique: true }, { key: { createdAt: 1 } }],
   sessions: [{ key: { expiresAt: 1 }, expireAfterSeconds: 0 }],
   api_tokens: [{ key: { id: 1 }, unique: true }, { key: { tokenHash: 1 }, unique: true }],
+  contacts: [{ key: { id: 1 }, unique: true }, { key: { nameKey: 1, createdAt: 1 } }, { key: { mergedInto: 1, updatedAt: -1 } }],
+  contact_identities: [{ key: { key: 1 } }, { key: { contactId: 1 } }],
+  contact_audit: [{ key: { contactId: 1, at: -1 } }],
   outbox: [
     { key: { id: 1 }, unique: true },
     { key: { status: 1, target: 1, orderingKey: 1, id: 1 } },

@@ -10,6 +10,8 @@ import { MongoChannelState, MongoOutboxStore, MongoTokenStore } from './mongo-ta
 import { WriteQueue } from './mongo-write-queue.js';
 import { ensureIndexes } from './mongo-indexes.js';
 import { ConversationCache } from './conversation-cache.js';
+import { MongoContactStore } from './mongo-contacts.js';
+import type { ContactStore } from '../contacts/types.js';
 
 const idAt = (ms: number) => `M${idTimePrefix(ms)}`;
 
@@ -35,6 +37,7 @@ export class MongoStore implements Store {
   readonly tokens: TokenStore;
   readonly outbox: MongoOutboxStore;
   readonly channelState: ChannelStateStore;
+  readonly contacts: ContactStore;
   private queue = new WriteQueue();
   private convCache = new ConversationCache((id) => !this.queue.busy(convKey(id)));
   private convs: Collection<Doc>;
@@ -52,6 +55,7 @@ export class MongoStore implements Store {
     this.outbox = new MongoOutboxStore(db, this.queue, { node: opts.node ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
       leaseMs: opts.outboxLeaseMs ?? 10 * 60_000 });
     this.channelState = new MongoChannelState(db, this.queue);
+    this.contacts = new MongoContactStore(db, this.queue);
   }
 
   /** Connects, creates the indexes, and finishes what a crash interrupted (see recoverDeliveries). */

@@ -12,6 +12,8 @@ export type WriteOp =
   | { op: 'outboxAdd'; items: { target: string; orderingKey: string; payload: string; messageId?: string }[]; now: number }
   /** Rare writes (sessions, agents, tokens, outbox settles, channel state): one statement, prepared once per connection. */
   | { op: 'run'; sql: string; args: unknown[] }
+  /** Several rare statements that must commit together or not at all (a contact link moves identities and marks the merge). */
+  | { op: 'runAll'; steps: { sql: string; args: unknown[] }[] }
   | { op: 'mediaInsert'; args: [string, string, number, string | null, string, number, number | null, number | null] };
 
 export const MESSAGE_COLUMNS = ['id', 'conversation_id', 'seq', 'source_id', 'direction', 'from_id', 'from_role', 'from_name',
@@ -49,6 +51,13 @@ export function prepareOps(db: Database.Database): (op: WriteOp) => void {
         st.run(...o.args);
         return;
       }
+      case 'runAll':
+        for (const step of o.steps) {
+          let st = statements.get(step.sql);
+          if (!st) statements.set(step.sql, (st = db.prepare(step.sql)));
+          st.run(...step.args);
+        }
+        return;
       case 'convUpsert':
         convUpsert.run(o.row);
         tagDelete.run(o.row.id);

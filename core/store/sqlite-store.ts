@@ -12,6 +12,8 @@ import { configure } from './sqlite-ops.js';
 import type { WriteOp } from './sqlite-ops.js';
 import { SqliteChannelState, SqliteOutboxStore, SqliteTokenStore } from './sqlite-api-tables.js';
 import { ConversationCache } from './conversation-cache.js';
+import { SqliteContactStore } from './sqlite-contacts.js';
+import type { ContactStore } from '../contacts/types.js';
 
 type Row = Record<string, any>;
 
@@ -47,6 +49,7 @@ export class SqliteStore implements Store {
   readonly tokens: TokenStore;
   readonly outbox: OutboxStore;
   readonly channelState: ChannelStateStore;
+  readonly contacts: ContactStore;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -87,6 +90,7 @@ export class SqliteStore implements Store {
     this.tokens = new SqliteTokenStore(this.db, enqueue);
     this.outbox = new SqliteOutboxStore(this.db, enqueue);
     this.channelState = new SqliteChannelState(this.db, enqueue);
+    this.contacts = new SqliteContactStore(this.db, enqueue, () => this.writer.settled());
   }
 
   private migrate(): void {

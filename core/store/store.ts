@@ -1,4 +1,5 @@
 import type { Conversation, ConversationRef, ConversationStatus, Message } from '../model/message.js';
+import type { ContactStore } from '../contacts/types.js';
 
 export interface AgentRecord {
   id: string;
@@ -130,6 +131,8 @@ export interface Store {
   readonly tokens: TokenStore;
   readonly outbox: OutboxStore;
   readonly channelState: ChannelStateStore;
+  /** Contacts, their identities and the audit of links and splits (core/contacts). */
+  readonly contacts: ContactStore;
   listMessages(conversationId: string, q: MessageQuery): Promise<Message[]>;
   /** Messages across conversations in time order (exports, analytics). */
   listMessagesBetween(from: Date, to: Date, afterId?: string, limit?: number): Promise<Message[]>;

@@ -7,12 +7,25 @@ import type { Store } from '../../core/store/store.js';
  * `kefu export` format, one row per message (CSV with this header, or JSONL with these keys):
  * conversation_id, channel, queue, intent, intent_score, role, text, time (ISO 8601, server time),
  * session_duration_s (first to last message of the conversation), message_count, handed_off
- * (the conversation reached a human), csat (1–5 when collected; empty otherwise).
+ * (the conversation reached a human), csat (1–5 when collected; empty otherwise), contact_id (the
+ * contact the customer is, after links: the same id for one person on every channel; empty for a
+ * customer no contact was made for yet, i.e. only seen before contacts existed).
  */
 export const EXPORT_COLUMNS = ['conversation_id', 'channel', 'queue', 'intent', 'intent_score', 'role', 'text', 'time',
-  'session_duration_s', 'message_count', 'handed_off', 'csat'] as const;
+  'session_duration_s', 'message_count', 'handed_off', 'csat', 'contact_id'] as const;
 
-interface ConvInfo { conv?: Conversation; duration: number; count: number; handedOff: boolean }
+interface ConvInfo { conv?: Conversation; duration: number; count: number; handedOff: boolean; contactId: string }
+
+/** The customer's contact, following links (read only: an export never creates one). */
+async function contactOf(store: Store, customerId: string | undefined): Promise<string> {
+  let id = customerId ? (await store.contacts.addressOwner(customerId))?.contactId : undefined;
+  for (let i = 0; id && i < 32; i++) {
+    const next: string | undefined = (await store.contacts.get(id))?.mergedInto;
+    if (!next) break;
+    id = next;
+  }
+  return id ?? '';
+}
 
 function csvCell(v: unknown): string {
   const s = v === undefined || v === null ? '' : String(v);
@@ -33,7 +46,7 @@ export async function exportLogs(store: Store, from: Date, to: Date, output: str
       const times = all.map((m) => m.sentAt.getTime());
       i = { conv, duration: times.length ? Math.round((Math.max(...times) - Math.min(...times)) / 1000) : 0,
         count: all.filter((m) => m.content.kind !== 'event').length,
-        handedOff: !!conv?.assigneeId || conv?.status === 'queued' || conv?.status === 'assigned' };
+        handedOff: !!conv?.assigneeId || conv?.status === 'queued' || conv?.status === 'assigned', contactId: await contactOf(store, conv?.customer.id) };
       if (infos.size > 50_000) infos.clear(); // bounded: rows come in time order, conversations cluster
       infos.set(id, i);
     }
@@ -50,7 +63,7 @@ export async function exportLogs(store: Store, from: Date, to: Date, output: str
       const row = {
         conversation_id: m.conversationId, channel: i.conv?.ref.channel ?? '', queue: i.conv?.queue ?? '', intent: m.intent?.label ?? '',
         intent_score: m.intent?.score ?? '', role: m.from.role, text: textOf(m.content), time: m.sentAt.toISOString(),
-        session_duration_s: i.duration, message_count: i.count, handed_off: i.handedOff, csat: '',
+        session_duration_s: i.duration, message_count: i.count, handed_off: i.handedOff, csat: '', contact_id: i.contactId,
       };
       await write(jsonl ? JSON.stringify(row) + '\n' : EXPORT_COLUMNS.map((c) => csvCell(row[c])).join(',') + '\n');
       n++;

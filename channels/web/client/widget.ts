@@ -11,6 +11,7 @@ import { STYLE } from './widget-style';
 import { strings } from './widget-i18n';
 import { bubble, greeting, type Msg } from './widget-render';
 import { isPhone, phoneMode } from './widget-mobile';
+import { postIdentify, type IdentifyInput } from './widget-identify';
 
 const script = document.currentScript as HTMLScriptElement | null;
 const base = new URL(script?.src ?? location.href);
@@ -308,4 +309,42 @@ function mount(): void {
   if (state.token) void start(); else session().catch(() => { /* retried when the panel opens */ });
 }
 if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
-(window as any).kefu = { open: () => toggle(true), close: () => toggle(false) };
+
+/**
+ * Becomes another visitor (a signed identify's shared one, or a fresh anonymous one after a
+ * logout): what is shown is that visitor's conversation, replayed from the start.
+ */
+function switchVisitor(token: string): void {
+  state.token = token;
+  if (token) localStorage.setItem(storeKey, token); else localStorage.removeItem(storeKey);
+  state.messages.clear();
+  state.lastSeq = 0;
+  state.fresh = true;
+  state.unread = 0;
+  badge.hidden = true;
+  render();
+  const old = state.ws;
+  if (old) {
+    old.onclose = null;
+    old.close(1000, 'visitor changed');
+    state.ws = undefined;
+    void start();
+  }
+}
+
+/** Calls made before the session exists wait for it; calls run one after the other. */
+let identifying: Promise<unknown> = Promise.resolve();
+function identify(input: IdentifyInput): Promise<{ verified: boolean }> {
+  const run = identifying.then(async () => {
+    if (!state.token) await session();
+    const a = await postIdentify(origin, state.token, input);
+    if (a.token && a.token !== state.token) switchVisitor(a.token);
+    return { verified: a.verified };
+  });
+  identifying = run.catch(() => {});
+  return run;
+}
+
+(window as any).kefu = { open: () => toggle(true), close: () => toggle(false), identify,
+  /** The shop's user logged out: this browser becomes a new anonymous visitor. */
+  logout: () => { switchVisitor(''); if (!state.ws) session().catch(() => {}); } };

@@ -3,6 +3,7 @@ import { S, api, invalidate, toast } from './state';
 import { customerAddress, isEmail, isSms, optedOut, OPTED_OUT_LABEL, ticketState } from './channel-view';
 import { wechatRows } from './channel-wechat';
 import { slaTables } from './sla-view';
+import { contactSection } from './contact-view';
 
 /** Customer details of the open conversation and the team's presence and load. No inputs: rebuilt freely. */
 export function sideContent(): HTMLElement[] {
@@ -23,6 +24,7 @@ export function sideContent(): HTMLElement[] {
     ['Since', new Date(c.createdAt).toLocaleString()], ['Messages', c.lastSeq], ['Tags', c.tags.join(', ') || '—']]))] : [];
   return [
     ...customer,
+    ...contactSection(c?.id),
     h('h3', {}, 'Team'),
     ...S.agents.map((a) => h('div', { class: 'agent-row', 'data-agent': a.id },
       h('span', {}, h('span', { class: `dot ${a.status}` }), a.name), h('span', { class: 'load' }, `${a.load}/${a.capacity}`))),

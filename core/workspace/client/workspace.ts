@@ -7,8 +7,11 @@ import { sideContent, supervisorView } from './side';
 import { noteDelivery, refreshDeliveries } from './delivery-view';
 import { openCannedManager } from './canned';
 import { SLA_CSS, onBreachFrame, onSlaFrame, onSupervisorSla, receiveSla } from './sla-view';
+import { CONTACT_CSS, keepFocus, setContactOpener } from './contact-view';
 
-document.head.append(h('style', {}, CSS + SLA_CSS));
+document.head.append(h('style', {}, CSS + SLA_CSS + CONTACT_CSS));
+// A conversation of the contact may be resolved or not in the list yet: known first, then opened.
+setContactOpener((c) => { if (!S.convs.has(c.id)) { receiveSla(c); S.convs.set(c.id, c); } open(c.id); });
 const app = document.getElementById('app')!;
 
 /** The screen is built once after login; events patch its parts (see paint). */
@@ -278,7 +281,7 @@ function paint(parts: Set<Part>): void {
   if (parts.has('side')) {
     // Supervisor frames come every few seconds: rebuild only when what the panel shows changed.
     const sig = JSON.stringify([S.agents, S.current && S.convs.get(S.current)]);
-    if (sig !== sideSig) { sideSig = sig; ui.side.replaceChildren(...sideContent()); }
+    if (sig !== sideSig) { sideSig = sig; keepFocus(() => ui!.side.replaceChildren(...sideContent())); }
   }
 }
 

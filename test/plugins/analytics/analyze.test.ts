@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { generateLog } from '../../fixtures/generate-log.js';
-import { startGateway } from '../../helpers/gateway.js';
+import { eventually, startGateway } from '../../helpers/gateway.js';
 import { cid, connectAgent, connectVisitor, loginAgent } from '../../helpers/clients.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -34,12 +34,18 @@ describe('kefu export + kefu analyze', () => {
       }
       await agent.wait((f) => f.type === 'conversation' && f.change === 'assigned');
       await gw.bus.idle();
+      const convs = await gw.store.listConversations({});
+      await eventually(async () => (await Promise.all(convs.map((c) => gw.store.contacts.addressOwner(c.customer.id)))).every(Boolean), 'every customer has a contact');
       const cfg = gw.configFile;
       const csv = join(dir, 'logs.csv');
       const ex = spawnSync(process.execPath, [CLI, 'export', '--config', cfg, '--from', '2020-01-01', '--output', csv], { encoding: 'utf8', cwd: gw.dir });
       assert.equal(ex.status, 0, ex.stderr);
       const lines = readFileSync(csv, 'utf8').trim().split('\n');
-      assert.equal(lines[0], 'conversation_id,channel,queue,intent,intent_score,role,text,time,session_duration_s,message_count,handed_off,csat');
+      assert.equal(lines[0], 'conversation_id,channel,queue,intent,intent_score,role,text,time,session_duration_s,message_count,handed_off,csat,contact_id');
+      // One contact per visitor (four strangers), the same on each of a conversation's rows.
+      const contactOf = new Map(lines.slice(1).map((l) => [l.split(',')[0], l.split(',').at(-1)!]));
+      assert.ok([...contactOf.values()].every((k) => /^K/.test(k)), lines.join('\n'));
+      assert.equal(new Set(contactOf.values()).size, texts.length);
       assert.ok(lines.some((l) => l.includes('我的快递到哪了') && l.includes(',customer,') && l.includes('物流')), lines.join('\n'));
       const jsonl = join(dir, 'logs.jsonl');
       assert.equal(spawnSync(process.execPath, [CLI, 'export', '--config', cfg, '--output', jsonl], { encoding: 'utf8', cwd: gw.dir }).status, 0);
