@@ -14,6 +14,18 @@ const pluginEntry = z.object({
   options: z.record(z.string(), z.unknown()).default({}),
 }).strict();
 
+const csatSpec = z.object({
+  enabled: z.boolean().default(false),
+  /** The question; channels without buttons add how to answer (reply a digit, or the rating page's link). */
+  question: z.string().min(1).max(500).default('How would you rate the help you got? Reply with a number from 1 (poor) to 5 (excellent); you may add a comment after it.'),
+  /** Seconds after the resolution before the survey is sent (a customer still typing a last thank-you is not interrupted). */
+  delay_s: z.number().min(0).max(7 * 86400).default(60),
+  /** Sent after a rating (channels that show events as text). */
+  thanks: z.string().max(500).default('Thank you for your feedback!'),
+  /** How long after the answer its comment may still be changed on the rating page, in seconds. */
+  comment_window_s: z.number().int().min(0).max(30 * 86400).default(86400),
+}).strict().prefault({});
+
 const queueSpec = z.object({
   name: z.string().regex(/^[a-z0-9_-]{1,40}$/, 'lowercase letters, digits, _ and -'),
   label: z.string().default(''),
@@ -32,6 +44,8 @@ const queueSpec = z.object({
     try { parseHours(h); } catch (e) { ctx.addIssue({ code: 'custom', message: (e as Error).message }); }
   }),
   closed_notice: z.string().default('We are closed right now ({hours}). Your message is kept and an agent will answer when we open.'),
+  /** The satisfaction survey asked once a conversation of this queue is resolved (core/csat). */
+  csat: csatSpec,
 }).strict();
 
 const DEFAULT_QUEUES = [

@@ -67,4 +67,6 @@ export const MIGRATIONS: string[] = [
   // 6: a small channel-provided metadata map per conversation (an e-mail ticket's subject, sender, cc),
   // JSON, NULL when empty so chat conversations cost nothing.
   `ALTER TABLE conversations ADD COLUMN meta TEXT;`,
+  // 7: the satisfaction survey of a resolved conversation (core/csat), JSON, NULL when none was asked.
+  `ALTER TABLE conversations ADD COLUMN csat TEXT;`,
 ];
