@@ -13,6 +13,7 @@ const CHINESE: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4
 export function parseRatingReply(text: unknown): Rating | undefined {
   if (typeof text !== 'string' || text.length > 20_000) return undefined;
   const t = text.normalize('NFKC').trim();
+  if (/^\d[.,]\d/.test(t)) return undefined; // 4.5 is no answer on a 1–5 scale
   const m = /^([1-5一二两三四五])\s*(?:\/\s*5|分|星|stars?)?(?:$|[\s,.:;!?、，。：；！？~\-–—]+([\s\S]*)$)/u.exec(t);
   if (!m) return undefined;
   const rating = /\d/.test(m[1]) ? Number(m[1]) : CHINESE[m[1]];
