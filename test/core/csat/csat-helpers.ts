@@ -1,5 +1,5 @@
 import { eventually, type TestGateway } from '../../helpers/gateway.js';
-import { json } from '../../helpers/clients.js';
+import { cid, connectAgent, json, loginAgent } from '../../helpers/clients.js';
 import type { Csat } from '../../../core/model/message.js';
 
 /** The queue `general` with a survey `delay_s` after resolution, and `extra` TOML after it. */
@@ -36,3 +36,29 @@ export async function rated(gw: TestGateway, conversationId: string): Promise<Cs
     return c?.state === 'answered' ? c : undefined;
   }, 'the rating to be stored') as Promise<Csat>;
 }
+
+/**
+ * The common story on any channel: the customer writes (through the vendor's fake), the admin
+ * agent, online in the workspace, gets the conversation, answers over the agent socket and closes
+ * it; the survey falls due. Returns the conversation id once the survey is asked.
+ */
+export async function agentClosesAfterReply(gw: TestGateway, clock: ReturnType<typeof fakeClock>, customerWrites: () => Promise<unknown>,
+  delayMs = 60_000): Promise<string> {
+  const token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
+  const agent = await connectAgent(gw.workspaceUrl, token);
+  try {
+    await customerWrites();
+    const id = (await agent.wait((f) => f.type === 'conversation' && f.change === 'assigned')).conversation.id;
+    const clientId = cid();
+    agent.send({ type: 'send', conversationId: id, clientId, text: 'Your parcel arrives tomorrow.' });
+    await agent.wait((f) => f.type === 'ack' && f.clientId === clientId);
+    await gw.outbox.pump();
+    await closeConversation(gw, token, id);
+    await surveyDue(gw, clock, delayMs, id);
+    return id;
+  } finally {
+    await agent.close();
+  }
+}
+
+export const SURVEY_TEXT = /1 \(poor\) to 5 \(excellent\)/;
