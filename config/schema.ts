@@ -16,8 +16,10 @@ const pluginEntry = z.object({
 
 const csatSpec = z.object({
   enabled: z.boolean().default(false),
-  /** The question; channels without buttons add how to answer (reply a digit, or the rating page's link). */
-  question: z.string().min(1).max(500).default('How would you rate the help you got? Reply with a number from 1 (poor) to 5 (excellent); you may add a comment after it.'),
+  /** The question, on every channel (the widget's and the mini-program's card, Feishu's card, the mail, the rating page). */
+  question: z.string().min(1).max(500).default('How would you rate the help you got?'),
+  /** Added after the question where the answer is typed (SMS, WeChat, wechaty; DingTalk and e-mail carry links instead). */
+  reply_hint: z.string().max(500).default('Reply with a number from 1 (poor) to 5 (excellent); you may add a comment after it.'),
   /** Seconds after the resolution before the survey is sent (a customer still typing a last thank-you is not interrupted). */
   delay_s: z.number().min(0).max(7 * 86400).default(60),
   /** Sent after a rating (channels that show events as text). */

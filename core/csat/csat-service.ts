@@ -108,10 +108,12 @@ export class CsatService {
       // Asked before it is sent, so the customer's quick answer always finds the survey open.
       await bus.updateConversation(conv, { csat: { state: 'asked', dueAt: conv.csat?.dueAt ?? new Date(this.now()), askedAt: new Date(this.now()) } }, 'updated');
     }
-    const question = (spec ?? this.spec(this.o.config().routing.default_queue))?.question ?? 'How would you rate the help you got? Reply 1–5.';
+    const { question, reply_hint: hint } = spec ?? this.spec(this.o.config().routing.default_queue) ?? { question: 'How would you rate the help you got?', reply_hint: '' };
     const url = this.link(conv.id);
+    // `text` is what channels without a survey of their own send: the question, how to answer, the page.
+    const text = [hint ? `${question} ${hint}` : question, url].filter(Boolean).join('\n');
     await bus.send({ conversationId: conv.id, from: SYSTEM, clientId,
-      content: { kind: 'event', event: 'csat', text: url ? `${question}\n${url}` : question, survey: { question, ...(url ? { url } : {}) } } });
+      content: { kind: 'event', event: 'csat', text, survey: { question, ...(url ? { url } : {}) } } });
     return true;
   }
 

@@ -41,7 +41,8 @@ describe('CSAT on the web widget channel (real gateway, real WebSockets, fake cl
 
     await surveyDue(gw, clock, 1000, id);
     const survey = (await v.socket.wait((f) => f.type === 'message' && f.message.content.event === 'csat')).message.content;
-    assert.match(survey.survey.question, /1 \(poor\) to 5/);
+    assert.equal(survey.survey.question, 'How would you rate the help you got?');
+    assert.match(survey.text, /1 \(poor\) to 5/);
     assert.match(survey.survey.url, new RegExp(`^${gw.publicUrl}/csat/${id}\\.`));
     assert.ok(survey.text.includes(survey.survey.url), 'the text fallback carries the link');
 
