@@ -39,7 +39,7 @@ describe('kefu export + kefu analyze', () => {
       const ex = spawnSync(process.execPath, [CLI, 'export', '--config', cfg, '--from', '2020-01-01', '--output', csv], { encoding: 'utf8', cwd: gw.dir });
       assert.equal(ex.status, 0, ex.stderr);
       const lines = readFileSync(csv, 'utf8').trim().split('\n');
-      assert.equal(lines[0], 'conversation_id,channel,queue,intent,intent_score,role,text,time,session_duration_s,message_count,handed_off,csat');
+      assert.equal(lines[0], 'conversation_id,channel,queue,intent,intent_score,role,text,time,session_duration_s,message_count,handed_off,csat,csat_comment,agent');
       assert.ok(lines.some((l) => l.includes('我的快递到哪了') && l.includes(',customer,') && l.includes('物流')), lines.join('\n'));
       const jsonl = join(dir, 'logs.jsonl');
       assert.equal(spawnSync(process.execPath, [CLI, 'export', '--config', cfg, '--output', jsonl], { encoding: 'utf8', cwd: gw.dir }).status, 0);
