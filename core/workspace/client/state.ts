@@ -3,7 +3,9 @@ import { h } from './dom';
 export type Conv = { id: string; channel: string; customer: { id: string; name?: string }; status: string; queue: string; assigneeId?: string;
   createdAt: string; updatedAt: string; queuedAt?: string; lastSeq: number; lastMessageAt?: string; tags: string[]; waitingOn?: 'agent' | 'customer'; intent?: { label: string; score: number };
   /** Channel-provided facts (e-mail: subject, email, cc); older servers send none. */
-  meta?: Record<string, string> };
+  meta?: Record<string, string>;
+  /** The satisfaction survey (core/csat), once the conversation was resolved in a queue that asks. */
+  csat?: { state: 'scheduled' | 'asked' | 'answered'; dueAt: string; askedAt?: string; rating?: number; comment?: string; answeredAt?: string; via?: string } };
 export type Attachment = { kind: 'image' | 'file' | 'voice'; mediaId: string; mime?: string; size?: number; name?: string; width?: number; height?: number };
 export type Msg = { id: string; seq: number; conversationId: string; sourceId?: string; direction: string; from: { id: string; role: string; name?: string };
   content: any; sentAt: string; private?: boolean; pending?: boolean; delivery?: Delivery };
