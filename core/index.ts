@@ -149,11 +149,12 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   const surveyTokens = new SurveyTokens(secret);
   let publicServer: Server | undefined;
   const csat = new CsatService({ bus, dispatcher, tokens: surveyTokens, config: cfg, logger: logger.child({ part: 'csat' }), now: opts.now,
+    // Without [server] public_url, survey links name the public port only when it listens on loopback
+    // (tests, a try on one machine): an address the customer cannot reach is no link at all.
     listeningUrl: () => {
       const a = publicServer?.address() as AddressInfo | null | undefined;
-      if (!a) return undefined;
-      const host = a.family === 'IPv6' ? `[${a.address === '::' ? '::1' : a.address}]` : a.address === '0.0.0.0' ? '127.0.0.1' : a.address;
-      return `http://${host}:${a.port}`;
+      if (!a || !/^(127\.|::1$)/.test(a.address)) return undefined;
+      return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
     } });
 
   const ready = { value: false };

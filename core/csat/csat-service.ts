@@ -22,7 +22,7 @@ export interface CsatOptions {
   tokens: SurveyTokens;
   config: () => KefuConfig;
   logger: Logger;
-  /** The public port's own address, for links when `[server] public_url` is unset (tests, a first try on one machine). */
+  /** The public port's own address when it is loopback, for links while `[server] public_url` is unset (tests, a try on one machine). */
   listeningUrl: () => string | undefined;
   now?: () => number;
 }
@@ -38,6 +38,7 @@ export interface CsatOptions {
 export class CsatService {
   private readonly now: () => number;
   private locks = new Map<string, Promise<unknown>>();
+  private warnedNoLink = false;
 
   constructor(private o: CsatOptions) {
     this.now = o.now ?? Date.now;
@@ -68,6 +69,10 @@ export class CsatService {
   /** The rating page of a conversation, or undefined when there is no public address to link to. */
   link(conversationId: string): string | undefined {
     const base = (this.o.config().server.public_url || this.o.listeningUrl() || '').replace(/\/+$/, '');
+    if (!base && !this.warnedNoLink) {
+      this.warnedNoLink = true;
+      this.o.logger.warn('csat: [server] public_url is not set, so surveys go without the rating page link (reply digits and buttons still work)');
+    }
     return base ? `${base}/csat/${this.o.tokens.make(conversationId)}` : undefined;
   }
 
