@@ -1,31 +1,24 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { WorkspaceBrowser } from '../helpers/browser.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { cid, connectAgent, loginAgent } from '../helpers/clients.js';
 import { closeConversation, csatConfig, fakeClock, rated, surveyDue } from '../core/csat/csat-helpers.js';
 
-const CHROMIUM = process.env.KEFU_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';
 const W = '#kefu-widget';
 
 describe('CSAT in the web widget: a visitor rates with the buttons (headless Chromium, desktop and phone)', function () {
   let gw: TestGateway;
-  let browser: Browser;
+  let wb: WorkspaceBrowser;
   let clock: ReturnType<typeof fakeClock>;
   const external: string[] = [];
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      (skipped: no Chromium at ${CHROMIUM}; .ci/run installs Debian's chromium)`);
-      this.skip();
-    }
-    mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  });
+  before(async function () { wb = await WorkspaceBrowser.launch(this); mkdirSync(ARTIFACTS, { recursive: true }); });
   beforeEach(async () => { clock = fakeClock(); gw = await startGateway(`[ratelimit]\ncustomer_quota = 0\n${csatConfig(60)}`, { now: clock.now }); });
   afterEach(async () => { await gw?.close(); assert.deepEqual(external.splice(0), [], 'no request left 127.0.0.1'); });
-  after(async () => { await browser?.close(); });
+  after(async () => { await wb?.close(); });
 
   async function chatUntilSurvey(page: Page): Promise<string> {
     const token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
@@ -44,7 +37,7 @@ describe('CSAT in the web widget: a visitor rates with the buttons (headless Chr
 
   for (const v of [{ name: 'desktop', width: 1280, height: 800, mobile: false }, { name: 'phone', width: 390, height: 844, mobile: true }]) {
     it(`${v.name} ${v.width}×${v.height}: the survey card shows the question and five buttons; a tap with a comment is the rating`, async () => {
-      const ctx = await browser.newContext({ viewport: { width: v.width, height: v.height }, isMobile: v.mobile, hasTouch: v.mobile });
+      const ctx = await wb.browser.newContext({ viewport: { width: v.width, height: v.height }, isMobile: v.mobile, hasTouch: v.mobile });
       const page = await ctx.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));

@@ -3,24 +3,30 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { cid, connectAgent, connectVisitor, loginAgent } from '../../helpers/clients.js';
+import { cid, connectAgent, connectVisitor, loginAgent, type Visitor } from '../../helpers/clients.js';
 import { closeConversation, csatConfig, fakeClock, rated, surveyDue } from './csat-helpers.js';
 
 const form = (fields: Record<string, string>, headers: Record<string, string> = {}) => ({ method: 'POST',
   headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields).toString() });
 
-/** A resolved web conversation with its survey asked; returns its id and the survey link. */
-async function askedConversation(gw: TestGateway, clock: ReturnType<typeof fakeClock>): Promise<{ id: string; url: string }> {
+/** A web conversation an agent answered and closed; the survey is scheduled, not yet due. */
+async function resolvedConversation(gw: TestGateway): Promise<{ id: string; v: Visitor }> {
   const token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
   const agent = await connectAgent(gw.workspaceUrl, token);
   const v = await connectVisitor(gw.publicUrl);
   v.socket.send({ type: 'send', clientId: cid(), text: 'hello' });
   const id = (await agent.wait((f) => f.type === 'conversation' && f.change === 'assigned')).conversation.id;
   await closeConversation(gw, token, id);
+  await agent.close();
+  return { id, v };
+}
+
+/** The same with its survey asked; returns its id and the survey link. */
+async function askedConversation(gw: TestGateway, clock: ReturnType<typeof fakeClock>): Promise<{ id: string; url: string }> {
+  const { id, v } = await resolvedConversation(gw);
   await surveyDue(gw, clock, 60_000, id);
   const url = (await v.socket.wait((f) => f.type === 'message' && f.message.content.event === 'csat')).message.content.survey.url;
   await v.socket.close();
-  await agent.close();
   return { id, url };
 }
 
@@ -83,15 +89,9 @@ describe('CSAT rating page GET/POST /csat/<token> (real gateway, plain HTTP)', (
     await gw.close();
     try {
       let g = await startGateway(csatConfig(300), { dir, now: clock.now });
-      const token = await loginAgent(g.workspaceUrl, 'admin', g.adminPassword);
-      const agent = await connectAgent(g.workspaceUrl, token);
-      const v = await connectVisitor(g.publicUrl);
-      v.socket.send({ type: 'send', clientId: cid(), text: 'hi' });
-      const id = (await agent.wait((f) => f.type === 'conversation' && f.change === 'assigned')).conversation.id;
-      await closeConversation(g, token, id);
+      const { id, v } = await resolvedConversation(g);
       clock.advance(100_000);
       await g.outbox.pump();
-      await agent.close();
       await v.socket.close();
       await g.stop();
       g = await startGateway(csatConfig(300), { dir, now: clock.now });
