@@ -72,6 +72,8 @@ describe('CSAT rating page GET/POST /csat/<token> (real gateway, plain HTTP)', (
     assert.equal((await fetch(forged, form({ rating: '1' }))).status, 404);
     assert.equal((await fetch(`${gw.publicUrl}/csat/C-other.${sig}`, form({ rating: '1' }))).status, 404, 'a token of one conversation is not another\'s');
     assert.equal((await fetch(`${gw.publicUrl}/csat/${'x'.repeat(300)}`)).status, 404);
+    const malformed = (await fetch(`${gw.publicUrl}/csat/%E0%A4%A.x`)).status;
+    assert.ok(malformed >= 400 && malformed < 500, `a malformed escape is refused, not a crash: ${malformed}`);
     assert.equal((await fetch(url, form({ rating: '1' }, { 'sec-fetch-site': 'cross-site' }))).status, 403);
     assert.equal((await fetch(url, form({ rating: '1' }, { origin: 'https://evil.example' }))).status, 403);
     assert.equal((await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'rating=1' })).status, 415);
