@@ -26,7 +26,7 @@ describe('CSAT on [store] driver = "mongodb" (real gateway, real sockets)', () =
     try { await client.db(database).dropDatabase(); } finally { await client.close(); }
     rmSync(dir, { recursive: true, force: true });
   });
-  after(() => target.stop());
+  // No target.stop() here: the emulator is one per test process, and suites loaded after this one use it too.
 
   it('the held survey item survives a restart, is asked once it is due, and the rating is kept across another', async () => {
     const clock = fakeClock();
