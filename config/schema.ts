@@ -29,6 +29,20 @@ const slaSpec = z.object({
   raise_to: z.number().int().min(0).max(100).default(10),
 }).strict();
 
+const csatSpec = z.object({
+  enabled: z.boolean().default(false),
+  /** The question, on every channel (the widget's and the mini-program's card, Feishu's card, the mail, the rating page). */
+  question: z.string().min(1).max(500).default('How would you rate the help you got?'),
+  /** Added after the question where the answer is typed (SMS, WeChat, wechaty; DingTalk and e-mail carry links instead). */
+  reply_hint: z.string().max(500).default('Reply with a number from 1 (poor) to 5 (excellent); you may add a comment after it.'),
+  /** Seconds after the resolution before the survey is sent (a customer still typing a last thank-you is not interrupted). */
+  delay_s: z.number().min(0).max(7 * 86400).default(60),
+  /** Sent after a rating (channels that show events as text). */
+  thanks: z.string().max(500).default('Thank you for your feedback!'),
+  /** How long after the answer its comment may still be changed on the rating page, in seconds. */
+  comment_window_s: z.number().int().min(0).max(30 * 86400).default(86400),
+}).strict().prefault({});
+
 const queueSpec = z.object({
   name: z.string().regex(/^[a-z0-9_-]{1,40}$/, 'lowercase letters, digits, _ and -'),
   label: z.string().default(''),
@@ -48,6 +62,9 @@ const queueSpec = z.object({
   }),
   closed_notice: z.string().default('We are closed right now ({hours}). Your message is kept and an agent will answer when we open.'),
   sla: slaSpec.optional(),
+
+  /** The satisfaction survey asked once a conversation of this queue is resolved (core/csat). */
+  csat: csatSpec,
 }).strict();
 
 const DEFAULT_QUEUES = [

@@ -37,6 +37,9 @@ import { KefuError } from './errors.js';
 import { SlaMonitor } from './sla/monitor.js';
 import { breachEvent, enqueueBreach } from './sla/notify.js';
 import { ContactService } from './contacts/contact-service.js';
+import { CsatService } from './csat/csat-service.js';
+import { SurveyTokens } from './csat/survey-token.js';
+import { ratingPageRoutes } from './csat/rating-page.js';
 
 export interface GatewayOptions {
   config: ConfigSource;
@@ -64,6 +67,7 @@ export interface Gateway {
   readonly sla: SlaMonitor;
   /** Contacts and identities (core/contacts). */
   readonly contacts: ContactService;
+  readonly csat: CsatService;
   readonly publicPort: number;
   readonly workspacePort: number;
   stop(): Promise<void>;
@@ -74,7 +78,7 @@ interface Parts {
   source: ConfigSource; cfg: () => KefuConfig; logger: Logger; unlock: () => void;
   store: Store; limiter: GcraRateLimiter; media: MediaService; bus: ConversationBus; pool: AgentPool; assigner: Assigner;
   accounts: AgentAccounts; hub: AgentHub; sla: SlaMonitor; contacts: ContactService; metrics: Metrics; registry: ChannelRegistry; dispatcher: OutboxDispatcher; web: WebChannel;
-  publicUpgrades: UpgradeRouter; workspaceUpgrades: UpgradeRouter; publicServer: Server; workspaceServer: Server;
+  publicUpgrades: UpgradeRouter; workspaceUpgrades: UpgradeRouter; publicServer: Server; workspaceServer: Server; csat: CsatService;
   ready: { value: boolean }; teardowns: (() => void | Promise<void>)[];
 }
 
@@ -85,7 +89,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let stopping: Promise<void> | undefined;
   return {
     config: p.source, logger: p.logger, bus: p.bus, store: p.store, accounts: p.accounts, assigner: p.assigner,
-    channels: p.registry, outbox: p.dispatcher, web: p.web, media: p.media, sla: p.sla, contacts: p.contacts,
+    channels: p.registry, outbox: p.dispatcher, web: p.web, media: p.media, sla: p.sla, contacts: p.contacts, csat: p.csat,
     publicPort: (p.publicServer.address() as AddressInfo).port,
     workspacePort: (p.workspaceServer.address() as AddressInfo).port,
     stop: () => (stopping ??= stop(p)),
@@ -162,10 +166,22 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   bus.on('rejected', (code, channel) => metrics!.rejected(code, channel));
   bus.on('signal', (s) => { if (s.from.role !== 'customer') registry!.typing(s).catch((err) => logger.warn({ err }, 'typing relay failed')); });
 
+  const surveyTokens = new SurveyTokens(secret);
+  let publicServer: Server | undefined;
+  const csat = new CsatService({ bus, dispatcher, tokens: surveyTokens, config: cfg, logger: logger.child({ part: 'csat' }), now: opts.now,
+    // Without [server] public_url, survey links name the public port only when it listens on loopback
+    // (tests, a try on one machine): an address the customer cannot reach is no link at all.
+    listeningUrl: () => {
+      const a = publicServer?.address() as AddressInfo | null | undefined;
+      if (!a || !/^(127\.|::1$)/.test(a.address)) return undefined;
+      return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    } });
+
   const ready = { value: false };
-  const publicApp = createPublicApp({ logger, routes: registry.router.routes() as never, media }).callback();
+  const publicApp = createPublicApp({ logger, routes: registry.router.routes() as never, media,
+    pages: [ratingPageRoutes({ csat, tokens: surveyTokens, store }).routes() as never] }).callback();
   // The channels' hot JSON endpoints first (no Koa on the per-message path), then Koa.
-  const publicServer = createServer((req, res) => { if (!registry!.json.serve(req, res)) void publicApp(req, res); });
+  publicServer = createServer((req, res) => { if (!registry!.json.serve(req, res)) void publicApp(req, res); });
   const workspaceServer = createServer(createWorkspaceApp({ bus, accounts, assigner, hub, media, metrics, logger,
     sessionTtlMs: () => cfg().auth.session_ttl_h * 3600_000, ready: () => ready.value,
     origins: () => cfg().server.workspace_origins, trustedProxies: () => cfg().server.trusted_proxies,
@@ -176,7 +192,7 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   workspaceUpgrades.attach(workspaceServer);
   workspaceUpgrades.add('/ws/agent', (ws, req) => void hub.accept(ws, req));
   return { source, cfg, logger, unlock, store, limiter, media, bus, pool, assigner, accounts, hub, sla, contacts, metrics, registry, dispatcher, web,
-    publicUpgrades, workspaceUpgrades, publicServer, workspaceServer, ready, teardowns: [] };
+    publicUpgrades, workspaceUpgrades, publicServer, workspaceServer, csat, ready, teardowns: [] };
 }
 
 async function start(p: Parts, opts: GatewayOptions): Promise<void> {
@@ -203,6 +219,8 @@ async function start(p: Parts, opts: GatewayOptions): Promise<void> {
     onConfigChange: (fn) => { source.on('change', (next) => fn(next)); },
   };
   p.teardowns.push(...(await loadPlugins(cfg(), api)).teardowns);
+  // After the plugins: its ingest and decide steps go first, ahead of any bot's.
+  p.teardowns.push(p.csat.start());
   await p.assigner.restore();
   await p.sla.restore();
   await ensureAdmin(p.accounts, opts.onAdminCreated);

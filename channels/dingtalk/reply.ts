@@ -13,6 +13,9 @@ const MARKDOWN = /(^|\n)(#{1,6} |[-*+] |\d+\. |> )|\*\*[^*\n]+\*\*|\[[^\]\n]+\]\
  * the rest as files), the caption after them. Empty: nothing to show (skipped).
  */
 export function partsOf(msg: Message): Part[] {
+  if (msg.content.kind === 'event' && msg.content.event === 'csat' && msg.content.survey?.url) {
+    return [{ kind: 'reply', reply: surveyReply(msg.content.survey.question, msg.content.survey.url) }];
+  }
   if (msg.content.kind === 'media') {
     const parts: Part[] = msg.content.attachments.map((a) => ({ kind: 'upload', attachment: a }));
     const caption = msg.content.caption?.trim();
@@ -21,6 +24,18 @@ export function partsOf(msg: Message): Part[] {
   }
   const text = textOf(msg.content).trim();
   return text ? [{ kind: 'reply', reply: textReply(text, msg) }] : [];
+}
+
+/**
+ * The satisfaction survey as markdown: one link per rating to the signed rating page, where the
+ * choice is confirmed (DingTalk's interactive cards need a template made in its console and a card
+ * callback; links need neither). Replying with the digit works too.
+ */
+export function surveyReply(question: string, url: string): Reply {
+  const labels = ['', '1 很差', '2 较差', '3 一般', '4 满意', '5 非常满意'];
+  const plain = question.replace(/[[\]()*_`#>]/g, ' ');
+  const links = [5, 4, 3, 2, 1].map((n) => `[${labels[n]}](${url}?rating=${n})`).join('  ');
+  return { kind: 'markdown', title: '服务评价 · How did we do?', text: `${plain}\n\n${links}` };
 }
 
 function textReply(text: string, msg: Message): Reply {

@@ -11,7 +11,7 @@ import { configSchema, type EmailConfig, type MailInput, type TicketInfo } from 
 import { parseMail, type InboundMail } from './parse.js';
 import { sendMail, type Nodemailer } from './api.js';
 import { Tickets } from './tickets.js';
-import { quoteHtml, quoteText, replySubject } from './compose.js';
+import { quoteHtml, quoteText, replySubject, surveyMail } from './compose.js';
 import { AckLimiter, ackText } from './ack.js';
 import { mountInbound } from './inbound-http.js';
 import { ADMIN_ONLY } from '../../core/http/media.js';
@@ -245,8 +245,10 @@ export class EmailChannel implements ChannelAdapter {
   dismissProblem(id: string): Promise<boolean> { return this.kept.dismiss(id); }
 
   async send(msg: Message, conv: Conversation, _opts: SendOptions): Promise<SendResult> {
-    // Events (notices, joins) are not mailed: an automatic mail per customer mail is how loops start.
-    if (msg.content.kind === 'event') return { sourceId: '', skipped: true };
+    // Events (notices, joins) are not mailed: an automatic mail per customer mail is how loops start
+    // (the satisfaction survey is, once per ticket, after it was resolved).
+    const survey = msg.content.kind === 'event' && msg.content.event === 'csat' ? msg.content.survey : undefined;
+    if (msg.content.kind === 'event' && !survey) return { sourceId: '', skipped: true };
     const files = msg.content.kind === 'media' ? await this.filesOf(msg.content.attachments) : [];
     const text = msg.content.kind === 'media' ? msg.content.caption ?? '' : textOf(msg.content);
     if (!text.trim() && files.length === 0) return { sourceId: '', skipped: true };
@@ -258,13 +260,14 @@ export class EmailChannel implements ChannelAdapter {
     const ours = tickets.ourMessageId(msg.id, ticket);
     await tickets.remember(ours, ticket); // before sending: a fast bounce must find it
     const [local, domain] = s.address.split('@');
+    const body = survey ? surveyMail(survey.question, survey.url) : { text: quoteText(text, info), html: quoteHtml(text, info) };
     await sendMail(this.libs!.nodemailer, s.relay, {
       from: `"${s.from_name.replace(/["\\]/g, '')}" <${s.address}>`, replyTo: `${local}+${ticket.toLowerCase()}@${domain}`, to: info.email,
       subject: replySubject(info.subject, ticket), messageId: ours, inReplyTo: info.lastInbound ?? info.references.at(-1), references: info.references,
-      text: quoteText(text, info), html: quoteHtml(text, info), attachments: files,
+      text: body.text, html: body.html, attachments: files,
       headers: { 'X-Kefu-Ticket': ticket, 'X-Auto-Response-Suppress': 'OOF, AutoReply',
         // RFC 3834: our acknowledgement is automatic, so well-behaved auto-responders leave it unanswered.
-        ...(msg.sourceId === `ack:${ticket}` ? { 'Auto-Submitted': 'auto-replied' } : {}) },
+        ...(msg.sourceId === `ack:${ticket}` ? { 'Auto-Submitted': 'auto-replied' } : survey ? { 'Auto-Submitted': 'auto-generated' } : {}) },
     });
     await tickets.update(ticket, (t) => ({ ...(t ?? info), references: [...(t ?? info).references, ours] }));
     return { sourceId: ours };

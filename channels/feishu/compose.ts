@@ -28,5 +28,22 @@ export function botCard(text: string, conversationId: string, buttonLabel: strin
   }) };
 }
 
+/**
+ * The satisfaction survey as an interactive card: the question and one button per rating. A click
+ * comes back as card.action.trigger (`csat:<n>`), like the 转人工 button's.
+ */
+export function surveyCard(question: string, conversationId: string): Composed {
+  const labels = ['', '1 很差', '2 较差', '3 一般', '4 满意', '5 非常满意'];
+  const button = (n: number) => ({ tag: 'button', type: n >= 4 ? 'primary' : 'default', text: { tag: 'plain_text', content: labels[n] },
+    value: { kefu: `csat:${n}`, conversation: conversationId } satisfies CardValue });
+  return { msgType: 'interactive', content: JSON.stringify({
+    config: { wide_screen_mode: true, update_multi: false },
+    elements: [
+      { tag: 'div', text: { tag: 'plain_text', content: question } },
+      { tag: 'action', actions: [5, 4, 3, 2, 1].map(button) },
+    ],
+  }) };
+}
+
 /** Feishu keeps a `uuid` for an hour and takes at most 50 characters; kefu's message ids are shorter. */
 export const uuidOf = (idempotencyKey: string) => idempotencyKey.slice(0, 50);

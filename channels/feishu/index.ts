@@ -7,7 +7,8 @@ import { KefuError } from '../../core/errors.js';
 import { ChannelError, type ChannelAdapter, type ChannelContext, type SendOptions, type SendResult } from '../contract.js';
 import { keepConnected } from '../kit/reconnect.js';
 import { FeishuApi, loadLark, sdkLogger, type LarkSdk } from './api.js';
-import { botCard, imageMessage, textMessage, uuidOf, type Composed } from './compose.js';
+import { botCard, imageMessage, surveyCard, textMessage, uuidOf, type Composed } from './compose.js';
+import { cardAction } from './card-action.js';
 import { Contacts, within, type Employee } from './contacts.js';
 import { HealthBoard } from './health.js';
 import { openLongConnection, type Dispatcher } from './long-connection.js';
@@ -229,18 +230,8 @@ export class FeishuChannel implements ChannelAdapter {
     return out;
   }
 
-  /** The 转人工 button: only the conversation's own customer can press it, and each click counts once (Feishu re-pushes). */
-  private async cardAction(app: FeishuApp, p: Extract<Parsed, { kind: 'card_action' }>): Promise<object> {
-    const ctx = this.ctx!;
-    const conv = await ctx.store.getConversation(p.conversationId);
-    const mine = conv && conv.ref.channel === 'feishu' && conv.ref.account === app.app_id && conv.customer.id === `feishu:${p.openId}`;
-    if (!conv || !mine || p.action !== 'handoff') return { toast: { type: 'error', content: 'This button is not for you.' } };
-    const seen = `card:${p.eventId}`;
-    if (!(await ctx.state.get(seen))) {
-      await this.o.handoff(conv, conv.customer);
-      await ctx.state.set(seen, String(Date.now()));
-    }
-    return { toast: { type: 'success', content: this.settings().handoff_toast } };
+  private cardAction(app: FeishuApp, p: Extract<Parsed, { kind: 'card_action' }>): Promise<object> {
+    return cardAction(this.ctx!, app, p, { handoff: this.o.handoff, handoffToast: this.settings().handoff_toast });
   }
 
   async send(msg: Message, conv: Conversation, opts: SendOptions): Promise<SendResult> {
@@ -263,6 +254,7 @@ export class FeishuChannel implements ChannelAdapter {
   }
 
   private async compose(app: FeishuApp, msg: Message, conv: Conversation, s: FeishuConfig): Promise<Composed | undefined> {
+    if (msg.content.kind === 'event' && msg.content.event === 'csat' && msg.content.survey) return surveyCard(msg.content.survey.question, conv.id);
     if (msg.content.kind !== 'media') {
       const text = textOf(msg.content);
       if (!text) return undefined;

@@ -15,14 +15,15 @@ const isCard = (b: unknown): b is CardBlock => !!b && typeof b === 'object' && (
 /**
  * A kefu message → WeChat messages, or none (skipped). Every message spends one of the window's
  * few sends, so system events are not sent except those that tell the customer something
- * (notice, hand-off); "… joined the conversation" and the like stay in kefu. A text with
+ * (notice, hand-off, the satisfaction survey as its text: reply a digit, or the link); "… joined the
+ * conversation" and the like stay in kefu. A text with
  * `wechat_miniprogrampage` blocks is sent as those cards (the text is their fallback title).
  * Images go as image messages, the caption after them; other files cannot be sent as
  * customer-service messages and fail visibly.
  */
 export function partsOf(msg: Message): Part[] {
   const c = msg.content;
-  if (c.kind === 'event') return (c.event === 'notice' || c.event === 'handoff') && c.text ? [{ kind: 'text', text: c.text }] : [];
+  if (c.kind === 'event') return (c.event === 'notice' || c.event === 'handoff' || c.event === 'csat') && c.text ? [{ kind: 'text', text: c.text }] : [];
   if (c.kind === 'text') {
     const cards = (c.blocks ?? []).filter(isCard);
     if (cards.length) return cards.slice(0, 5).map((card) => ({ kind: 'card', card: { ...card, title: (card.title || c.text).slice(0, 64) } }));

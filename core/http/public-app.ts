@@ -18,7 +18,8 @@ export function publicHeaders(path: string): Record<string, string> {
 
 /** Port 8000: what the internet reaches. Widget, demo page, channel webhooks and APIs. */
 /** `routes`: the channels' routes (the registry's router), so this module knows no channel. */
-export function createPublicApp(d: { logger: Logger; routes: Koa.Middleware; media: MediaService }): Koa {
+/** `pages`: core pages of the public port that are no channel's (the CSAT rating page). */
+export function createPublicApp(d: { logger: Logger; routes: Koa.Middleware; media: MediaService; pages?: Koa.Middleware[] }): Koa {
   const app = new Koa();
   const router = new Router();
   router.get('/healthz', (ctx) => { ctx.body = { ok: true }; });
@@ -31,6 +32,7 @@ export function createPublicApp(d: { logger: Logger; routes: Koa.Middleware; med
   app.on('error', koaErrorLogger(d.logger));
   app.use(errorMiddleware(d.logger));
   app.use(router.routes());
+  for (const m of d.pages ?? []) app.use(m);
   app.use(d.routes);
   return app;
 }

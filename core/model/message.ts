@@ -33,7 +33,34 @@ export interface Attachment {
 export type Content =
   | { kind: 'text'; text: string; /** Slack Block Kit, kept as given (text is the fallback). */ blocks?: unknown[] }
   | { kind: 'media'; attachments: Attachment[]; caption?: string }
-  | { kind: 'event'; event: 'typing' | 'read' | 'join' | 'leave' | 'handoff' | 'assigned' | 'resolved' | 'notice' | 'deleted'; refId?: string; text?: string };
+  | { kind: 'event'; event: 'typing' | 'read' | 'join' | 'leave' | 'handoff' | 'assigned' | 'resolved' | 'notice' | 'deleted' | 'csat'; refId?: string; text?: string;
+      /** On a `csat` event: the survey, for channels that draw it natively (buttons, cards); `text` is the fallback for the rest. */
+      survey?: SurveyPrompt };
+
+/**
+ * A satisfaction survey as the customer's channel shows it. `url` is the signed public rating page
+ * (absent when `[server] public_url` is unset); a reply starting with a digit 1–5 answers it too.
+ */
+export interface SurveyPrompt {
+  question: string;
+  url?: string;
+}
+
+/**
+ * A conversation's satisfaction survey (core/csat): scheduled when it is first resolved, asked after
+ * its queue's delay, answered with a rating 1–5 and an optional comment. At most one per conversation.
+ */
+export interface Csat {
+  state: 'scheduled' | 'asked' | 'answered';
+  /** When the survey is (or was) due: the resolution time plus the queue's delay. */
+  dueAt: Date;
+  askedAt?: Date;
+  rating?: number;
+  comment?: string;
+  answeredAt?: Date;
+  /** How the answer came: `reply` (a message starting with the digit: SMS, WeChat, widget and card buttons) or `page` (the rating page). */
+  via?: 'reply' | 'page';
+}
 
 export interface Message {
   /** Server id, time-sortable, unique across the gateway. */
@@ -90,6 +117,8 @@ export interface Conversation {
    * Bounded by the bus (MAX_META_KEYS keys, MAX_META_VALUE chars a value) so it stays one cheap row column.
    */
   meta?: Record<string, string>;
+  /** The satisfaction survey, once the conversation was resolved in a queue that asks for one. */
+  csat?: Csat;
 }
 
 /** What an adapter hands to ChannelContext.ingest: a message before it has ids or a conversation. */

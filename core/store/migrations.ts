@@ -80,4 +80,6 @@ export const MIGRATIONS: string[] = [
    CREATE TABLE contact_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, contact_id TEXT NOT NULL, at INTEGER NOT NULL, actor_id TEXT NOT NULL,
      actor_name TEXT, action TEXT NOT NULL, other_id TEXT, keys TEXT, reason TEXT);
    CREATE INDEX contact_audit_contact ON contact_audit (contact_id, id);`,
+  // 8: the satisfaction survey of a resolved conversation (core/csat), JSON, NULL when none was asked.
+  `ALTER TABLE conversations ADD COLUMN csat TEXT;`,
 ];

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import type { Conversation, ConversationRef, Message } from '../model/message.js';
 import type { AgentRecord, ApiTokenRecord, MediaRecord, OutboxItem } from './store.js';
+import { decodeCsat, encodeCsat } from './csat-column.js';
 
 export type Doc = Record<string, any>;
 
@@ -44,6 +45,7 @@ export function conversationFields(c: Conversation): Doc {
     waitSince: c.queuedAt ?? c.updatedAt,
     // A JSON string: channel-provided keys may hold dots or a leading $, which BSON field names may not.
     meta: c.meta && Object.keys(c.meta).length ? JSON.stringify(c.meta) : null,
+    csat: encodeCsat(c.csat),
   };
 }
 
@@ -55,6 +57,7 @@ export function toConversation(d: Doc): Conversation {
     assigneeId: opt(d.assigneeId), createdAt: d.createdAt, updatedAt: d.updatedAt, queuedAt: opt(d.queuedAt),
     lastSeq: d.lastSeq ?? 0, lastMessageAt: opt(d.lastMessageAt), waitingOn: opt(d.waitingOn), tags: d.tags ?? [],
     ...(d.meta ? { meta: JSON.parse(d.meta) } : {}),
+    ...(d.csat ? { csat: decodeCsat(d.csat) } : {}),
   };
 }
 

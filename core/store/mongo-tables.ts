@@ -156,8 +156,8 @@ export class MongoOutboxStore implements OutboxStore {
 }
 
 function newItem(id: number, i: OutboxAdd, now: number): Doc {
-  // nextAt 0: due at once, whatever clock the dispatcher runs on.
-  return { id, target: i.target, orderingKey: i.orderingKey, payload: i.payload, attempts: 0, nextAt: 0, status: 'pending',
+  // nextAt 0: due at once, whatever clock the dispatcher runs on (unless it is held until notBefore).
+  return { id, target: i.target, orderingKey: i.orderingKey, payload: i.payload, attempts: 0, nextAt: i.notBefore ?? 0, status: 'pending',
     lastError: null, messageId: i.messageId ?? null, vendorId: null, createdAt: now, updatedAt: null };
 }
 

@@ -9,7 +9,7 @@ export type WriteOp =
   | { op: 'msgInsert'; row: unknown[]; outbox?: string; now?: number }
   | { op: 'convUpsert'; row: Record<string, unknown>; tags: string[] }
   | { op: 'msgUpdate'; id: string; content: string; editedAt: number | null; deleted: number }
-  | { op: 'outboxAdd'; items: { target: string; orderingKey: string; payload: string; messageId?: string }[]; now: number }
+  | { op: 'outboxAdd'; items: { target: string; orderingKey: string; payload: string; messageId?: string; notBefore?: number }[]; now: number }
   /** Rare writes (sessions, agents, tokens, outbox settles, channel state): one statement, prepared once per connection. */
   | { op: 'run'; sql: string; args: unknown[] }
   /** Several rare statements that must commit together or not at all (a contact link moves identities and marks the merge). */
@@ -23,14 +23,14 @@ export function prepareOps(db: Database.Database): (op: WriteOp) => void {
   const p = (sql: string) => db.prepare(sql);
   const msgInsert = p(`INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')}) VALUES (${MESSAGE_COLUMNS.map(() => '?').join(', ')})`);
   const convUpsert = p(`INSERT INTO conversations (id, channel, account, thread, customer_id, customer_name, status, queue,
-      priority, intent_label, intent_score, ai_weight, assignee_id, created_at, updated_at, queued_at, last_seq, last_message_at, tags, meta)
+      priority, intent_label, intent_score, ai_weight, assignee_id, created_at, updated_at, queued_at, last_seq, last_message_at, tags, meta, csat)
     VALUES (@id, @channel, @account, @thread, @customer_id, @customer_name, @status, @queue, @priority, @intent_label,
-      @intent_score, @ai_weight, @assignee_id, @created_at, @updated_at, @queued_at, @last_seq, @last_message_at, @tags, @meta)
+      @intent_score, @ai_weight, @assignee_id, @created_at, @updated_at, @queued_at, @last_seq, @last_message_at, @tags, @meta, @csat)
     ON CONFLICT (id) DO UPDATE SET customer_name = excluded.customer_name, status = excluded.status, queue = excluded.queue,
       priority = excluded.priority, intent_label = excluded.intent_label, intent_score = excluded.intent_score,
       ai_weight = excluded.ai_weight, assignee_id = excluded.assignee_id, updated_at = excluded.updated_at,
       queued_at = excluded.queued_at, last_seq = excluded.last_seq, last_message_at = excluded.last_message_at, tags = excluded.tags,
-      meta = excluded.meta`);
+      meta = excluded.meta, csat = excluded.csat`);
   const tagDelete = p('DELETE FROM conversation_tags WHERE conversation_id = ?');
   const tagInsert = p('INSERT OR IGNORE INTO conversation_tags (tag, conversation_id) VALUES (?, ?)');
   const msgUpdate = p('UPDATE messages SET content = ?, edited_at = ?, deleted = ? WHERE id = ?');
@@ -65,7 +65,7 @@ export function prepareOps(db: Database.Database): (op: WriteOp) => void {
         return;
       case 'msgUpdate': msgUpdate.run(o.content, o.editedAt, o.deleted, o.id); return;
       case 'mediaInsert': mediaInsert.run(...o.args); return;
-      case 'outboxAdd': for (const i of o.items) outboxAdd.run(i.target, i.orderingKey, i.payload, 0, o.now, i.messageId ?? null); return;
+      case 'outboxAdd': for (const i of o.items) outboxAdd.run(i.target, i.orderingKey, i.payload, i.notBefore ?? 0, o.now, i.messageId ?? null); return;
     }
   };
 }

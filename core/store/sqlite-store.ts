@@ -14,6 +14,7 @@ import { SqliteChannelState, SqliteOutboxStore, SqliteTokenStore } from './sqlit
 import { ConversationCache } from './conversation-cache.js';
 import { SqliteContactStore } from './sqlite-contacts.js';
 import type { ContactStore } from '../contacts/types.js';
+import { decodeCsat, encodeCsat } from './csat-column.js';
 
 type Row = Record<string, any>;
 
@@ -294,6 +295,7 @@ function conversationToRow(c: Conversation): Row {
     queued_at: c.queuedAt?.getTime() ?? null, last_seq: c.lastSeq, last_message_at: c.lastMessageAt?.getTime() ?? null,
     tags: JSON.stringify(c.tags),
     meta: c.meta && Object.keys(c.meta).length ? JSON.stringify(c.meta) : null,
+    csat: encodeCsat(c.csat),
   };
 }
 
@@ -307,6 +309,7 @@ function rowToConversation(r: Row): Conversation {
     updatedAt: new Date(r.updated_at), queuedAt: d(r.queued_at), lastSeq: r.last_seq, lastMessageAt: d(r.last_message_at),
     tags: JSON.parse(r.tags),
     ...(r.meta ? { meta: JSON.parse(r.meta) } : {}),
+    ...(r.csat ? { csat: decodeCsat(r.csat) } : {}),
   };
 }
 

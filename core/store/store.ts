@@ -53,7 +53,11 @@ export interface OutboxItem {
   createdAt: number; updatedAt?: number;
 }
 
-export interface OutboxAdd { target: string; orderingKey: string; payload: string; messageId?: string }
+export interface OutboxAdd {
+  target: string; orderingKey: string; payload: string; messageId?: string;
+  /** Not offered before this time (ms, the dispatcher's clock): a durable delay, e.g. a survey sent a while after resolution. */
+  notBefore?: number;
+}
 
 export interface OutboxSettle { status: OutboxStatus; attempts: number; nextAt: number; lastError?: string; vendorId?: string }
 

@@ -7,6 +7,7 @@ export function publicConversation(c: Conversation, sla?: SlaView) {
     id: c.id, channel: c.ref.channel, customer: c.customer, status: c.status, queue: c.queue, priority: c.priority,
     intent: c.intent, assigneeId: c.assigneeId, createdAt: c.createdAt, updatedAt: c.updatedAt, queuedAt: c.queuedAt,
     lastSeq: c.lastSeq, lastMessageAt: c.lastMessageAt, waitingOn: c.waitingOn, tags: c.tags, meta: c.meta ?? {}, sla,
+    csat: c.csat,
   };
 }
 

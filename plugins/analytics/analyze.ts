@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { parse as csvStream } from 'csv-parse';
 import type { Predicate, Row } from './filter.js';
 import { terms } from './segment.js';
+import { csatOf, CsatTally, type CsatSummary } from './csat.js';
 
 /** A bounded counter: past `cap` keys it drops the rarest half (frequent items survive: lossy counting). */
 export class TopCounter<V = undefined> {
@@ -43,6 +44,8 @@ export interface Report {
   handoffByIntent: { intent: string; conversations: number; handedOff: number }[];
   unanswered: { text: string; n: number }[];
   channels: { channel: string; messages: number; conversations: number; handedOff: number }[];
+  /** Satisfaction of the conversations with a rating (the export's csat column), overall and by queue, channel, agent, intent. */
+  csat: CsatSummary;
   range: { from?: string; to?: string };
 }
 
@@ -80,7 +83,8 @@ export async function analyze(file: string, o: AnalyzeOptions): Promise<Report> 
   const words = new TopCounter<Map<string, number>>(50_000);
   const unanswered = new TopCounter(20_000);
   const byHour = new Array(24).fill(0), byWeekday = new Array(7).fill(0);
-  const convs = new Map<string, { intent: string; handedOff: boolean; duration: number; channel: string; askedFirst: boolean }>();
+  const convs = new Map<string, { intent: string; handedOff: boolean; duration: number; channel: string; askedFirst: boolean;
+    queue: string; agent: string; csat?: number }>();
   const channels = new Map<string, { messages: number }>();
   let from: string | undefined, to: string | undefined;
   let pending: Row[] = [];
@@ -94,7 +98,10 @@ export async function analyze(file: string, o: AnalyzeOptions): Promise<Report> 
     const handedOff = row.handed_off === true || row.handed_off === 'true';
     const channel = String(row.channel ?? '') || '(unknown)';
     let c = convs.get(id);
-    if (!c) convs.set(id, (c = { intent: '', handedOff, duration: Number(row.session_duration_s) || 0, channel, askedFirst: false }));
+    if (!c) convs.set(id, (c = { intent: '', handedOff, duration: Number(row.session_duration_s) || 0, channel, askedFirst: false, queue: '', agent: '' }));
+    c.csat ??= csatOf(row.csat);
+    c.queue ||= String(row.queue ?? '');
+    c.agent ||= String(row.agent ?? '');
     const ch = channels.get(channel) ?? { messages: 0 };
     ch.messages++;
     channels.set(channel, ch);
@@ -142,7 +149,9 @@ export async function analyze(file: string, o: AnalyzeOptions): Promise<Report> 
   for (const d of ds) durations[DURATION_BUCKETS.findIndex(([, max]) => d < max)].n++;
   const hb = new Map<string, { conversations: number; handedOff: number }>();
   const chConv = new Map<string, { conversations: number; handedOff: number }>();
+  const csat = new CsatTally();
   for (const c of all) {
+    if (c.csat) csat.add(c.csat, { queue: c.queue, channel: c.channel, agent: c.agent, intent: c.intent });
     const k = c.intent || '(none)';
     const e = hb.get(k) ?? { conversations: 0, handedOff: 0 };
     e.conversations++; if (c.handedOff) e.handedOff++;
@@ -161,6 +170,7 @@ export async function analyze(file: string, o: AnalyzeOptions): Promise<Report> 
     unanswered: unanswered.top(15).map(([text, e]) => ({ text, n: e.n })),
     channels: [...channels].map(([channel, e]) => ({ channel, messages: e.messages, ...(chConv.get(channel) ?? { conversations: 0, handedOff: 0 }) }))
       .sort((a, b) => b.messages - a.messages),
+    csat: csat.summary(),
     range: { from, to },
   };
 }

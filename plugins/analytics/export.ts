@@ -7,14 +7,16 @@ import type { Store } from '../../core/store/store.js';
  * `kefu export` format, one row per message (CSV with this header, or JSONL with these keys):
  * conversation_id, channel, queue, intent, intent_score, role, text, time (ISO 8601, server time),
  * session_duration_s (first to last message of the conversation), message_count, handed_off
- * (the conversation reached a human), csat (1–5 when collected; empty otherwise), contact_id (the
- * contact the customer is, after links: the same id for one person on every channel; empty for a
- * customer no contact was made for yet, i.e. only seen before contacts existed).
+ * (the conversation reached a human), csat (the conversation's satisfaction rating 1–5 once answered;
+ * empty otherwise), csat_comment (the comment given with it), agent (the login of the agent the
+ * conversation was last assigned to), contact_id (the contact the customer is, after links: the
+ * same id for one person on every channel; empty for a customer no contact was made for yet, i.e.
+ * only seen before contacts existed). The conversation-level columns repeat on each of its rows.
  */
 export const EXPORT_COLUMNS = ['conversation_id', 'channel', 'queue', 'intent', 'intent_score', 'role', 'text', 'time',
-  'session_duration_s', 'message_count', 'handed_off', 'csat', 'contact_id'] as const;
+  'session_duration_s', 'message_count', 'handed_off', 'csat', 'csat_comment', 'agent', 'contact_id'] as const;
 
-interface ConvInfo { conv?: Conversation; duration: number; count: number; handedOff: boolean; contactId: string }
+interface ConvInfo { conv?: Conversation; duration: number; count: number; handedOff: boolean; agent: string; contactId: string }
 
 /** The customer's contact, following links (read only: an export never creates one). */
 async function contactOf(store: Store, customerId: string | undefined): Promise<string> {
@@ -38,6 +40,12 @@ export async function exportLogs(store: Store, from: Date, to: Date, output: str
   const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
   if (!jsonl) await write(EXPORT_COLUMNS.join(',') + '\n');
   const infos = new Map<string, ConvInfo>();
+  const logins = new Map<string, string>();
+  const loginOf = async (id: string | undefined): Promise<string> => {
+    if (!id) return '';
+    if (!logins.has(id)) logins.set(id, (await store.getAgent(id))?.login ?? id);
+    return logins.get(id)!;
+  };
   const info = async (id: string): Promise<ConvInfo> => {
     let i = infos.get(id);
     if (!i) {
@@ -46,7 +54,8 @@ export async function exportLogs(store: Store, from: Date, to: Date, output: str
       const times = all.map((m) => m.sentAt.getTime());
       i = { conv, duration: times.length ? Math.round((Math.max(...times) - Math.min(...times)) / 1000) : 0,
         count: all.filter((m) => m.content.kind !== 'event').length,
-        handedOff: !!conv?.assigneeId || conv?.status === 'queued' || conv?.status === 'assigned', contactId: await contactOf(store, conv?.customer.id) };
+        handedOff: !!conv?.assigneeId || conv?.status === 'queued' || conv?.status === 'assigned', agent: await loginOf(conv?.assigneeId),
+        contactId: await contactOf(store, conv?.customer.id) };
       if (infos.size > 50_000) infos.clear(); // bounded: rows come in time order, conversations cluster
       infos.set(id, i);
     }
@@ -63,7 +72,8 @@ export async function exportLogs(store: Store, from: Date, to: Date, output: str
       const row = {
         conversation_id: m.conversationId, channel: i.conv?.ref.channel ?? '', queue: i.conv?.queue ?? '', intent: m.intent?.label ?? '',
         intent_score: m.intent?.score ?? '', role: m.from.role, text: textOf(m.content), time: m.sentAt.toISOString(),
-        session_duration_s: i.duration, message_count: i.count, handed_off: i.handedOff, csat: '', contact_id: i.contactId,
+        session_duration_s: i.duration, message_count: i.count, handed_off: i.handedOff,
+        csat: i.conv?.csat?.state === 'answered' ? i.conv.csat.rating ?? '' : '', csat_comment: i.conv?.csat?.comment ?? '', agent: i.agent, contact_id: i.contactId,
       };
       await write(jsonl ? JSON.stringify(row) + '\n' : EXPORT_COLUMNS.map((c) => csvCell(row[c])).join(',') + '\n');
       n++;

@@ -3,11 +3,12 @@
  * textContent; the only markup is our own constant icons.
  */
 import type { Strings } from './widget-i18n';
+import { surveyCard, type SurveyContext } from './widget-survey';
 
 export type Msg = { id: string; seq: number; clientId?: string; direction: 'inbound' | 'outbound'; from: { role: string; name?: string };
   content: any; sentAt: string; pending?: 'sending' | 'failed' };
 
-export interface RenderContext { origin: string; t: Strings; onImageLoad(): void }
+export interface RenderContext extends SurveyContext { origin: string; t: Strings; onImageLoad(): void }
 
 const FILE_ICON = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" d="M6 2h8l6 6v12a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2zm7 1.5V9h5.5L13 3.5z"/></svg>';
 const DOWNLOAD_ICON = '<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M11 4h2v8.2l3.3-3.3 1.4 1.4L12 16l-5.7-5.7 1.4-1.4 3.3 3.3zM5 18h14v2H5z"/></svg>';
@@ -88,6 +89,7 @@ function file(a: any, ctx: RenderContext): HTMLElement {
 
 export function bubble(m: Msg, ctx: RenderContext): HTMLElement {
   const { t } = ctx;
+  if (m.content.kind === 'event' && m.content.event === 'csat' && m.content.survey) return surveyCard(m, ctx);
   if (m.content.kind === 'event') return line(m.content.event === 'deleted' ? t.deleted : m.content.text ?? '');
   const box = el('div', `msg ${m.direction === 'inbound' ? 'me' : 'them'}${m.pending ? ' ' + m.pending : ''}`);
   if (m.direction === 'outbound' && m.from.name) box.append(el('div', 'who', m.from.name));

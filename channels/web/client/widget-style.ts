@@ -47,6 +47,15 @@ header > div { min-width: 0; }
 .sending .body { opacity: .7; }
 .failed .body { background: #fde8e8; color: #9b1c1c; }
 .event { align-self: center; font-size: 12px; color: #69707d; background: #eceef2; padding: 4px 10px; border-radius: 10px; text-align: center; max-width: 90%; }
+.survey { align-self: stretch; background: #fff; border: 1px solid #e6e8ec; border-radius: 14px; padding: 12px; display: flex; flex-direction: column; gap: 8px; }
+.survey .q { font-size: 14px; font-weight: 600; }
+.survey .stars { display: flex; gap: 6px; }
+.survey .star { flex: 1; min-height: 40px; border: 1px solid #d9dde3; border-radius: 10px; background: #f6f7f9; font-size: 16px; font-weight: 600; cursor: pointer; color: inherit; }
+.survey .star:hover, .survey .star:focus-visible { background: var(--kefu-accent); color: #fff; border-color: var(--kefu-accent); outline: none; }
+.survey .ends { display: flex; justify-content: space-between; font-size: 11px; color: #8a919c; }
+.survey .comment { border: 1px solid #d9dde3; border-radius: 10px; padding: 8px 10px; font-size: 14px; outline: none; }
+.survey .done { font-size: 13.5px; color: #17663a; }
+@media (pointer: coarse) { .survey .comment { font-size: 16px; } .survey .star { min-height: 44px; } }
 .queue { font-size: 12.5px; background: #eef4ff; color: #1e3a8a; padding: 8px 14px; border-top: 1px solid #dbe5fb; }
 .typing { font-size: 12px; color: #69707d; padding: 4px 16px; background: #f6f7f9; }
 .notice { font-size: 12.5px; background: #fff6e5; color: #7a4d00; padding: 8px 14px; border-top: 1px solid #f3e2bf; }

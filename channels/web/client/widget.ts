@@ -10,6 +10,7 @@
 import { STYLE } from './widget-style';
 import { strings } from './widget-i18n';
 import { bubble, greeting, type Msg } from './widget-render';
+import { ratingOf } from './widget-survey';
 import { isPhone, phoneMode } from './widget-mobile';
 import { postIdentify, type IdentifyInput } from './widget-identify';
 
@@ -93,7 +94,8 @@ function rid(): string {
 }
 
 const toEnd = () => { log.scrollTop = log.scrollHeight; };
-const renderContext = { origin, t, onImageLoad: toEnd };
+const renderContext = { origin, t, onImageLoad: toEnd, rate: (n: number, comment: string) => sendMessage(comment ? `${n} ${comment}` : String(n)),
+  ratedAfter: (seq: number) => [...state.messages.values()].filter((m) => !m.seq || m.seq > seq).map(ratingOf).find(Boolean) };
 
 function render(): void {
   const list = [...state.messages.values()].sort((a, b) => (a.seq || 1e15) - (b.seq || 1e15) || a.sentAt.localeCompare(b.sentAt));
@@ -227,6 +229,10 @@ function sendText(): void {
   if (!text) return;
   input.value = '';
   autosize();
+  sendMessage(text);
+}
+
+function sendMessage(text: string): void {
   const clientId = rid();
   sendFrame({ type: 'send', clientId, text },
     { id: clientId, seq: 0, clientId, direction: 'inbound', from: { role: 'customer' }, content: { kind: 'text', text }, sentAt: new Date().toISOString(), pending: 'sending' });

@@ -23,6 +23,8 @@ function fileChip(a: Attachment): HTMLElement {
 
 /** One message. Everything from users goes in as text nodes (h never parses HTML). */
 export function bubble(m: Msg, onLoad: () => void): HTMLElement {
+  // The survey's link is the customer's to use: agents see that it was sent, not the link.
+  if (m.content.kind === 'event' && m.content.event === 'csat') return h('div', { class: 'event' }, `Satisfaction survey sent: ${m.content.survey?.question ?? ''}`);
   if (m.content.kind === 'event') return h('div', { class: 'event' }, m.content.event === 'deleted' ? 'Message deleted' : m.content.text ?? m.content.event);
   const body = h('div', { class: 'body' });
   if (m.content.kind === 'text') body.textContent = m.content.text;

@@ -1,5 +1,5 @@
 import { h } from './dom';
-import { S, api, invalidate, toast } from './state';
+import { S, api, invalidate, toast, type Conv } from './state';
 import { customerAddress, isEmail, isSms, optedOut, OPTED_OUT_LABEL, ticketState } from './channel-view';
 import { wechatRows } from './channel-wechat';
 import { slaTables } from './sla-view';
@@ -21,7 +21,7 @@ export function sideContent(): HTMLElement[] {
     contact.push(['Ticket', ticketState(c)!]);
   }
   const customer = c ? [h('div', {}, h('h3', {}, 'Customer'), dl([['Name', c.customer.name ?? '—'], ...contact, ['Id', c.customer.id], ['Channel', c.channel], ['Queue', c.queue],
-    ['Since', new Date(c.createdAt).toLocaleString()], ['Messages', c.lastSeq], ['Tags', c.tags.join(', ') || '—']]))] : [];
+    ['Since', new Date(c.createdAt).toLocaleString()], ['Messages', c.lastSeq], ['Tags', c.tags.join(', ') || '—'], ...csatRows(c)]))] : [];
   return [
     ...customer,
     ...contactSection(c?.id),
@@ -29,6 +29,15 @@ export function sideContent(): HTMLElement[] {
     ...S.agents.map((a) => h('div', { class: 'agent-row', 'data-agent': a.id },
       h('span', {}, h('span', { class: `dot ${a.status}` }), a.name), h('span', { class: 'load' }, `${a.load}/${a.capacity}`))),
   ];
+}
+
+/** The satisfaction survey as the agent reads it: when it goes out, that it is waiting, or the rating and comment. */
+function csatRows(c: Conv): [string, string][] {
+  const s = c.csat;
+  if (!s) return [];
+  if (s.state === 'scheduled') return [['Satisfaction', `survey due ${new Date(s.dueAt).toLocaleString()}`]];
+  if (s.state === 'asked') return [['Satisfaction', 'asked, no answer yet']];
+  return [['Satisfaction', `${'★'.repeat(s.rating ?? 0)}${'☆'.repeat(5 - (s.rating ?? 0))} ${s.rating}/5`], ...(s.comment ? [['Comment', s.comment] as [string, string]] : [])];
 }
 
 function fmtWait(s: number): string {

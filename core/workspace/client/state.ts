@@ -5,7 +5,10 @@ export type Conv = { id: string; channel: string; customer: { id: string; name?:
   /** Channel-provided facts (e-mail: subject, email, cc); older servers send none. */
   meta?: Record<string, string>;
   /** SLA clocks when the conversation's queue has targets (sla-view.ts). */
-  sla?: import('./sla-view').SlaView };
+  sla?: import('./sla-view').SlaView;
+
+  /** The satisfaction survey (core/csat), once the conversation was resolved in a queue that asks. */
+  csat?: { state: 'scheduled' | 'asked' | 'answered'; dueAt: string; askedAt?: string; rating?: number; comment?: string; answeredAt?: string; via?: string } };
 export type Attachment = { kind: 'image' | 'file' | 'voice'; mediaId: string; mime?: string; size?: number; name?: string; width?: number; height?: number };
 export type Msg = { id: string; seq: number; conversationId: string; sourceId?: string; direction: string; from: { id: string; role: string; name?: string };
   content: any; sentAt: string; private?: boolean; pending?: boolean; delivery?: Delivery };

@@ -59,12 +59,12 @@ export function messageEvent(o: { app: string; text?: string; content?: object; 
 }
 
 /** card.action.trigger: a click on a kefu card button. */
-export function cardEvent(o: { app: string; conversation: string; openId?: string; eventId?: string; token?: string }) {
+export function cardEvent(o: { app: string; conversation: string; openId?: string; eventId?: string; token?: string; kefu?: string }) {
   return {
     schema: '2.0',
     header: { event_id: o.eventId ?? nextId('evc'), event_type: 'card.action.trigger', create_time: String(Date.now()), token: o.token ?? '', app_id: o.app, tenant_key: 'tenant1' },
     event: { operator: { open_id: o.openId ?? 'ou_alice', tenant_key: 'tenant1' }, token: 'c-card-update-token', host: 'im_message',
-      action: { tag: 'button', value: { kefu: 'handoff', conversation: o.conversation } }, context: { open_message_id: 'om_card', open_chat_id: 'oc_p2p_alice' } },
+      action: { tag: 'button', value: { kefu: o.kefu ?? 'handoff', conversation: o.conversation } }, context: { open_message_id: 'om_card', open_chat_id: 'oc_p2p_alice' } },
   };
 }
 

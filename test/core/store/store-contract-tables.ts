@@ -140,6 +140,15 @@ function outboxContract(c: ContractContext): void {
       assert.deepEqual([a1.attempts, a1.status, a1.target, a1.orderingKey, typeof a1.id, typeof a1.createdAt], [0, 'pending', 'channel:sms', 'c1', 'number', 'number']);
     });
 
+    it('an item added with notBefore is not offered before then, also after a restart', async () => {
+      const now = Date.now();
+      await c.s.outbox.add([{ target: 'csat', orderingKey: 'c1', payload: 'later', notBefore: now + 60_000 }, { target: 'csat', orderingKey: 'c2', payload: 'now' }]);
+      assert.deepEqual(payloads(await c.s.outbox.due(now, 10, ['csat'])), ['now']);
+      const s = await c.reopen();
+      assert.deepEqual(payloads(await s.outbox.due(now + 59_999, 10, ['csat'])), ['now']);
+      assert.deepEqual(payloads(await s.outbox.due(now + 60_000, 10, ['csat'])), ['later', 'now']);
+    });
+
     it('a settled head lets the next of its key through; a head waiting for a retry holds the ones behind it', async () => {
       await add(['channel:sms', 'c1', 'a1'], ['channel:sms', 'c1', 'a2'], ['channel:sms', 'c2', 'b1'], ['channel:sms', 'c2', 'b2']);
       const now = Date.now();

@@ -83,6 +83,20 @@ function conversationContract(c: ContractContext): void {
       assert.equal(await s.findConversationByRef({ ...conv.ref, thread: 'other' }), undefined);
     });
 
+    it('keeps the satisfaction survey with the conversation through every state, after a restart', async () => {
+      const conv = conversation('v-csat', { status: 'resolved', csat: { state: 'scheduled', dueAt: at(60_000) } });
+      await c.s.saveConversation(conv);
+      assert.deepEqual(plain((await (await c.reopen()).getConversation(conv.id))!.csat), plain(conv.csat));
+      conv.csat = { state: 'answered', dueAt: at(60_000), askedAt: at(61_000), rating: 4, comment: '快，谢谢 "ok"', answeredAt: at(62_000), via: 'reply' };
+      await c.s.saveConversation(conv);
+      const s = await c.reopen();
+      assert.deepEqual(plain(await s.getConversation(conv.id)), plain(conv));
+      assert.deepEqual(plain((await s.findConversationByRef(conv.ref))!.csat), plain(conv.csat));
+      const none = conversation('v-no-csat');
+      await s.saveConversation(none);
+      assert.equal((await (await c.reopen()).getConversation(none.id))!.csat, undefined);
+    });
+
     it('finds a conversation by id and by ref before its save has resolved', async () => {
       const conv = conversation('visitor-1');
       const saving = c.s.saveConversation(conv);

@@ -41,7 +41,7 @@ describe('kefu export + kefu analyze', () => {
       const ex = spawnSync(process.execPath, [CLI, 'export', '--config', cfg, '--from', '2020-01-01', '--output', csv], { encoding: 'utf8', cwd: gw.dir });
       assert.equal(ex.status, 0, ex.stderr);
       const lines = readFileSync(csv, 'utf8').trim().split('\n');
-      assert.equal(lines[0], 'conversation_id,channel,queue,intent,intent_score,role,text,time,session_duration_s,message_count,handed_off,csat,contact_id');
+      assert.equal(lines[0], 'conversation_id,channel,queue,intent,intent_score,role,text,time,session_duration_s,message_count,handed_off,csat,csat_comment,agent,contact_id');
       // One contact per visitor (four strangers), the same on each of a conversation's rows.
       const contactOf = new Map(lines.slice(1).map((l) => [l.split(',')[0], l.split(',').at(-1)!]));
       assert.ok([...contactOf.values()].every((k) => /^K/.test(k)), lines.join('\n'));

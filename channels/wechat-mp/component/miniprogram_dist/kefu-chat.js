@@ -22,7 +22,7 @@ Component({
     transcribe: { type: Boolean, value: true },
     height: { type: String, value: '' },
   },
-  data: { t: {}, items: [], input: '', connected: false, offline: false, queueText: '', typingText: '', voiceMode: false, recording: false, scrollTo: '' },
+  data: { t: {}, items: [], input: '', surveyComment: '', connected: false, offline: false, queueText: '', typingText: '', voiceMode: false, recording: false, scrollTo: '' },
   lifetimes: {
     attached: function () {
       var self = this;
@@ -59,6 +59,15 @@ Component({
     onSend: function () {
       this.session.sendText(this.data.input);
       this.setData({ input: '' });
+    },
+    onSurveyComment: function (e) { this.setData({ surveyComment: e.detail.value }); },
+    // A rating tap is the customer's reply "4" (or "4 <comment>"), as an SMS customer would type it.
+    onRate: function (e) {
+      var n = Number(e.currentTarget.dataset.rating);
+      if (!(n >= 1 && n <= 5)) return;
+      var comment = String(this.data.surveyComment || '').trim().slice(0, 1000);
+      this.session.sendText(comment ? n + ' ' + comment : String(n));
+      this.setData({ surveyComment: '' });
     },
     onToggleVoice: function () { this.setData({ voiceMode: !this.data.voiceMode }); },
     onChooseImage: function () {

@@ -6,6 +6,7 @@ var STRINGS = {
     queue: '您前面还有 {n} 位，预计等待 {m} 分钟', typing: '{name}正在输入…', agent: '客服', image: '图片', voice: '语音',
     holdToTalk: '按住 说话', release: '松开 发送', tooShort: '说话时间太短', micDenied: '需要麦克风权限才能发送语音',
     sending: '发送中…', failed: '发送失败，点击重试', transcript: '语音转文字', uploadFailed: '上传失败',
+    surveyComment: '补充评价（可选），然后点击评分', rated: '感谢您的评价！您打了 {n} 分。', worst: '很差', best: '非常满意',
   },
   en: {
     title: 'Customer service', welcome: 'Hi! How can we help you today?', placeholder: 'Type a message…', send: 'Send', connecting: 'Connecting…',
@@ -13,6 +14,7 @@ var STRINGS = {
     queue: '{n} ahead of you, about {m} min', typing: '{name} is typing…', agent: 'Agent', image: 'Image', voice: 'Voice',
     holdToTalk: 'Hold to talk', release: 'Release to send', tooShort: 'Too short to send', micDenied: 'Voice messages need the microphone',
     sending: 'Sending…', failed: 'Not sent, tap to retry', transcript: 'Transcript', uploadFailed: 'Upload failed',
+    surveyComment: 'A comment (optional), then tap a rating', rated: 'Thank you! You rated us {n} of 5.', worst: 'Very poor', best: 'Excellent',
   },
 };
 
