@@ -130,7 +130,8 @@ export class ConversationBus extends EventEmitter<BusEvents> {
       validateContent(inbound.content, this.opts.limits().maxTextChars);
       const conv = await this.conversationFor(inbound);
       const result = await this.dedupe(conv, inbound.sourceId, async () => {
-        const wait = this.opts.limiter.take(conv.customer.id);
+        const taken = this.opts.limiter.take(conv.customer.id);
+        const wait = typeof taken === 'number' ? taken : await taken;
         if (wait > 0 && !inbound.keepOverQuota) throw new KefuError('rate_limited', `Message quota exceeded; retry in ${wait}s.`, { retryAfter: wait });
         const message: Message = {
           id: newId('M'), seq: 0, conversationId: conv.id, sourceId: inbound.sourceId, direction: 'inbound',
