@@ -56,8 +56,8 @@ describe('cluster mode: a gateway on Redis, through a Redis outage (real redis-s
     assert.equal((await say(v, 'before')).type, 'ack');
     await r.stop();
     const down = await eventually(async () => { const x = await readyz(); return x.status === 503 ? x : undefined; }, 'readyz 503');
-    assert.equal(down.body.ok, false);
-    assert.equal(down.body.cluster.redis, 'unreachable');
+    assert.equal(down!.body.ok, false);
+    assert.equal(down!.body.cluster.redis, 'unreachable');
     const during = await say(v, 'during the outage');
     assert.equal(during.type, 'ack', JSON.stringify(during));
     const convId = (await gw.store.findConversationByRef({ channel: 'web', account: 'default', thread: v.visitorId }))!.id;
