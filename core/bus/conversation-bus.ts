@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { KefuError } from '../errors.js';
 import { newId } from '../model/ids.js';
 import { textOf, type Content, type Conversation, type InboundMessage, type Message, type Participant } from '../model/message.js';
-import type { Store } from '../store/store.js';
+import { DuplicateSource, type Store } from '../store/store.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import { compose, type Middleware, type PipelineContext, type Stage, STAGES } from './pipeline.js';
 import type { BusEvents, ConversationChange, Signal } from './events.js';
@@ -185,7 +185,14 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     const p = (async (): Promise<IngestResult> => {
       const stored = await this.opts.store.findMessageBySource(conv.id, sourceId);
       if (stored) return { status: 'duplicate', message: stored, conversation: conv };
-      return { status: 'accepted', message: await create(), conversation: conv };
+      try {
+        return { status: 'accepted', message: await create(), conversation: conv };
+      } catch (err) {
+        // Another node on the same store stored it between the lookup and the insert.
+        const first = err instanceof DuplicateSource && await this.opts.store.findMessageBySource(conv.id, sourceId);
+        if (!first) throw err;
+        return { status: 'duplicate', message: first, conversation: conv };
+      }
     })();
     this.inflight.set(key, p);
     const clear = () => { this.inflight.delete(key); };
