@@ -23,21 +23,16 @@ export async function openRedisCluster(o: { config: KefuConfig['cluster']; logge
   const link = await RedisLink.open(config.redis_url, logger);
   if (!(await link.whenReady(START_WAIT_MS))) logger.error({ node: nodeId }, 'redis unreachable at start: not ready until it answers');
   const leases = new Leases(link, { prefix, nodeId, ttlMs: config.lease_ttl_ms, logger });
-  const limiters = new Set<RedisRateLimiter>();
   return {
     mode: 'redis', nodeId,
     ready: () => link.ready(),
     health: () => ({ mode: 'redis', node: nodeId, redis: link.ready() ? 'ready' : 'unreachable', nodes: config.nodes, leases: leases.holds() }),
-    limiters: (name, quota, burst) => {
-      const l = new RedisRateLimiter(link, `${prefix}rl:${name}:`, quota, burst);
-      limiters.add(l);
-      return l;
-    },
+    // Each limiter's owner closes it (the bus, a channel's VisitorLimits).
+    limiters: (name, quota, burst) => new RedisRateLimiter(link, `${prefix}rl:${name}:`, quota, burst),
     leader: leases.leader,
     secrets: new RedisSecrets(link, leases, prefix, logger),
     async close() {
       await leases.close();
-      for (const l of limiters) l.close();
       await link.close();
     },
   };

@@ -41,7 +41,8 @@ describe('cluster mode: two gateways on one MongoDB database and one Redis (inbo
     const client = await MongoClient.connect(mongo.url);
     try { await client.db(database).dropDatabase(); } finally { await client.close(); }
   });
-  after(() => mongo.stop());
+  // The emulator is shared by every MongoDB test file of this process (helpers/mongo.ts): stopping
+  // it here would cut off the files that run after this one. Each test drops its database.
 
   const smsInbound = async (g: TestGateway) => {
     const conv = await g.store.findConversationByRef({ channel: 'sms', account: ACCOUNTS.main.number, thread: CUSTOMER });
