@@ -317,7 +317,14 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     };
     const meta = mergeMeta(undefined, inbound.meta);
     if (meta && Object.keys(meta).length) conv.meta = meta;
-    await this.opts.store.saveConversation(conv);
+    try {
+      await this.opts.store.saveConversation(conv);
+    } catch (err) {
+      // Another node on the same store created it first (a shared store refuses a second one): that one is it.
+      const first = err instanceof KefuError && err.code === 'conflict' && await this.opts.store.findConversationByRef(inbound.ref);
+      if (!first) throw err;
+      return first;
+    }
     this.emit('conversation', conv, 'created');
     return conv;
   }

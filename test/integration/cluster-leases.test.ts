@@ -106,6 +106,20 @@ describe('cluster mode: one node holds each vendor long connection (two gateways
     assert.ok((await feishuInbound(survivor)).includes('feishu, to the new holder'));
   });
 
+  it('Redis restarts (empty): the holder gives the stream up, and once Redis is back exactly one node holds it again, by itself', async () => {
+    await start('a', dingtalkOnly('a'));
+    await start('b', dingtalkOnly('b'));
+    await eventually(async () => dingtalk.open === 1 && (await Promise.all(gws.map(leasesOf))).flat().includes(DINGTALK), 'one holder');
+    await r.stop();
+    await eventually(() => dingtalk.open === 0, 'the holder closed its stream: it cannot prove it still holds the lease', 15_000);
+    await r.start();
+    await eventually(async () => dingtalk.open === 1 && (await Promise.all(gws.map(leasesOf))).flat().filter((l) => l === DINGTALK).length === 1, 'held again', 20_000);
+    const holder = await holderOf(DINGTALK);
+    const cb = dingtalk.push(dingtalk.message({ text: 'after the Redis restart' }));
+    await eventually(() => dingtalk.isAcked(cb), 'acked');
+    assert.deepEqual(await dingtalkInbound(holder), ['after the Redis restart']);
+  });
+
   it('kill -9 of the holder: the standby node takes over after the lease lapses, and a callback left unacknowledged is stored there', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kefu-cluster-child-'));
     dirs.push(dir);

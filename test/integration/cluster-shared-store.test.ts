@@ -5,6 +5,8 @@ import { json, visitorSession } from '../helpers/clients.js';
 import { mongoStoreConfig, mongoTarget } from '../helpers/mongo.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { ACCOUNTS, FakeTwilio, inbound, smsConfig, twilioPost } from '../channels/sms/fake-twilio.js';
+import { FakeWechat, MP, wechatConfig } from '../fixtures/channels/wechat/fake-wechat.js';
+import { msgId, openid, textPush, wechatPush } from '../fixtures/channels/wechat/wechat-push.js';
 
 // The SDK would rename hosts from these; the tests' traffic must stay on 127.0.0.1.
 delete process.env.TWILIO_REGION;
@@ -29,7 +31,7 @@ describe('cluster mode: two gateways on one MongoDB database and one Redis (inbo
   let a: TestGateway;
   let b: TestGateway;
 
-  const start = (node: string, quota: number) => startGateway(`${mongoStoreConfig(mongo, database)}\n${smsConfig(fake)}\n[cluster]\nredis_url = "${r.url}"\nnode_id = "${node}"\nkey_prefix = "${database}:"\n[ratelimit]\ncustomer_quota = ${quota}\nburst = 1\n`);
+  const start = (node: string, quota: number, channel = smsConfig(fake)) => startGateway(`${mongoStoreConfig(mongo, database)}\n${channel}\n[cluster]\nredis_url = "${r.url}"\nnode_id = "${node}"\nkey_prefix = "${database}:"\n[ratelimit]\ncustomer_quota = ${quota}\nburst = 1\n`);
   beforeEach(async () => {
     fake = await new FakeTwilio().listen();
     database = mongo.freshDatabase();
@@ -62,6 +64,24 @@ describe('cluster mode: two gateways on one MongoDB database and one Redis (inbo
     for (const g of [a, b]) {
       const texts = (await smsInbound(g)).map((m) => (m.content.kind === 'text' ? m.content.text : ''));
       assert.deepEqual(texts, ['where is my parcel?', 'hello?'], 'one message each, seen alike from both nodes');
+    }
+  });
+
+  it('WeChat pushing the same message to both nodes at once stores it once; both are answered success', async () => {
+    const wechat = await new FakeWechat().listen();
+    try {
+      a = await start('a', 0, wechatConfig(wechat));
+      b = await start('b', 0, wechatConfig(wechat));
+      const customer = openid();
+      const push = textPush(customer, '我的订单呢', { id: msgId() });
+      const answers = await Promise.all([wechatPush(a.publicUrl, push), wechatPush(b.publicUrl, push), wechatPush(b.publicUrl, push)]);
+      assert.deepEqual(answers.map((x) => x.text), ['success', 'success', 'success']);
+      const conv = (await a.store.findConversationByRef({ channel: 'wechat', account: MP.appid, thread: customer }))!;
+      const stored = (await b.store.listMessages(conv.id, {})).filter((m) => m.direction === 'inbound');
+      assert.equal(stored.length, 1);
+    } finally {
+      await a?.close(); await b?.close();
+      await wechat.close();
     }
   });
 
