@@ -38,6 +38,9 @@ export async function startRedis(): Promise<TestRedis | { skip: string }> {
       if (attempt >= 4) { rmSync(dir, { recursive: true, force: true }); throw err; }
     }
   }
+  // A test process that ends without close() (a failed hook, mocha --exit) must not leave a server behind.
+  const orphaned = () => { proc?.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); };
+  process.once('exit', orphaned);
   const stop = async () => {
     const p = proc;
     proc = undefined;
@@ -49,7 +52,7 @@ export async function startRedis(): Promise<TestRedis | { skip: string }> {
   return {
     port, url: `redis://127.0.0.1:${port}`, stop,
     async start() { if (!proc) proc = await launch(dir, port); },
-    async close() { await stop(); rmSync(dir, { recursive: true, force: true }); },
+    async close() { await stop(); process.off('exit', orphaned); rmSync(dir, { recursive: true, force: true }); },
   };
 }
 
