@@ -4,6 +4,7 @@ import type { Conversation, Participant } from '../core/model/message.js';
 import type { TokenStore } from '../core/store/store.js';
 import type { ChannelAdapter } from './contract.js';
 import type { ContactService } from '../core/contacts/contact-service.js';
+import type { Cluster } from '../core/cluster/cluster.js';
 import { WebChannel } from './web/index.js';
 import { ApiChannel } from './api/index.js';
 import { EmailChannel } from './email/index.js';
@@ -26,6 +27,8 @@ export interface ChannelServices {
   handoff: (conv: Conversation, by: Participant) => Promise<void>;
   /** Contacts, for the widget's kefu.identify(). */
   contacts?: ContactService;
+  /** What the node shares with the others (core/cluster): limits, leader leases, credentials. */
+  cluster: Cluster;
 }
 
 /**
@@ -34,13 +37,14 @@ export interface ChannelServices {
  * their start(), so a disabled channel costs nothing (docs/channels.md).
  */
 export function builtinChannels(s: ChannelServices): { web: WebChannel; adapters: ChannelAdapter[] } {
-  const web = new WebChannel({ tokens: s.visitorTokens, agentsOnline: s.agentsOnline, contacts: s.contacts });
+  const { limiters, leader, secrets } = s.cluster;
+  const web = new WebChannel({ tokens: s.visitorTokens, agentsOnline: s.agentsOnline, limiters, contacts: s.contacts });
   const api = new ApiChannel({ tokens: s.tokens, media: s.media, maxTextChars: s.maxTextChars, handoff: s.handoff });
   return { web, adapters: [web, api, new EmailChannel(), new SmsChannel(), new SmsGatewayChannel(),
-    new WechatMpChannel({ agentsOnline: s.agentsOnline }),
-    new DingtalkChannel(),
-    new WechatChannel(),
+    new WechatMpChannel({ agentsOnline: s.agentsOnline, limiters }),
+    new DingtalkChannel({ leader: (app, signal, onWait) => leader(`dingtalk:${app}`, signal, onWait) }),
+    new WechatChannel({ shared: secrets }),
     new WechatyChannel(),
-    new FeishuChannel({ handoff: s.handoff }),
+    new FeishuChannel({ handoff: s.handoff, leader: (app, signal, onWait) => leader(`feishu:${app}`, signal, onWait) }),
   ] };
 }

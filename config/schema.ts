@@ -112,9 +112,21 @@ export const configSchema = z.object({
   }).strict().refine((st) => st.driver !== 'mongodb' || /^mongodb(\+srv)?:\/\//.test(st.url),
     { message: 'driver = "mongodb" needs url = "mongodb://…" (or mongodb+srv://…)', path: ['url'] }).prefault({}),
   cluster: z.object({
-    mode: z.enum(['single']).default('single'), // (restart) redis arrives as plugins/cluster-redis
-    redis_url: z.string().default(''),
-  }).strict().prefault({}),
+    /** single: one node, all state in-process. redis: nodes share Redis (plugins/cluster-redis). Unset: redis when redis_url is set. */
+    mode: z.enum(['single', 'redis']).optional(), // (restart)
+    /** redis://[:password@]host:port/db (rediss:// for TLS); may carry a password, so it is never logged. */
+    redis_url: z.string().default(''), // (restart)
+    /** This node's name in leases and logs; empty: <hostname>-<pid>. Unique per process. */
+    node_id: z.string().regex(/^[A-Za-z0-9._:-]{0,100}$/, 'letters, digits, . _ : -').default(''), // (restart)
+    /** The nodes' public addresses (informational for now: /readyz and the logs show them). */
+    nodes: z.array(z.string().min(1)).default([]),
+    /** Prefix of every Redis key kefu writes, so several kefu deployments may share one Redis. */
+    key_prefix: z.string().regex(/^[A-Za-z0-9._:{}-]{1,64}$/, 'letters, digits, . _ : { } -').default('kefu:'), // (restart)
+    /** A leader lease (vendor long connection, WeChat token refresh) lapses this long after its holder stops renewing. */
+    lease_ttl_ms: z.number().int().min(1000).max(120_000).default(10_000), // (restart)
+  }).strict().transform((c) => ({ ...c, mode: c.mode ?? (c.redis_url ? 'redis' as const : 'single' as const) }))
+    .refine((c) => c.mode !== 'redis' || /^rediss?:\/\//.test(c.redis_url),
+      { message: 'mode = "redis" needs redis_url = "redis://…" (or rediss://…)', path: ['redis_url'] }).prefault({}),
   ai: z.object({
     /** Intent scoring and bot answers (plugins/intent-onnx). */
     enabled: z.boolean().default(true),
@@ -243,5 +255,6 @@ export type KefuConfig = z.infer<typeof configSchema>;
 /** Keys whose change needs a restart; hot reload logs a warning when they differ. */
 export const RESTART_KEYS = [
   'server.host', 'server.public_port', 'server.workspace_host', 'server.workspace_port',
-  'store.driver', 'store.path', 'store.url', 'store.database', 'store.media_dir', 'store.synchronous', 'store.writer', 'cluster.mode',
+  'store.driver', 'store.path', 'store.url', 'store.database', 'store.media_dir', 'store.synchronous', 'store.writer',
+  'cluster.mode', 'cluster.redis_url', 'cluster.node_id', 'cluster.key_prefix', 'cluster.lease_ttl_ms',
 ] as const;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ConfigSource } from '../config/load.js';
 import type { KefuConfig } from '../config/schema.js';
-import type { GcraRateLimiter } from './ratelimit/rate-limiter.js';
+import type { RateLimiter } from './ratelimit/rate-limiter.js';
 import type { Assigner } from './routing/assigner.js';
 import type { AgentHub } from './workspace/agent-hub.js';
 import type { SlaMonitor } from './sla/monitor.js';
@@ -13,7 +13,7 @@ import { setSocketSendBuffer } from './http/socket-send.js';
  * routing queues, channels started or stopped, the log level.
  */
 export function applyConfigChange(next: KefuConfig, prev: KefuConfig, p: {
-  logger: Logger; limiter: GcraRateLimiter; assigner: Assigner; hub: AgentHub; sla?: SlaMonitor;
+  logger: Logger; limiter: RateLimiter; assigner: Assigner; hub: AgentHub; sla?: SlaMonitor;
   /** The channel registry (typed by what is used here: core does not import channels/). */
   registry: { reconcile(): Promise<void> };
 }): void {

@@ -7,7 +7,8 @@ import type { KefuConfig } from '../config/schema.js';
 import { ConversationBus } from './bus/conversation-bus.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
-import { GcraRateLimiter } from './ratelimit/rate-limiter.js';
+import type { RateLimiter } from './ratelimit/rate-limiter.js';
+import { defaultNodeId, singleNode, type Cluster } from './cluster/cluster.js';
 import { AgentPool } from './routing/agent-pool.js';
 import { Assigner } from './routing/assigner.js';
 import { AgentAccounts } from './auth/agents.js';
@@ -76,7 +77,7 @@ export interface Gateway {
 /** Everything a gateway is made of, wired together and not yet started. */
 interface Parts {
   source: ConfigSource; cfg: () => KefuConfig; logger: Logger; unlock: () => void;
-  store: Store; limiter: GcraRateLimiter; media: MediaService; bus: ConversationBus; pool: AgentPool; assigner: Assigner;
+  store: Store; cluster: Cluster; limiter: RateLimiter; media: MediaService; bus: ConversationBus; pool: AgentPool; assigner: Assigner;
   accounts: AgentAccounts; hub: AgentHub; sla: SlaMonitor; contacts: ContactService; metrics: Metrics; registry: ChannelRegistry; dispatcher: OutboxDispatcher; web: WebChannel;
   publicUpgrades: UpgradeRouter; workspaceUpgrades: UpgradeRouter; publicServer: Server; workspaceServer: Server; csat: CsatService;
   ready: { value: boolean }; teardowns: (() => void | Promise<void>)[];
@@ -113,7 +114,11 @@ async function build(opts: GatewayOptions): Promise<Parts> {
     ? await (await import('./store/mongo-store.js')).MongoStore.open({ url: c0.store.url, database: c0.store.database })
     : new SqliteStore({ path: dbPath, commitIntervalMs: c0.store.commit_interval_ms, synchronous: c0.store.synchronous,
       writer: c0.store.writer, onCommit: (n, s) => metrics?.commit(n, s) });
-  const limiter = new GcraRateLimiter(c0.ratelimit.customer_quota, c0.ratelimit.burst);
+  // Cluster mode loads ioredis (through the plugin) only when configured, like the MongoDB driver.
+  const cluster: Cluster = c0.cluster.mode === 'redis'
+    ? await (await import('../plugins/cluster-redis/index.js')).openRedisCluster({ config: c0.cluster, logger: logger.child({ part: 'cluster' }) })
+    : singleNode(defaultNodeId(c0.cluster.node_id));
+  const limiter = cluster.limiters('customer', c0.ratelimit.customer_quota, c0.ratelimit.burst);
   const media = new MediaService(store, resolve(c0.store.media_dir), () => cfg().server.max_upload_bytes, () => cfg().server.max_image_pixels);
   const publicUpgrades = new UpgradeRouter();
   // The workspace socket carries every conversation: only the workspace's own pages may open it.
@@ -157,6 +162,7 @@ async function build(opts: GatewayOptions): Promise<Parts> {
     tokens: store.tokens, media, maxTextChars: () => cfg().server.max_text_chars, contacts,
     handoff: (conv, by) => bus.handOff(conv, { priority: cfg().ai.handoff_priority,
       notice: { from: { id: 'system', role: 'system', name: 'kefu' }, refId: by.id, text: cfg().ai.handoff_notice } }),
+    cluster,
   });
   // A channel passed in replaces the built-in one of its name (an embedder's configured instance, a test's fake puppet).
   const given = new Set((opts.channels ?? []).map((a) => a.name));
@@ -183,7 +189,7 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   // The channels' hot JSON endpoints first (no Koa on the per-message path), then Koa.
   publicServer = createServer((req, res) => { if (!registry!.json.serve(req, res)) void publicApp(req, res); });
   const workspaceServer = createServer(createWorkspaceApp({ bus, accounts, assigner, hub, media, metrics, logger,
-    sessionTtlMs: () => cfg().auth.session_ttl_h * 3600_000, ready: () => ready.value,
+    sessionTtlMs: () => cfg().auth.session_ttl_h * 3600_000, ready: () => ready.value && cluster.ready(), cluster: () => cluster.health(),
     origins: () => cfg().server.workspace_origins, trustedProxies: () => cfg().server.trusted_proxies,
     channels: { health: () => registry!.health(), retry: (id) => registry!.outbox.retry(id), problems: () => registry!.problems(),
       dismissProblem: (channel, id) => registry!.dismissProblem(channel, id) },
@@ -191,7 +197,7 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   publicUpgrades.attach(publicServer);
   workspaceUpgrades.attach(workspaceServer);
   workspaceUpgrades.add('/ws/agent', (ws, req) => void hub.accept(ws, req));
-  return { source, cfg, logger, unlock, store, limiter, media, bus, pool, assigner, accounts, hub, sla, contacts, metrics, registry, dispatcher, web,
+  return { source, cfg, logger, unlock, store, cluster, limiter, media, bus, pool, assigner, accounts, hub, sla, contacts, metrics, registry, dispatcher, web,
     publicUpgrades, workspaceUpgrades, publicServer, workspaceServer, csat, ready, teardowns: [] };
 }
 
@@ -254,6 +260,8 @@ async function stop(p: Parts): Promise<void> {
   p.assigner.close();
   p.sla.close();
   p.limiter.close();
+  // After the channels stopped (their leases are released) and before the store goes.
+  await p.cluster.close();
   await p.store.close();
   p.unlock();
 }

@@ -5,6 +5,7 @@ import { KefuError } from '../../core/errors.js';
 import { ADMIN_ONLY } from '../../core/http/media.js';
 import { ChannelError, type ChannelAdapter, type ChannelContext, type ChannelProblem, type SendOptions, type SendResult } from '../contract.js';
 import { keepConnected } from '../kit/reconnect.js';
+import type { Leader } from '../../core/cluster/cluster.js';
 import { appsOf, configSchema, type DingtalkApp, type DingtalkConfig, type Reply, type ReplyRoute } from './types.js';
 import { verifyCallback } from './verify.js';
 import { parseRobot, type RobotInbound } from './parse.js';
@@ -22,11 +23,11 @@ const MAX_CALLBACK_BYTES = 256 * 1024;
 
 export interface DingtalkOptions {
   /**
-   * Cluster seam: resolves when this node should hold `app`'s stream connection. DingTalk gives
-   * each callback to one connection of the app, so every node may connect; a cluster that wants one
-   * connection per app passes an election here (cluster mode is a later issue). Default: at once.
+   * Cluster seam: resolves when this node should hold the stream of the app (by client_id), with a
+   * lease whose signal aborts when it no longer should. DingTalk gives each callback to one
+   * connection of the app; cluster mode keeps one per app (core/cluster). Default: at once, for good.
    */
-  leader?: (app: string, signal: AbortSignal) => Promise<void>;
+  leader?: Leader;
 }
 
 /**
@@ -59,22 +60,26 @@ export class DingtalkChannel implements ChannelAdapter {
     ctx.reportHealth('connecting', 'loading the DingTalk SDK');
     await loadSdk(); // a broken install fails the start (visible in health), not the first callback
     const health = new AppsHealth(ctx.reportHealth);
-    const leader = this.opts.leader ?? (async () => undefined);
+    const leader: Leader = this.opts.leader ?? (async (_app, signal) => ({ signal, fence: 0 }));
     this.loops = stream.map(async (app) => {
-      const stopped = new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
-      await Promise.race([leader(app.name, ctx.signal), stopped]);
-      if (ctx.signal.aborted) return;
       let current: StreamConnection | undefined;
-      await keepConnected({
-        signal: ctx.signal, stableMs: 10_000, report: health.forApp(app.name, () => current?.reason()),
-        connect: async (signal) => {
-          const s = this.settings();
-          current = await openStream({ app, gatewayUrl: `${s.api_base.replace(/\/$/, '')}/v1.0/gateway/connections/open`,
-            keepaliveMs: s.keepalive_ms, timeoutMs: s.api_timeout_ms, warn: (what, detail) => ctx.logger.warn({ app: app.name, ...detail }, what),
-            onCallback: (data) => this.callback(ctx, app, data) }, signal);
-          return current;
-        },
-      });
+      const report = health.forApp(app.name, () => current?.reason());
+      // Another node holding the stream is this node's normal state, not trouble.
+      const standby = () => report('connected', 'standby: another node holds this app\'s stream');
+      while (!ctx.signal.aborted) {
+        const lease = await leader(app.client_id, ctx.signal, standby);
+        if (lease.signal.aborted) continue;
+        await keepConnected({
+          signal: lease.signal, stableMs: 10_000, report,
+          connect: async (signal) => {
+            const s = this.settings();
+            current = await openStream({ app, gatewayUrl: `${s.api_base.replace(/\/$/, '')}/v1.0/gateway/connections/open`,
+              keepaliveMs: s.keepalive_ms, timeoutMs: s.api_timeout_ms, warn: (what, detail) => ctx.logger.warn({ app: app.name, ...detail }, what),
+              onCallback: (data) => this.callback(ctx, app, data) }, signal);
+            return current;
+          },
+        });
+      }
     });
   }
 

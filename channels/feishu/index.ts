@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import type { Attachment, Conversation, InboundMessage, Message, Participant } from '../../core/model/message.js';
 import { textOf } from '../../core/model/message.js';
 import { KefuError } from '../../core/errors.js';
-import { ChannelError, type ChannelAdapter, type ChannelContext, type SendOptions, type SendResult } from '../contract.js';
+import { ChannelError, type ChannelAdapter, type ChannelContext, type HealthState, type SendOptions, type SendResult } from '../contract.js';
+import type { Leader } from '../../core/cluster/cluster.js';
 import { keepConnected } from '../kit/reconnect.js';
 import { FeishuApi, loadLark, sdkLogger, type LarkSdk } from './api.js';
 import { botCard, imageMessage, surveyCard, textMessage, uuidOf, type Composed } from './compose.js';
@@ -21,11 +22,12 @@ export interface FeishuOptions {
   /** The bus's one hand-off (ChannelServices.handoff): what a card's 转人工 button does. */
   handoff: (conv: Conversation, by: Participant) => Promise<void>;
   /**
-   * Cluster seam: whether this node holds an app's long connection (default: every node). Feishu
-   * gives each event to one random connection of the app (up to 50), so several nodes sharing one
-   * store all take part; a cluster mode may elect holders here instead.
+   * Cluster seam: resolves when this node should hold an app's long connection (by app_id), with
+   * a lease whose signal aborts when it no longer should. Feishu gives each event to one random
+   * connection of the app (up to 50); cluster mode keeps one per app, so a node that cannot reach
+   * the cluster's shared state is not handed events it could not coordinate. Default: at once, for good.
    */
-  holdsConnection?: (appId: string) => boolean;
+  leader?: Leader;
 }
 
 const EVENTS = ['im.message.receive_v1', 'card.action.trigger'] as const;
@@ -84,7 +86,7 @@ export class FeishuChannel implements ChannelAdapter {
     const apps = appsOf(s);
     this.dispatchers = new Map(apps.map((a) => [a.app_id, this.dispatcherFor(this.lark!, a)]));
     for (const a of apps) void this.probe(a);
-    const ws = apps.filter((a) => a.mode === 'websocket' && (this.o.holdsConnection?.(a.app_id) ?? true));
+    const ws = apps.filter((a) => a.mode === 'websocket');
     const key = JSON.stringify([s.ping_timeout_s, ...ws.map((a) => [a.app_id, a.app_secret, a.domain])]);
     if (key === this.loopKey) return;
     // Credentials or the set of long-connection apps changed: those connections start over.
@@ -92,10 +94,18 @@ export class FeishuChannel implements ChannelAdapter {
     this.loopKey = key;
     this.loops = new AbortController();
     const signal = AbortSignal.any([ctx.signal, this.loops.signal]);
+    const leader: Leader = this.o.leader ?? (async (_app, sig) => ({ signal: sig, fence: 0 }));
     for (const a of ws) {
       const dispatcher: Dispatcher = { invoke: (d, p) => this.dispatchers.get(a.app_id)?.invoke(d, p) ?? Promise.resolve(undefined) };
-      void keepConnected({ signal, report: (st, d) => this.health?.connection(a.name, st, d),
-        connect: (sig) => openLongConnection(a, { dispatcher, signal: sig, pingTimeoutS: s.ping_timeout_s, log: (m) => ctx.logger.warn({ app: a.name, sdk: m }, 'feishu long connection') }) });
+      const report = (st: HealthState, d?: string) => this.health?.connection(a.name, st, d);
+      void (async () => {
+        while (!signal.aborted) {
+          const lease = await leader(a.app_id, signal, () => report('connected', 'standby: another node holds the long connection'));
+          if (lease.signal.aborted) continue;
+          await keepConnected({ signal: lease.signal, report,
+            connect: (sig) => openLongConnection(a, { dispatcher, signal: sig, pingTimeoutS: s.ping_timeout_s, log: (m) => ctx.logger.warn({ app: a.name, sdk: m }, 'feishu long connection') }) });
+        }
+      })();
     }
   }
 

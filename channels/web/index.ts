@@ -14,6 +14,7 @@ import { handleVisitorSocket, ingestFromVisitor, visitorName, webRef } from './v
 import { toVisitorMessage } from './types.js';
 import { parseVisitorObject, textContent } from './parse.js';
 import { VisitorLimits } from './visitor-limits.js';
+import type { LimiterFactory } from '../../core/ratelimit/rate-limiter.js';
 import { visitorFromAuthorization } from './verify.js';
 import { deliverToWidgets, presenceToWidgets, queueToWidgets, typingToWidgets } from './api.js';
 import { clientAddress } from '../../core/http/client-address.js';
@@ -26,6 +27,8 @@ export interface WebChannelOptions {
   agentsOnline: () => number;
   /** Where `kefu.identify()` records who the visitor is (absent: identify answers 404). */
   contacts?: ContactService;
+  /** The visitor rate limits' limiters (cluster mode: shared); in-process by default. */
+  limiters?: LimiterFactory;
 }
 
 /**
@@ -43,7 +46,7 @@ export class WebChannel implements ChannelAdapter {
 
   async start(ctx: ChannelContext): Promise<void> {
     this.ctx = ctx;
-    this.limits = new VisitorLimits(ctx.config());
+    this.limits = new VisitorLimits(ctx.config(), this.opts.limiters);
     const limits = this.limits;
     ctx.websocket('/ws/visitor', (ws, req) => handleVisitorSocket(ws, { ctx, tokens: this.opts.tokens, sockets: this.sockets, limits,
       agentsOnline: this.opts.agentsOnline, address: this.address(req) }));
@@ -101,7 +104,7 @@ export class WebChannel implements ChannelAdapter {
       const body = await readJson(ctx, 4096);
       const previous = this.opts.tokens.verify(str(body, 'token', { max: 256 }));
       // Refreshing a known visitor is free; minting new ones is limited per address.
-      if (!previous) this.limiter().session(this.address(ctx.req));
+      if (!previous) await this.limiter().session(this.address(ctx.req));
       const { token, visitorId } = this.opts.tokens.issue(previous);
       const { conversation } = await this.context().history(webRef(visitorId), Number.MAX_SAFE_INTEGER, 1);
       ctx.body = { ok: true, token, visitorId, name: visitorName(visitorId), conversationId: conversation?.id, lastSeq: conversation?.lastSeq ?? 0,
@@ -114,7 +117,7 @@ export class WebChannel implements ChannelAdapter {
       const visitorId = this.visitor(ctx);
       const contacts = this.opts.contacts;
       if (!contacts) throw new KefuError('not_found');
-      const wait = this.limiter().hello(visitorId);
+      const wait = await this.limiter().hello(visitorId);
       if (wait > 0) throw new KefuError('rate_limited', `Too many identify calls; retry in ${wait}s.`, { retryAfter: wait });
       const claims = checkIdentify(await readJson(ctx, 8192), this.context().config().channels.web.identity_secret);
       const target = claims.sharedVisitorId ?? visitorId;
@@ -138,7 +141,7 @@ export class WebChannel implements ChannelAdapter {
     router.post('/v1/visitor/uploads', async (ctx) => {
       const visitorId = this.visitor(ctx);
       const c = this.context();
-      this.limiter().upload(visitorId, this.address(ctx.req)); // before the body: a refused upload stores nothing
+      await this.limiter().upload(visitorId, this.address(ctx.req)); // before the body: a refused upload stores nothing
       const { attachment, fields } = await c.media.acceptImageUploadWithFields(ctx, `web:${visitorId}`);
       let message;
       if (fields.clientId !== undefined) {

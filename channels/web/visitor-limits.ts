@@ -1,6 +1,6 @@
 import type { KefuConfig } from '../../config/schema.js';
 import { KefuError } from '../../core/errors.js';
-import { GcraRateLimiter } from '../../core/ratelimit/rate-limiter.js';
+import { localLimiters, type LimiterFactory, type RateLimiter } from '../../core/ratelimit/rate-limiter.js';
 
 /**
  * The web channel's flood limits beyond the bus's per-customer quota. Visitor tokens are free,
@@ -9,15 +9,25 @@ import { GcraRateLimiter } from '../../core/ratelimit/rate-limiter.js';
  * (every hello replays history) and open sockets are bounded. Values come from `[ratelimit]`.
  */
 export class VisitorLimits {
-  private addressMessages = new GcraRateLimiter(0, 0);
-  private addressSessions = new GcraRateLimiter(0, 0);
-  private hellos = new GcraRateLimiter(0, 0);
-  private uploads = new GcraRateLimiter(0, 0);
+  private addressMessages: RateLimiter;
+  private addressSessions: RateLimiter;
+  private hellos: RateLimiter;
+  private uploads: RateLimiter;
   private maxSockets = 20;
   private maxPerAddress = 0;
   private perAddress = new Map<string, number>();
 
-  constructor(config: KefuConfig) { this.configure(config); }
+  /**
+   * `limiters` makes the four rate limits (cluster mode: counted across nodes, so an address
+   * spreading its requests over the nodes gets no more). Open sockets are counted per node.
+   */
+  constructor(config: KefuConfig, limiters: LimiterFactory = localLimiters) {
+    this.addressMessages = limiters('address-messages', 0, 0);
+    this.addressSessions = limiters('address-sessions', 0, 0);
+    this.hellos = limiters('visitor-hellos', 0, 0);
+    this.uploads = limiters('uploads', 0, 0);
+    this.configure(config);
+  }
 
   /** Applied at start and on every hot reload (a changed quota starts everyone afresh). */
   configure(c: KefuConfig): void {
@@ -30,23 +40,27 @@ export class VisitorLimits {
     this.maxPerAddress = r.sockets_per_address;
   }
 
-  /** Throws rate_limited when the address has sent too many messages. */
-  message(address: string): void {
-    limited(this.addressMessages.take(address), 'Too many messages from your network; retry in');
+  // Each check throws (or rejects with) rate_limited. With in-process limiters it returns
+  // synchronously (undefined), so the hot path awaits nothing; a shared limiter gives a promise.
+
+  /** When the address has sent too many messages. */
+  message(address: string): void | Promise<void> {
+    return limited(this.addressMessages.take(address), 'Too many messages from your network; retry in');
   }
 
-  /** Throws rate_limited when the address has started too many new visitor sessions. */
-  session(address: string): void {
-    limited(this.addressSessions.take(address), 'Too many new chat sessions from your network; retry in');
+  /** When the address has started too many new visitor sessions. */
+  session(address: string): void | Promise<void> {
+    return limited(this.addressSessions.take(address), 'Too many new chat sessions from your network; retry in');
   }
 
-  /** Throws rate_limited before an upload's body is read, per visitor and per address: files cost disk. */
-  upload(visitorId: string, address: string): void {
-    limited(Math.max(this.uploads.take(`v:${visitorId}`), this.uploads.take(`a:${address}`)), 'Too many uploads; retry in');
+  /** Before an upload's body is read, per visitor and per address: files cost disk. */
+  async upload(visitorId: string, address: string): Promise<void> {
+    const waits = await Promise.all([this.uploads.take(`v:${visitorId}`), this.uploads.take(`a:${address}`)]);
+    limited(Math.max(...waits), 'Too many uploads; retry in');
   }
 
   /** Seconds to wait before this visitor may say hello again (0 = now). */
-  hello(visitorId: string): number { return this.hellos.take(visitorId); }
+  hello(visitorId: string): number | Promise<number> { return this.hellos.take(visitorId); }
 
   socketsFull(open: number): boolean { return open >= this.maxSockets; }
 
@@ -68,6 +82,7 @@ export class VisitorLimits {
   }
 }
 
-function limited(wait: number, message: string): void {
+function limited(wait: number | Promise<number>, message: string): void | Promise<void> {
+  if (typeof wait !== 'number') return wait.then((w) => limited(w, message));
   if (wait > 0) throw new KefuError('rate_limited', `${message} ${wait}s.`, { retryAfter: wait });
 }

@@ -53,7 +53,8 @@ export async function ingestFromVisitor(
   m: { clientId: string; content: Content; queue?: string; address: string }, limits: VisitorLimits, except?: WebSocket,
   scope: VisitorScope = webScope,
 ) {
-  limits.message(m.address);
+  const limited = limits.message(m.address);
+  if (limited) await limited;
   const meta = scope.meta ? await scope.meta(visitorId) : undefined;
   const res = await ctx.ingest({ ref: scope.ref(visitorId), customer: { externalId: visitorId, name: scope.name(visitorId) },
     sourceId: m.clientId, content: m.content, hints: { queue: m.queue }, ...(meta ? { meta } : {}) });
@@ -86,8 +87,30 @@ export function handleVisitorSocket(ws: WebSocket, c: VisitorConnection): void {
     if (visitorId) void ctx.signalEvent(scope.ref(visitorId), s.event, s.seq).catch(() => {});
   });
 
+  let pendingHello = false;
+  const early: Buffer[] = [];
+  const greet = (id: string, f: { queue?: string; after?: number }, wait: number) => {
+    if (ws.readyState !== 1) return;
+    if (wait > 0) {
+      sendFrame(ws, { type: 'error', code: 'rate_limited', message: `Too many reconnects; retry in ${wait}s.`, retryAfter: wait });
+      return ws.close(4029, 'rate limited');
+    }
+    let set = sockets.get(id);
+    if (set && limits.socketsFull(set.size)) {
+      sendFrame(ws, { type: 'error', code: 'too_many_connections', message: 'This visitor has too many open chat windows; close one.' });
+      return ws.close(4029, 'too many connections');
+    }
+    clearTimeout(helloTimer);
+    visitorId = id;
+    queue = f.queue;
+    if (!set) sockets.set(id, (set = new Set()));
+    set.add(ws);
+    void welcome(ws, ctx, id, f.after ?? 0, c.agentsOnline(), scope);
+  };
+
   ws.on('message', (data, isBinary) => {
     if (isBinary) return sendFrame(ws, { type: 'error', code: 'unsupported_media_type', message: 'Text frames only.' });
+    if (pendingHello && early.length < 20) return void early.push(data as Buffer);
     const parsed = parseVisitorFrame(data.toString(), MAX_FRAME_BYTES);
     if (parsed.kind === 'invalid') {
       return sendFrame(ws, { type: 'error', code: parsed.code, message: parsed.message, clientId: parsed.clientId });
@@ -95,7 +118,7 @@ export function handleVisitorSocket(ws: WebSocket, c: VisitorConnection): void {
     const f = parsed.frame;
     if (f.type === 'ping') return sendFrame(ws, { type: 'pong' });
     if (f.type === 'hello') {
-      if (visitorId) return sendFrame(ws, { type: 'error', code: 'bad_request', message: 'Already said hello.' });
+      if (visitorId || pendingHello) return sendFrame(ws, { type: 'error', code: 'bad_request', message: 'Already said hello.' });
       const id = tokens.verify(f.token);
       if (!id) {
         sendFrame(ws, { type: 'error', code: 'invalid_token', message: 'The visitor token is invalid or expired.' });
@@ -103,21 +126,18 @@ export function handleVisitorSocket(ws: WebSocket, c: VisitorConnection): void {
       }
       // Every hello replays history: bounded per visitor, like the sockets one visitor may hold.
       const wait = limits.hello(id);
-      if (wait > 0) {
-        sendFrame(ws, { type: 'error', code: 'rate_limited', message: `Too many reconnects; retry in ${wait}s.`, retryAfter: wait });
-        return ws.close(4029, 'rate limited');
+      if (typeof wait !== 'number') {
+        // A shared limiter answers later: frames that arrive meanwhile are handled after the hello, in order.
+        pendingHello = true;
+        const answered = (w: number) => {
+          pendingHello = false;
+          greet(id, f, w);
+          for (const d of early.splice(0)) ws.emit('message', d, false);
+        };
+        void wait.then(answered, () => answered(0));
+        return;
       }
-      let set = sockets.get(id);
-      if (set && limits.socketsFull(set.size)) {
-        sendFrame(ws, { type: 'error', code: 'too_many_connections', message: 'This visitor has too many open chat windows; close one.' });
-        return ws.close(4029, 'too many connections');
-      }
-      clearTimeout(helloTimer);
-      visitorId = id;
-      queue = f.queue;
-      if (!set) sockets.set(id, (set = new Set()));
-      set.add(ws);
-      void welcome(ws, ctx, id, f.after ?? 0, c.agentsOnline(), scope);
+      greet(id, f, wait);
       return;
     }
     if (!visitorId) return sendFrame(ws, { type: 'error', code: 'unauthorized', message: 'Say hello with your token first.' });

@@ -11,6 +11,7 @@ import type { QueueStatus } from '../../core/routing/assigner.js';
 import { ChannelError, type ChannelAdapter, type ChannelContext, type SendOptions, type SendResult } from '../contract.js';
 import { handleVisitorSocket, ingestFromVisitor, type VisitorScope } from '../web/visitor-socket.js';
 import { VisitorLimits } from '../web/visitor-limits.js';
+import type { LimiterFactory } from '../../core/ratelimit/rate-limiter.js';
 import { visitorFromAuthorization } from '../web/verify.js';
 import { deliverToWidgets, presenceToWidgets, queueToWidgets, typingToWidgets } from '../web/api.js';
 import { toVisitorMessage } from '../web/types.js';
@@ -21,6 +22,8 @@ import { BAD_CODE, BAD_CREDENTIALS, HttpSpeechToText, jscode2session } from './a
 
 export interface WechatMpOptions {
   agentsOnline: () => number;
+  /** The visitor rate limits' limiters (cluster mode: shared); in-process by default. */
+  limiters?: LimiterFactory;
   /** A speech-to-text implementation of the embedder's; otherwise `[channels.wechat_mp] asr` decides. */
   asr?: SpeechToText;
 }
@@ -61,7 +64,7 @@ export class WechatMpChannel implements ChannelAdapter {
   async start(ctx: ChannelContext): Promise<void> {
     this.ctx = ctx;
     this.key = await channelKey(ctx);
-    const limits = (this.limits = new VisitorLimits(ctx.config()));
+    const limits = (this.limits = new VisitorLimits(ctx.config(), this.opts.limiters));
     ctx.websocket('/ws/wechat-mp', (ws, req) => handleVisitorSocket(ws, { ctx, tokens: this.visitorTokens(), sockets: this.sockets, limits,
       agentsOnline: this.opts.agentsOnline, address: this.address(req), scope: this.scope }));
     this.presenceTimer = setInterval(() => this.presence(), PRESENCE_CHECK_MS);
@@ -101,7 +104,7 @@ export class WechatMpChannel implements ChannelAdapter {
       const s = this.settings();
       const p = parseSessionBody(await readJson(koa, 4096));
       if (p.kind === 'invalid') throw new KefuError('validation_failed', p.reason);
-      this.limiter().session(this.address(koa.req)); // each new session costs a jscode2session call
+      await this.limiter().session(this.address(koa.req)); // each new session costs a jscode2session call
       const identity = await this.identify(s, p.code);
       const visitorId = visitorIdFor(this.key!, s.appid, identity.openid);
       await this.remember(visitorId, identity);
@@ -118,7 +121,7 @@ export class WechatMpChannel implements ChannelAdapter {
       const visitorId = visitorFromAuthorization(this.visitorTokens(), koa.get('authorization'));
       const c = this.context();
       const s = this.settings();
-      this.limiter().upload(visitorId, this.address(koa.req)); // before the body: a refused upload stores nothing
+      await this.limiter().upload(visitorId, this.address(koa.req)); // before the body: a refused upload stores nothing
       const owner = `wechat_mp:${visitorId}`;
       const up = kind === 'voice' ? await c.media.acceptVoiceUploadWithFields(koa, owner, s.max_voice_bytes) : { ...await c.media.acceptImageUploadWithFields(koa, owner), data: undefined };
       const f = parseUploadFields(up.fields, s.max_voice_seconds * 1000);

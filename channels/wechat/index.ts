@@ -9,6 +9,7 @@ import { parse, readFields, type Parsed } from './parse.js';
 import { withinLimit } from '../kit/text.js';
 import { allowedHost, fetchPicture, WechatApi } from './api.js';
 import { AccessTokens } from './tokens.js';
+import type { SharedSecrets } from '../../core/cluster/cluster.js';
 import { left, META, metaOf, opened, windowOf } from './window.js';
 import { partsOf, windowError, type Part } from './outbound.js';
 
@@ -32,7 +33,7 @@ export class WechatChannel implements ChannelAdapter {
   /** The clock the reply window, token expiry and timestamp checks use; tests replace it (no sleeps). */
   now: () => number;
   private api = new WechatApi(() => this.settings().api_base, () => this.settings().api_timeout_ms);
-  private tokens = new AccessTokens(() => this.ctx!.state, this.api, () => this.now());
+  private tokens: AccessTokens;
   /** Pushes being stored, by appid + source id: a WeChat retry waits for the first instead of fetching the image again. */
   private storing = new Map<string, Promise<void>>();
   /** Plain-mode URLs already used, each with its body: a URL copied from a log cannot bring another. */
@@ -40,7 +41,11 @@ export class WechatChannel implements ChannelAdapter {
   /** Appids whose token call was refused for good (shown as auth_failed until one succeeds). */
   private authFailed = new Set<string>();
 
-  constructor(o: { now?: () => number } = {}) { this.now = o.now ?? Date.now; }
+  /** `shared`: cluster mode's shared state, where the access tokens live and one node at a time refreshes them. */
+  constructor(o: { now?: () => number; shared?: SharedSecrets } = {}) {
+    this.now = o.now ?? Date.now;
+    this.tokens = new AccessTokens(() => this.ctx!.state, this.api, () => this.now(), o.shared);
+  }
 
   async start(ctx: ChannelContext): Promise<void> { this.ctx = ctx; }
   async stop(): Promise<void> { this.ctx = undefined; this.tokens.clear(); this.authFailed.clear(); }

@@ -1,4 +1,5 @@
-import type { ChannelState } from '../contract.js';
+import { ChannelError, type ChannelState } from '../contract.js';
+import type { SharedSecrets } from '../../core/cluster/cluster.js';
 import type { WechatApi } from './api.js';
 import type { WechatAccount } from './types.js';
 
@@ -12,34 +13,41 @@ interface Held { token: string; expiresAt: number }
  * fetch again), refreshed before expiry, one fetch at a time per appid. Tokens come from
  * stable_token (force_refresh false), so another holder of the same credentials keeps working.
  *
- * Cluster seam: with several gateway nodes exactly one should refresh. This class is the only
- * place tokens are obtained; the cluster issue replaces `obtain` with a leader-only refresh over
- * shared state. Until then each node refreshes on its own, which stable_token makes harmless.
+ * Cluster mode (`shared` given): the token lives in the cluster's shared state, every node reads
+ * it there, and a refresh runs under a cluster-wide lock that reads it again first: nodes finding
+ * it stale together cause one stable_token call, not one each (several refreshers are what makes
+ * WeChat answer 40001 elsewhere). This class is the only place tokens are obtained.
  */
 export class AccessTokens {
   private memory = new Map<string, Held>();
   private fetching = new Map<string, Promise<string>>();
 
-  constructor(private state: () => ChannelState, private api: WechatApi, private now: () => number) {}
+  constructor(private state: () => ChannelState, private api: WechatApi, private now: () => number, private shared?: SharedSecrets) {}
 
   async get(a: WechatAccount): Promise<string> {
     const held = this.memory.get(a.appid) ?? await this.stored(a.appid);
-    if (held && held.expiresAt - MARGIN_MS > this.now()) return held.token;
+    if (this.fresh(held)) return held!.token;
     return this.obtain(a);
   }
 
-  /** WeChat refused `bad`: a new one, unless another send already replaced it. */
+  /** WeChat refused `bad`: a new one, unless another send (or node) already replaced it. */
   async refresh(a: WechatAccount, bad: string): Promise<string> {
     const held = this.memory.get(a.appid);
-    if (held && held.token !== bad && held.expiresAt - MARGIN_MS > this.now()) return held.token;
+    if (held && held.token !== bad && this.fresh(held)) return held.token;
     this.memory.delete(a.appid);
-    await this.state().delete(key(a.appid));
-    return this.obtain(a);
+    if (!this.shared) await this.state().delete(key(a.appid));
+    return this.obtain(a, bad);
   }
+
+  private fresh(h: Held | undefined): boolean { return !!h && h.expiresAt - MARGIN_MS > this.now(); }
 
   clear(): void { this.memory.clear(); }
 
   private async stored(appid: string): Promise<Held | undefined> {
+    if (this.shared) {
+      const s = await this.sharedCall(() => this.shared!.get(sharedKey(appid)));
+      return s && this.remember(appid, { token: s.value, expiresAt: s.expiresAt });
+    }
     const raw = await this.state().get(key(appid));
     if (!raw) return undefined;
     try {
@@ -50,15 +58,28 @@ export class AccessTokens {
     } catch { return undefined; }
   }
 
-  private obtain(a: WechatAccount): Promise<string> {
+  private remember(appid: string, h: Held): Held { this.memory.set(appid, h); return h; }
+
+  private async fetch(a: WechatAccount): Promise<Held> {
+    const { token, expiresIn } = await this.api.stableToken(a.appid, a.secret);
+    return { token, expiresAt: this.now() + expiresIn * 1000 };
+  }
+
+  private obtain(a: WechatAccount, bad?: string): Promise<string> {
     let p = this.fetching.get(a.appid);
     if (!p) {
       p = (async () => {
-        const { token, expiresIn } = await this.api.stableToken(a.appid, a.secret);
-        const held = { token, expiresAt: this.now() + expiresIn * 1000 };
-        this.memory.set(a.appid, held);
+        if (this.shared) {
+          const stale = (cur?: { value: string; expiresAt: number }) => !cur || cur.value === bad || !this.fresh({ token: cur.value, expiresAt: cur.expiresAt });
+          const s = await this.sharedCall(() => this.shared!.refresh(sharedKey(a.appid), stale, async () => {
+            const h = await this.fetch(a);
+            return { value: h.token, expiresAt: h.expiresAt };
+          }));
+          return this.remember(a.appid, { token: s.value, expiresAt: s.expiresAt }).token;
+        }
+        const held = this.remember(a.appid, await this.fetch(a));
         await this.state().set(key(a.appid), JSON.stringify(held));
-        return token;
+        return held.token;
       })();
       this.fetching.set(a.appid, p);
       const done = () => { this.fetching.delete(a.appid); };
@@ -66,6 +87,18 @@ export class AccessTokens {
     }
     return p;
   }
+
+  /** The shared state unreachable (a Redis outage) is a retryable failure: the outbox tries again later. */
+  private async sharedCall<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof ChannelError) throw err;
+      throw new ChannelError('wechat', `cluster state unreachable for the access token (${(err as Error).message})`, { retryable: true, code: 'cluster_unavailable', retryAfter: 5 });
+    }
+  }
 }
 
 const key = (appid: string) => `token:${appid}`;
+/** Cluster-wide, so the name says whose token it is. */
+const sharedKey = (appid: string) => `wechat-token:${appid}`;

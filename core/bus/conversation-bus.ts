@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { KefuError } from '../errors.js';
 import { newId } from '../model/ids.js';
 import { textOf, type Content, type Conversation, type InboundMessage, type Message, type Participant } from '../model/message.js';
-import type { Store } from '../store/store.js';
+import { DuplicateSource, type Store } from '../store/store.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import { compose, type Middleware, type PipelineContext, type Stage, STAGES } from './pipeline.js';
 import type { BusEvents, ConversationChange, Signal } from './events.js';
@@ -130,7 +130,8 @@ export class ConversationBus extends EventEmitter<BusEvents> {
       validateContent(inbound.content, this.opts.limits().maxTextChars);
       const conv = await this.conversationFor(inbound);
       const result = await this.dedupe(conv, inbound.sourceId, async () => {
-        const wait = this.opts.limiter.take(conv.customer.id);
+        const taken = this.opts.limiter.take(conv.customer.id);
+        const wait = typeof taken === 'number' ? taken : await taken;
         if (wait > 0 && !inbound.keepOverQuota) throw new KefuError('rate_limited', `Message quota exceeded; retry in ${wait}s.`, { retryAfter: wait });
         const message: Message = {
           id: newId('M'), seq: 0, conversationId: conv.id, sourceId: inbound.sourceId, direction: 'inbound',
@@ -184,7 +185,14 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     const p = (async (): Promise<IngestResult> => {
       const stored = await this.opts.store.findMessageBySource(conv.id, sourceId);
       if (stored) return { status: 'duplicate', message: stored, conversation: conv };
-      return { status: 'accepted', message: await create(), conversation: conv };
+      try {
+        return { status: 'accepted', message: await create(), conversation: conv };
+      } catch (err) {
+        // Another node on the same store stored it between the lookup and the insert.
+        const first = err instanceof DuplicateSource && await this.opts.store.findMessageBySource(conv.id, sourceId);
+        if (!first) throw err;
+        return { status: 'duplicate', message: first, conversation: conv };
+      }
     })();
     this.inflight.set(key, p);
     const clear = () => { this.inflight.delete(key); };
@@ -309,7 +317,14 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     };
     const meta = mergeMeta(undefined, inbound.meta);
     if (meta && Object.keys(meta).length) conv.meta = meta;
-    await this.opts.store.saveConversation(conv);
+    try {
+      await this.opts.store.saveConversation(conv);
+    } catch (err) {
+      // Another node on the same store created it first (a shared store refuses a second one): that one is it.
+      const first = err instanceof KefuError && err.code === 'conflict' && await this.opts.store.findConversationByRef(inbound.ref);
+      if (!first) throw err;
+      return first;
+    }
     this.emit('conversation', conv, 'created');
     return conv;
   }

@@ -25,6 +25,8 @@ import { mountContactRoutes } from '../contacts/contact-routes.js';
 export interface WorkspaceDeps {
   bus: ConversationBus; accounts: AgentAccounts; assigner: Assigner; hub: AgentHub; media: MediaService; metrics: Metrics;
   logger: Logger; sessionTtlMs: () => number; ready: () => boolean;
+  /** Cluster mode's state for /readyz (mode, node, whether Redis answers, leases held). */
+  cluster?: () => Record<string, unknown>;
   /** `[server] workspace_origins` and `trusted_proxies`, read at use (hot reload). */
   origins: () => readonly string[]; trustedProxies: () => readonly string[];
   /** Channel health (readyz, supervisor view) and the Retry of a failed delivery. */
@@ -50,8 +52,10 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   router.get('/readyz', (ctx) => {
     // A vendor connection in trouble does not make the node unready (a balancer would pull it
     // for every channel): it is reported here, in /metrics and in the supervisor view.
-    ctx.status = d.ready() ? 200 : 503;
-    ctx.body = { ok: d.ready(), channels: d.channels.health() };
+    // The cluster's shared state unreachable does make it unready (core/cluster/cluster.ts).
+    const ok = d.ready();
+    ctx.status = ok ? 200 : 503;
+    ctx.body = { ok, channels: d.channels.health(), cluster: d.cluster?.() };
   });
   router.get('/metrics', async (ctx) => {
     ctx.type = d.metrics.registry.contentType;

@@ -5,10 +5,20 @@
  * The interface is what cluster-redis replaces with a shared implementation.
  */
 export interface RateLimiter {
-  /** Consumes one unit for `key`; returns 0 when allowed, else the seconds to wait. */
-  take(key: string): number;
+  /**
+   * Consumes one unit for `key`; returns 0 when allowed, else the seconds to wait. The in-process
+   * limiter answers synchronously (the message hot path stays free of awaits); a shared one
+   * (cluster mode) answers with a promise. Callers await only what is a promise.
+   */
+  take(key: string): number | Promise<number>;
   configure(quotaPerMinute: number, burst: number): void;
+  close(): void;
 }
+
+/** Makes a limiter; `name` keeps the counts of different limits apart in shared state. */
+export type LimiterFactory = (name: string, quotaPerMinute: number, burst: number) => RateLimiter;
+
+export const localLimiters: LimiterFactory = (_name, quotaPerMinute, burst) => new GcraRateLimiter(quotaPerMinute, burst);
 
 export class GcraRateLimiter implements RateLimiter {
   private tat = new Map<string, number>();

@@ -4,7 +4,7 @@ import { MongoClient, type Collection, type Db } from 'mongodb';
 import { refKey, type Conversation, type ConversationRef, type Message } from '../model/message.js';
 import { idTimePrefix } from '../model/ids.js';
 import { KefuError } from '../errors.js';
-import type { AgentRecord, ChannelStateStore, ConversationQuery, MediaRecord, MessageQuery, Store, TokenStore } from './store.js';
+import { DuplicateSource, type AgentRecord, type ChannelStateStore, type ConversationQuery, type MediaRecord, type MessageQuery, type Store, type TokenStore } from './store.js';
 import { conversationFields, conversationKey, isDuplicateKey, keyId, messageDoc, toAgent, toConversation, toMedia, toMessage, type Doc } from './mongo-docs.js';
 import { MongoChannelState, MongoOutboxStore, MongoTokenStore } from './mongo-tables.js';
 import { WriteQueue } from './mongo-write-queue.js';
@@ -174,7 +174,7 @@ export class MongoStore implements Store {
       } catch (err) {
         await this.convs.updateOne({ _id: convId, lastSeq: msg.seq }, { $inc: { lastSeq: -1 } }).catch(() => {});
         if (!isDuplicateKey(err)) throw err;
-        throw new Error(msg.sourceId ? `source id ${msg.sourceId} is already stored in conversation ${conv.id}` : `message ${msg.id} is already stored`);
+        throw msg.sourceId ? new DuplicateSource(conv.id, msg.sourceId) : new Error(`message ${msg.id} is already stored`);
       }
       if (conv.lastSeq < msg.seq) conv.lastSeq = msg.seq;
       if (deliverTo) {

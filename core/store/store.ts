@@ -120,7 +120,9 @@ export interface Store {
 
   /** Appends a message and advances its conversation's lastSeq in the same commit; with
    *  `deliverTo`, the message's outbox item (target `deliverTo`, key the conversation) is written
-   *  in that same commit: never "message stored, delivery forgotten". */
+   *  in that same commit: never "message stored, delivery forgotten". Rejects with
+   *  DuplicateSource when another writer (another node on a shared store) stored the same
+   *  sourceId in the conversation first. */
   appendMessage(msg: Message, conv: Conversation, deliverTo?: string): Promise<void>;
   findMessageBySource(conversationId: string, sourceId: string): Promise<Message | undefined>;
   getMessage(id: string): Promise<Message | undefined>;
@@ -159,4 +161,12 @@ export interface Store {
 
   /** Commits everything pending, then closes. */
   close(): Promise<void>;
+}
+
+/** appendMessage lost a race for a sourceId to another writer: the stored one is the message. */
+export class DuplicateSource extends Error {
+  constructor(readonly conversationId: string, readonly sourceId: string) {
+    super(`source id ${sourceId} is already stored in conversation ${conversationId}`);
+    this.name = 'DuplicateSource';
+  }
 }

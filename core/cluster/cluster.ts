@@ -1,0 +1,60 @@
+import { hostname } from 'node:os';
+import { localLimiters, type LimiterFactory } from '../ratelimit/rate-limiter.js';
+
+/** A leader lease this node holds. */
+export interface Lease {
+  /** Aborts when the lease is lost (a renewal failed or came too late) or the caller's signal aborted. */
+  signal: AbortSignal;
+  /** Fencing token: larger for every later holder of any lease, so a late write of a former holder can be refused. */
+  fence: number;
+}
+
+/**
+ * Resolves once this node holds the lease `name` (one holder cluster-wide). `onWait` runs when
+ * another node holds it, so a channel can show itself as standby. When `signal` aborts first it
+ * resolves with an aborted lease; it never rejects. Single node: at once.
+ */
+export type Leader = (name: string, signal: AbortSignal, onWait?: () => void) => Promise<Lease>;
+
+/** A short-lived credential (a WeChat access token) every node reads and one node at a time renews. */
+export interface SharedSecret { value: string; expiresAt: number }
+
+export interface SharedSecrets {
+  get(key: string): Promise<SharedSecret | undefined>;
+  /**
+   * Under a cluster-wide lock: reads `key` again and runs `fetch` only when `stale(current)`, so
+   * nodes that find it stale together cause one fetch. The result is what every node then reads.
+   */
+  refresh(key: string, stale: (current: SharedSecret | undefined) => boolean, fetch: () => Promise<SharedSecret>): Promise<SharedSecret>;
+}
+
+/**
+ * What a node shares with the other nodes. Single node: everything in-process (this file); cluster
+ * mode: plugins/cluster-redis, loaded only then. Core and the channels see only this interface.
+ */
+export interface Cluster {
+  readonly mode: 'single' | 'redis';
+  readonly nodeId: string;
+  /** False while the shared state cannot be reached: /readyz answers 503 and a balancer sends no new traffic. */
+  ready(): boolean;
+  /** What /readyz shows under "cluster" (never a secret). */
+  health(): Record<string, unknown>;
+  /** Rate limiters: one count per key cluster-wide in cluster mode. */
+  limiters: LimiterFactory;
+  leader: Leader;
+  /** Absent on a single node: a channel keeps its credentials itself. */
+  secrets?: SharedSecrets;
+  close(): Promise<void>;
+}
+
+export function defaultNodeId(configured: string): string {
+  return configured || `${hostname()}-${process.pid}`;
+}
+
+export function singleNode(nodeId = defaultNodeId('')): Cluster {
+  return {
+    mode: 'single', nodeId, ready: () => true, health: () => ({ mode: 'single' }), limiters: localLimiters,
+    leader: async (_name, signal) => ({ signal, fence: 0 }),
+    close: async () => {},
+  };
+}
