@@ -14,7 +14,7 @@ export interface MongoTarget {
   url: string;
   /** A database name no other test uses. */
   freshDatabase(): string;
-  /** Drops the databases this target handed out (real MongoDB only keeps them otherwise) and stops the emulator. */
+  /** Drops the databases this target handed out (real MongoDB only keeps them otherwise); the emulator lives as long as the process. */
   stop(): Promise<void>;
 }
 
@@ -31,7 +31,7 @@ export function mongoTarget(): Promise<MongoTarget | { skip: string }> {
 
 async function start(): Promise<MongoTarget | { skip: string }> {
   const url = process.env.MONGODB_URL;
-  if (url) return target('real', url, async () => {});
+  if (url) return target('real', url);
   const dir = process.env.KEFU_MONGO_EMULATOR_DIR;
   if (!dir) return { skip: 'neither MONGODB_URL nor KEFU_MONGO_EMULATOR_DIR is set (scripts/install-mongo-emulator.sh <dir> installs the emulator)' };
   const entry = join(dir, ENTRY);
@@ -50,12 +50,12 @@ async function start(): Promise<MongoTarget | { skip: string }> {
     }
     // The emulator does not speak the streaming heartbeat: with it the driver clears its pool at the
     // first heartbeat (10 s). A short poll puts heartbeats inside every test, so a regression shows.
-    return target('emulator', `mongodb://127.0.0.1:${port}/?serverMonitoringMode=poll&heartbeatFrequencyMS=500`, () => server.stop());
+    return target('emulator', `mongodb://127.0.0.1:${port}/?serverMonitoringMode=poll&heartbeatFrequencyMS=500`);
   }
   throw new Error(`no free port for the MongoDB emulator in ${PORTS.first}–${PORTS.last}`);
 }
 
-function target(kind: MongoTarget['kind'], url: string, stopServer: () => Promise<void>): MongoTarget {
+function target(kind: MongoTarget['kind'], url: string): MongoTarget {
   const used: string[] = [];
   let n = 0;
   return {
@@ -69,9 +69,11 @@ function target(kind: MongoTarget['kind'], url: string, stopServer: () => Promis
       if (kind === 'real') {
         const client = await MongoClient.connect(url);
         try { for (const db of used) await client.db(db).dropDatabase(); } finally { await client.close(); }
+        used.length = 0;
       }
-      await stopServer();
-      shared = undefined;
+      // The in-process emulator is shared by every test file of the process (each took this target
+      // when it loaded): stopping it after one file left the later ones a dead server. It ends with
+      // the process.
     },
   };
 }
