@@ -73,7 +73,7 @@ export class SlaMonitor extends EventEmitter<SlaMonitorEvents> {
   /** Loads the open conversations' timelines (after a restart), then evaluates them. */
   async restore(): Promise<void> {
     const open = await this.o.bus.store.listConversations({ status: [...OPEN], limit: 100_000 });
-    for (const conv of open) if (!this.tracked.has(conv.id)) await this.load(conv);
+    for (const conv of open) if (!this.tracked.has(conv.id) && !this.loading.has(conv.id) && this.hasSla(conv)) await this.startLoad(conv);
     this.check();
   }
 
@@ -82,6 +82,16 @@ export class SlaMonitor extends EventEmitter<SlaMonitorEvents> {
     this.routingSeen = undefined;
     for (const t of this.tracked.values()) t.validUntil = -Infinity;
     this.check();
+    // A queue that just got targets: its open conversations were not tracked until now.
+    void this.restore().catch((err) => this.o.logger.error({ err }, 'sla restore after reload failed'));
+  }
+
+  /**
+   * Only conversations of queues with targets are tracked: the others cost the message path
+   * nothing (no timeline, no evaluation). One moved into such a queue is read from the store.
+   */
+  private hasSla(conv: Conversation): boolean {
+    return this.policyMap().has(conv.queue);
   }
 
   /** The conversation's SLA as the workspace shows it; undefined when its queue has no target. */
@@ -137,11 +147,12 @@ export class SlaMonitor extends EventEmitter<SlaMonitorEvents> {
 
   private onConversation(conv: Conversation, change: string): void {
     if (change === 'created') {
-      this.track(conv, this.now(), []);
+      if (this.hasSla(conv)) this.track(conv, this.now(), []);
       return;
     }
     const t = this.tracked.get(conv.id);
-    if (t) { t.conv = conv; this.evaluate(t); }
+    if (t) { t.conv = conv; this.evaluate(t); return; }
+    if (conv.status !== 'resolved' && this.hasSla(conv) && !this.loading.has(conv.id)) this.startLoad(conv);
   }
 
   private onMessage(m: Message, conv: Conversation): void {
@@ -151,15 +162,18 @@ export class SlaMonitor extends EventEmitter<SlaMonitorEvents> {
     const turn: Turn = { seq: m.seq, at: this.now(), kind };
     const t = this.tracked.get(conv.id);
     if (t) return this.apply(t, conv, turn);
+    if (!this.hasSla(conv)) return;
     // Resolved and now written to again (reopened), or created before this process knew it: read its past.
     if (conv.status === 'resolved' && kind !== 'customer') return;
-    let pending = this.loading.get(conv.id);
-    if (!pending) {
-      pending = this.load(conv, m.seq).catch((err) => { this.o.logger.error({ err, conversationId: conv.id }, 'sla timeline load failed'); return undefined; });
-      this.loading.set(conv.id, pending);
-      void pending.finally(() => this.loading.delete(conv.id));
-    }
+    const pending = this.loading.get(conv.id) ?? this.startLoad(conv, m.seq);
     void pending.then((loaded) => { if (loaded) this.apply(loaded, conv, turn); });
+  }
+
+  private startLoad(conv: Conversation, reopenedAt?: number): Promise<Tracked | undefined> {
+    const pending = this.load(conv, reopenedAt).catch((err) => { this.o.logger.error({ err, conversationId: conv.id }, 'sla timeline load failed'); return undefined; });
+    this.loading.set(conv.id, pending);
+    void pending.finally(() => this.loading.delete(conv.id));
+    return pending;
   }
 
   private apply(t: Tracked, conv: Conversation, turn: Turn): void {

@@ -88,6 +88,24 @@ describe('sla monitor (fake bus and clock)', () => {
     assert.equal(breaches.length, 1);
   });
 
+  it('a queue without targets costs nothing: its conversations are not tracked; moved into an SLA queue, one is read from the store', async () => {
+    const c = conversation(bus, 'NOSLA', now);
+    c.queue = 'other';
+    let reads = 0;
+    const list = bus.store.listMessages;
+    bus.store.listMessages = async (id, q) => { reads++; return list(id, q); };
+    bus.emit('conversation', c, 'created');
+    for (let i = 0; i < 5; i++) bus.emit('message', message(bus, c, now, 'customer'), c);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(reads, 0, 'no timeline read');
+    assert.equal(monitor.view(c), undefined);
+    c.queue = 'support'; // transferred
+    bus.emit('conversation', c, 'updated');
+    for (let i = 0; i < 100 && !monitor.view(c); i++) await new Promise((r) => setImmediate(r));
+    assert.equal(reads, 1);
+    assert.equal(monitor.view(c)!.targets[0].state, 'running', 'its past customer messages start the clock');
+  });
+
   it('restore: an open breach is announced again (at least once); one answered late before the restart is history', async () => {
     const late = conversation(bus, 'LATE', T0);
     message(bus, late, T0, 'customer');
