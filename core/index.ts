@@ -36,6 +36,9 @@ import { ApiError } from '../channels/api/types.js';
 import { KefuError } from './errors.js';
 import { SlaMonitor } from './sla/monitor.js';
 import { breachEvent, enqueueBreach } from './sla/notify.js';
+import { SearchIndexer } from './search/indexer.js';
+import { Search } from './search/search.js';
+import { Snoozes } from './search/snooze.js';
 
 export interface GatewayOptions {
   config: ConfigSource;
@@ -61,6 +64,10 @@ export interface Gateway {
   readonly media: MediaService;
   /** SLA clocks of the open conversations; `check()` re-evaluates them now (tests, after moving `now`). */
   readonly sla: SlaMonitor;
+  /** Snoozed conversations; `check()` wakes the due ones now (tests, after moving `now`). */
+  readonly snoozes: Snoozes;
+  /** Feeds the search index; `idle()` resolves once what was stored is searchable. */
+  readonly searchIndex: SearchIndexer;
   readonly publicPort: number;
   readonly workspacePort: number;
   stop(): Promise<void>;
@@ -70,7 +77,7 @@ export interface Gateway {
 interface Parts {
   source: ConfigSource; cfg: () => KefuConfig; logger: Logger; unlock: () => void;
   store: Store; limiter: GcraRateLimiter; media: MediaService; bus: ConversationBus; pool: AgentPool; assigner: Assigner;
-  accounts: AgentAccounts; hub: AgentHub; sla: SlaMonitor; metrics: Metrics; registry: ChannelRegistry; dispatcher: OutboxDispatcher; web: WebChannel;
+  accounts: AgentAccounts; hub: AgentHub; sla: SlaMonitor; snoozes: Snoozes; indexer: SearchIndexer; metrics: Metrics; registry: ChannelRegistry; dispatcher: OutboxDispatcher; web: WebChannel;
   publicUpgrades: UpgradeRouter; workspaceUpgrades: UpgradeRouter; publicServer: Server; workspaceServer: Server;
   ready: { value: boolean }; teardowns: (() => void | Promise<void>)[];
 }
@@ -82,7 +89,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let stopping: Promise<void> | undefined;
   return {
     config: p.source, logger: p.logger, bus: p.bus, store: p.store, accounts: p.accounts, assigner: p.assigner,
-    channels: p.registry, outbox: p.dispatcher, web: p.web, media: p.media, sla: p.sla,
+    channels: p.registry, outbox: p.dispatcher, web: p.web, media: p.media, sla: p.sla, snoozes: p.snoozes, searchIndex: p.indexer,
     publicPort: (p.publicServer.address() as AddressInfo).port,
     workspacePort: (p.workspaceServer.address() as AddressInfo).port,
     stop: () => (stopping ??= stop(p)),
@@ -132,8 +139,10 @@ async function build(opts: GatewayOptions): Promise<Parts> {
     notify: async (b, conv, policy) => {
       if (await enqueueBreach(store.outbox, cfg().webhooks, conv.id, breachEvent(b, conv, policy.targets[b.target], now()))) dispatcher.kick();
     } });
+  const snoozes = new Snoozes({ bus, logger: logger.child({ part: 'snooze' }), now });
+  const indexer = new SearchIndexer({ bus, store, logger: logger.child({ part: 'search' }) });
   const accounts = new AgentAccounts(store, () => cfg().routing.default_capacity, () => cfg().auth.session_ttl_h * 3600_000);
-  const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, sla, onPresence: (n) => web.presence(n), channelHealth: () => channels().health() });
+  const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, sla, snoozes, onPresence: (n) => web.presence(n), channelHealth: () => channels().health() });
   metrics = createMetrics({ waiting: () => assigner.waitingCount(), visitorSockets: () => web.connectionCount,
     agentSockets: () => hub.connectionCount, agentsOnline: () => pool.onlineCount(), outbox: () => store.outbox.depth() });
   registry = new ChannelRegistry({ bus, logger, config: cfg, media, upgrades: publicUpgrades, dispatcher, headers: publicHeaders,
@@ -162,11 +171,12 @@ async function build(opts: GatewayOptions): Promise<Parts> {
     sessionTtlMs: () => cfg().auth.session_ttl_h * 3600_000, ready: () => ready.value,
     origins: () => cfg().server.workspace_origins, trustedProxies: () => cfg().server.trusted_proxies,
     channels: { health: () => registry!.health(), retry: (id) => registry!.outbox.retry(id), problems: () => registry!.problems(),
-      dismissProblem: (channel, id) => registry!.dismissProblem(channel, id) } }).callback());
+      dismissProblem: (channel, id) => registry!.dismissProblem(channel, id) },
+    search: { search: new Search(store), snoozes } }).callback());
   publicUpgrades.attach(publicServer);
   workspaceUpgrades.attach(workspaceServer);
   workspaceUpgrades.add('/ws/agent', (ws, req) => void hub.accept(ws, req));
-  return { source, cfg, logger, unlock, store, limiter, media, bus, pool, assigner, accounts, hub, sla, metrics, registry, dispatcher, web,
+  return { source, cfg, logger, unlock, store, limiter, media, bus, pool, assigner, accounts, hub, sla, snoozes, indexer, metrics, registry, dispatcher, web,
     publicUpgrades, workspaceUpgrades, publicServer, workspaceServer, ready, teardowns: [] };
 }
 
@@ -196,6 +206,10 @@ async function start(p: Parts, opts: GatewayOptions): Promise<void> {
   p.teardowns.push(...(await loadPlugins(cfg(), api)).teardowns);
   await p.assigner.restore();
   await p.sla.restore();
+  await p.snoozes.restore();
+  // In the background: the first start after an upgrade indexes every stored message.
+  void p.indexer.catchUp().then((n) => { if (n) logger.info({ messages: n }, 'search index caught up'); },
+    (err) => logger.error({ err }, 'search catch-up failed; the next start tries again'));
   await ensureAdmin(p.accounts, opts.onAdminCreated);
   p.dispatcher.start();
   await p.registry.reconcile();
@@ -226,6 +240,9 @@ async function stop(p: Parts): Promise<void> {
   for (const t of p.teardowns.reverse()) await t();
   p.assigner.close();
   p.sla.close();
+  p.snoozes.close();
+  await p.indexer.idle();
+  p.indexer.close();
   p.limiter.close();
   await p.store.close();
   p.unlock();

@@ -19,6 +19,7 @@ import { GcraRateLimiter } from '../ratelimit/rate-limiter.js';
 import { clientAddress } from './client-address.js';
 import { originGuard } from './origin-guard.js';
 import { CannedReplies, mountCannedRoutes } from '../canned/canned-replies.js';
+import { mountSearchRoutes, type SearchRouteDeps } from '../search/search-routes.js';
 
 export interface WorkspaceDeps {
   bus: ConversationBus; accounts: AgentAccounts; assigner: Assigner; hub: AgentHub; media: MediaService; metrics: Metrics;
@@ -29,6 +30,8 @@ export interface WorkspaceDeps {
   channels: { health(): Record<string, unknown>; retry(messageId: string): Promise<void>;
     /** Per channel, what an admin must look at by hand (e.g. mails kept as unprocessable). */
     problems(): Promise<Record<string, unknown[]>>; dismissProblem(channel: string, id: string): Promise<boolean> };
+  /** Search, labels and snooze (core/search). */
+  search?: Omit<SearchRouteDeps, 'bus' | 'view'>;
 }
 
 const STATUSES = new Set(['bot', 'queued', 'assigned', 'pending', 'resolved']);
@@ -91,6 +94,7 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   const me = (ctx: Koa.Context) => ctx.state.agent as AgentRecord;
   const admin = (ctx: Koa.Context) => { if (me(ctx).role !== 'admin') throw new KefuError('forbidden'); };
   mountCannedRoutes(authed, new CannedReplies(d.bus.store.channelState), me);
+  if (d.search) mountSearchRoutes(authed, { ...d.search, bus: d.bus, view: publicConversation }, me);
   const conversation = async (id: string) => {
     const c = await d.bus.store.getConversation(id);
     if (!c) throw new KefuError('conversation_not_found');

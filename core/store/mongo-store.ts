@@ -10,6 +10,8 @@ import { MongoChannelState, MongoOutboxStore, MongoTokenStore } from './mongo-ta
 import { WriteQueue } from './mongo-write-queue.js';
 import { ensureIndexes } from './mongo-indexes.js';
 import { ConversationCache } from './conversation-cache.js';
+import { MongoSearchStore, MongoSnoozeStore } from './mongo-search.js';
+import type { SearchStore, SnoozeStore } from './search-store.js';
 
 const idAt = (ms: number) => `M${idTimePrefix(ms)}`;
 
@@ -35,6 +37,8 @@ export class MongoStore implements Store {
   readonly tokens: TokenStore;
   readonly outbox: MongoOutboxStore;
   readonly channelState: ChannelStateStore;
+  readonly search: SearchStore;
+  readonly snoozes: SnoozeStore;
   private queue = new WriteQueue();
   private convCache = new ConversationCache((id) => !this.queue.busy(convKey(id)));
   private convs: Collection<Doc>;
@@ -52,6 +56,8 @@ export class MongoStore implements Store {
     this.outbox = new MongoOutboxStore(db, this.queue, { node: opts.node ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
       leaseMs: opts.outboxLeaseMs ?? 10 * 60_000 });
     this.channelState = new MongoChannelState(db, this.queue);
+    this.search = new MongoSearchStore(db, this.queue, (docs) => docs.map((d) => this.load(d)));
+    this.snoozes = new MongoSnoozeStore(db, this.queue);
   }
 
   /** Connects, creates the indexes, and finishes what a crash interrupted (see recoverDeliveries). */

@@ -12,6 +12,8 @@ import { configure } from './sqlite-ops.js';
 import type { WriteOp } from './sqlite-ops.js';
 import { SqliteChannelState, SqliteOutboxStore, SqliteTokenStore } from './sqlite-api-tables.js';
 import { ConversationCache } from './conversation-cache.js';
+import { SqliteSearchStore, SqliteSnoozeStore } from './sqlite-search.js';
+import type { SearchStore, SnoozeStore } from './search-store.js';
 
 type Row = Record<string, any>;
 
@@ -47,6 +49,8 @@ export class SqliteStore implements Store {
   readonly tokens: TokenStore;
   readonly outbox: OutboxStore;
   readonly channelState: ChannelStateStore;
+  readonly search: SearchStore;
+  readonly snoozes: SnoozeStore;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -87,6 +91,9 @@ export class SqliteStore implements Store {
     this.tokens = new SqliteTokenStore(this.db, enqueue);
     this.outbox = new SqliteOutboxStore(this.db, enqueue);
     this.channelState = new SqliteChannelState(this.db, enqueue);
+    const settled = () => this.writer.settled();
+    this.search = new SqliteSearchStore(this.db, enqueue, settled, (rows) => rows.map((r) => this.convCache.get(r.id) ?? this.load(r)));
+    this.snoozes = new SqliteSnoozeStore(this.db, enqueue, settled);
   }
 
   private migrate(): void {

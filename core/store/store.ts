@@ -1,4 +1,5 @@
 import type { Conversation, ConversationRef, ConversationStatus, Message } from '../model/message.js';
+import type { SearchStore, SnoozeStore } from './search-store.js';
 
 export interface AgentRecord {
   id: string;
@@ -130,6 +131,10 @@ export interface Store {
   readonly tokens: TokenStore;
   readonly outbox: OutboxStore;
   readonly channelState: ChannelStateStore;
+  /** Full-text search over messages, customers and labels (core/search). */
+  readonly search: SearchStore;
+  /** Snoozed conversations (core/search/snooze.ts keeps the one timer). */
+  readonly snoozes: SnoozeStore;
   listMessages(conversationId: string, q: MessageQuery): Promise<Message[]>;
   /** Messages across conversations in time order (exports, analytics). */
   listMessagesBetween(from: Date, to: Date, afterId?: string, limit?: number): Promise<Message[]>;
