@@ -3,6 +3,7 @@ import type { Conversation, Message } from '../../../core/model/message.js';
 import { newId } from '../../../core/model/ids.js';
 import type { Store } from '../../../core/store/store.js';
 import { tableContract } from './store-contract-tables.js';
+import { searchContract } from './store-contract-search.js';
 
 /**
  * The store contract: what callers of a Store rely on, run against every implementation
@@ -47,6 +48,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, ca
     conversationContract(ctx);
     messageContract(ctx);
     tableContract(ctx);
+    searchContract(ctx);
   });
 }
 
