@@ -1,0 +1,89 @@
+/**
+ * Every string of the workspace, in English and Chinese (the widget's catalogue is the model:
+ * channels/web/client/widget-i18n.ts). The language follows the browser until the agent picks one
+ * in the bar; the pick is remembered in this browser.
+ */
+const en = {
+  // Login and bar
+  loginTitle: 'kefu workspace', login: 'Login', password: 'Password', logIn: 'Log in', sessionEnded: 'Your session ended. Please log in again.',
+  connecting: 'Connecting…', reconnecting: 'Reconnecting…', connected: 'Connected', online: '● Online', away: '◐ Away', status: 'status',
+  canned: 'Canned replies', logOut: 'Log out', language: 'Language', search: 'Search', searchShort: '⌕',
+  // List
+  mine: 'Mine', waiting: 'Waiting', all: 'All', queues: 'Queues', snoozed: 'Snoozed', nothingHere: 'Nothing here right now.',
+  // Chat pane
+  pick: 'Pick a conversation', pickHint: 'Waiting conversations are assigned to you automatically while you are online.',
+  replyMine: 'Reply… (Enter to send, Shift+Enter for a new line)', replyTake: 'Reply to take this conversation…', reply: 'reply',
+  transfer: 'transfer', transferTo: 'Transfer to…', queuePrefix: (q: string) => `Queue: ${q}`, transferred: 'Transferred',
+  take: 'Take', returnToQueue: 'Return to queue', close: 'Close', back: 'back to the list', sendImage: 'Send an image', image: 'Image',
+  privateNote: 'Private note', send: 'Send', customer: 'Customer', typing: (n: string) => `${n} is typing…`, uploadFailed: 'Upload failed',
+  ticketState: 'Ticket state',
+  // Search
+  searchTitle: 'Search messages and customers', searchPlaceholder: 'Words, an order number, a name… (Chinese is segmented)',
+  anyChannel: 'Any channel', anyQueue: 'Any queue', anyAgent: 'Any agent', anyStatus: 'Any status', anyLabel: 'Any label',
+  open: 'Open', resolved: 'Resolved', from: 'From', to: 'To', searchGo: 'Search', closeDialog: 'Close',
+  messagesFound: (n: number, more: boolean) => `${n}${more ? '+' : ''} message${n === 1 && !more ? '' : 's'}`,
+  customersFound: 'Customers', noResults: 'No message matches. Try fewer or other words.', more: 'More results', searching: 'Searching…',
+  // Labels
+  labels: 'Labels', addLabel: 'Add a label…', removeLabel: (l: string) => `Remove label ${l}`, labelAdd: 'Add',
+  // Snooze
+  snooze: 'Snooze', snoozeFor: 'Snooze…', snooze1h: 'For 1 hour', snooze4h: 'For 4 hours', snoozeTomorrow: 'Until tomorrow 9:00',
+  snoozeWeek: 'Until next Monday 9:00', snoozeReply: 'Until the customer replies', snoozePick: 'Until a date and time…',
+  snoozedUntil: (when: string) => `Snoozed until ${when}`, snoozedReply: 'Snoozed until the customer replies', unsnooze: 'Unsnooze',
+  snoozePrompt: 'Snooze until (YYYY-MM-DD HH:MM):', snoozeBack: (n: string) => `${n} is back from snooze`, badTime: 'That is not a time in the future.',
+  // Notifications
+  notifyAssigned: (n: string) => `New conversation: ${n}`, notifyReply: (n: string) => `${n} replied`,
+  enableNotify: 'Desktop notifications are off for this site; allow them in the browser to hear about new conversations.',
+};
+
+const zh: typeof en = {
+  loginTitle: 'kefu 客服工作台', login: '账号', password: '密码', logIn: '登录', sessionEnded: '会话已过期，请重新登录。',
+  connecting: '连接中…', reconnecting: '重新连接中…', connected: '已连接', online: '● 在线', away: '◐ 离开', status: '状态',
+  canned: '快捷回复', logOut: '退出', language: '语言', search: '搜索', searchShort: '⌕',
+  mine: '我的', waiting: '排队中', all: '全部', queues: '队列', snoozed: '已暂缓', nothingHere: '暂时没有会话。',
+  pick: '请选择一个会话', pickHint: '在线时，排队的会话会自动分配给您。',
+  replyMine: '回复…（Enter 发送，Shift+Enter 换行）', replyTake: '回复即接入此会话…', reply: '回复',
+  transfer: '转接', transferTo: '转接给…', queuePrefix: (q: string) => `队列：${q}`, transferred: '已转接',
+  take: '接入', returnToQueue: '退回队列', close: '结束', back: '返回列表', sendImage: '发送图片', image: '图片',
+  privateNote: '内部备注', send: '发送', customer: '客户', typing: (n: string) => `${n} 正在输入…`, uploadFailed: '上传失败',
+  ticketState: '工单状态',
+  searchTitle: '搜索消息和客户', searchPlaceholder: '关键词、订单号、姓名…（支持中文分词）',
+  anyChannel: '全部渠道', anyQueue: '全部队列', anyAgent: '全部客服', anyStatus: '全部状态', anyLabel: '全部标签',
+  open: '进行中', resolved: '已结束', from: '从', to: '到', searchGo: '搜索', closeDialog: '关闭',
+  messagesFound: (n: number, more: boolean) => `${n}${more ? '+' : ''} 条消息`,
+  customersFound: '客户', noResults: '没有匹配的消息，请换个关键词试试。', more: '更多结果', searching: '搜索中…',
+  labels: '标签', addLabel: '添加标签…', removeLabel: (l: string) => `移除标签 ${l}`, labelAdd: '添加',
+  snooze: '暂缓', snoozeFor: '暂缓…', snooze1h: '1 小时', snooze4h: '4 小时', snoozeTomorrow: '到明天 9:00',
+  snoozeWeek: '到下周一 9:00', snoozeReply: '到客户回复为止', snoozePick: '选择日期和时间…',
+  snoozedUntil: (when: string) => `暂缓到 ${when}`, snoozedReply: '暂缓到客户回复', unsnooze: '取消暂缓',
+  snoozePrompt: '暂缓到（YYYY-MM-DD HH:MM）：', snoozeBack: (n: string) => `${n} 的暂缓已结束`, badTime: '请输入一个将来的时间。',
+  notifyAssigned: (n: string) => `新会话：${n}`, notifyReply: (n: string) => `${n} 回复了`,
+  enableNotify: '此网站的桌面通知已关闭；请在浏览器中允许通知，以便收到新会话提醒。',
+};
+
+export type Strings = typeof en;
+export type Lang = 'en' | 'zh';
+/** Short names: the switch sits in the bar, which must fit a 390 px phone. */
+export const LANGS: [Lang, string][] = [['en', 'EN'], ['zh', '中文']];
+const KEY = 'kefu.workspace.lang';
+
+function pick(): Lang {
+  let saved: string | null = null;
+  try { saved = localStorage.getItem(KEY); } catch { /* storage blocked: follow the browser */ }
+  if (saved === 'en' || saved === 'zh') return saved;
+  return (navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en';
+}
+
+export let lang: Lang = pick();
+/** The strings of the current language; read at use, so a switch applies to everything built after it. */
+export let t: Strings = lang === 'zh' ? zh : en;
+document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+
+export function setLang(next: Lang): void {
+  lang = next;
+  t = next === 'zh' ? zh : en;
+  document.documentElement.lang = next === 'zh' ? 'zh-CN' : 'en';
+  try { localStorage.setItem(KEY, next); } catch { /* not remembered, still switched */ }
+}
+
+/** Dates and times in the workspace's language, not the OS's. */
+export const locale = () => (lang === 'zh' ? 'zh-CN' : 'en');
