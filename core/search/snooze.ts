@@ -78,12 +78,14 @@ export class Snoozes {
 
   /** Brings a conversation back; false when it was not snoozed. */
   async wake(conv: Conversation, reason: WakeReason): Promise<boolean> {
-    if (!this.byId.has(conv.id)) return false;
+    const rec = this.byId.get(conv.id);
+    if (!rec) return false;
     this.byId.delete(conv.id);
     try {
       await this.o.bus.store.snoozes.clear(conv.id);
     } catch (err) {
       // Back in memory: the workspace is not told it woke, and the next check or restart tries again.
+      if (!this.byId.has(conv.id)) this.byId.set(conv.id, rec);
       this.o.logger.error({ err, conversationId: conv.id }, 'snooze clear failed');
       return false;
     }

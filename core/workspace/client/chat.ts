@@ -5,7 +5,7 @@ import { CannedPicker } from './canned';
 import { S, api, customerName, sendFrame, toast, type Conv, type Msg } from './state';
 import { customerAddress, isEmail, isSms, optOutBadge, optedOut, segmentText, subjectOf, ticketState } from './channel-view';
 import { patchSlaBadge } from './sla-view';
-import { t } from './i18n';
+import { statusName, t } from './i18n';
 import { LabelBar } from './labels';
 import { SnoozeControl } from './snooze';
 
@@ -111,7 +111,7 @@ export class ChatPane {
     } }, label);
     const parts = [h('button', { class: 'back', 'aria-label': t.back, onclick: () => this.actions.back() }, '‹'),
       avatar(customerName(c)), this.who(c, subject),
-      h('span', { class: `chip ${c.status}` }, c.status), h('span', { class: 'chip' }, c.channel), this.slaBadge, out && optOutBadge(),
+      h('span', { class: `chip ${c.status}` }, statusName(c.status)), h('span', { class: 'chip' }, c.channel), this.slaBadge, out && optOutBadge(),
       ticketState(c) && h('span', { class: `chip ticket-${ticketState(c)}`, title: t.ticketState }, ticketState(c)!), h('div', { class: 'grow' }),
       action(t.take, 'claim', c.status === 'queued' || c.status === 'pending', true), this.snooze.el, transfer,
       action(t.returnToQueue, 'requeue', mine), action(t.close, 'close', c.status !== 'resolved')];

@@ -2,7 +2,7 @@ import { ago, avatar, h } from './dom';
 import { S, customerName, visible, type Conv, type Tab } from './state';
 import { optOutBadge, optedOut, subjectOf } from './channel-view';
 import { slaBadge, slaStatus } from './sla-view';
-import { t } from './i18n';
+import { statusName, t } from './i18n';
 import { snoozeChip } from './snooze';
 
 /**
@@ -69,7 +69,7 @@ export class ConversationList {
     r.el.replaceChildren(avatar(name),
       h('div', { class: 'text' }, h('div', { class: 'name', title: title === name ? undefined : name }, title),
         out || c.tags.length ? h('div', { class: 'badges' }, out && optOutBadge(), ...c.tags.slice(0, 3).map((l) => h('span', { class: 'label' }, l))) : null, h('div', { class: 'sub', title: sub.slice(0, 300) }, sub)),
-      h('div', { class: 'when' }, h('div', {}, when), unread ? h('span', { class: 'unread' }, unread) : h('span', { class: `chip ${c.status}` }, c.status), slaBadge(c), snoozeChip(c)));
+      h('div', { class: 'when' }, h('div', {}, when), unread ? h('span', { class: 'unread' }, unread) : h('span', { class: `chip ${c.status}` }, statusName(c.status)), slaBadge(c), snoozeChip(c)));
     return r.el;
   }
 }

@@ -1,6 +1,6 @@
 import { avatar, h } from './dom';
 import { S, api, customerName, toast, type Conv, type Msg } from './state';
-import { locale, t } from './i18n';
+import { locale, statusName, t } from './i18n';
 import { knownLabels } from './labels';
 
 type Hit = { message: Msg; conversation: Conv };
@@ -101,12 +101,12 @@ export function openSearch(open: Opener): void {
       shown = 0;
       people.replaceChildren(...(r.customers.length ? [h('h4', {}, t.customersFound), ...r.customers.map((c) => h('button', { type: 'button', class: 'search-customer',
         'data-id': c.id, onclick: () => pickConversation(c) }, avatar(customerName(c)), h('span', {}, customerName(c)), h('span', { class: 'chip' }, c.channel),
-        h('span', { class: `chip ${c.status}` }, c.status)))] : []));
+        h('span', { class: `chip ${c.status}` }, statusName(c.status))))] : []));
     }
     for (const { message: m, conversation: c } of r.messages) {
       const text = textOf(m);
       results.append(h('li', {}, h('button', { type: 'button', class: 'search-hit', 'data-id': m.id, 'data-conversation': c.id, onclick: () => pickConversation(c, m) },
-        h('div', { class: 'hit-head' }, h('b', {}, customerName(c)), h('span', { class: 'chip' }, c.channel), h('span', { class: `chip ${c.status}` }, c.status),
+        h('div', { class: 'hit-head' }, h('b', {}, customerName(c)), h('span', { class: 'chip' }, c.channel), h('span', { class: `chip ${c.status}` }, statusName(c.status)),
           ...c.tags.slice(0, 3).map((l) => h('span', { class: 'label' }, l)),
           h('span', { class: 'dim' }, `${m.from.role === 'customer' ? '' : `${m.from.name ?? m.from.role} · `}${new Date(m.sentAt).toLocaleString(locale())}`)),
         h('div', { class: 'hit-text' }, ...marked(snippet(text, r.words), r.words)))));

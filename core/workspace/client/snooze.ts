@@ -30,7 +30,7 @@ export const snoozeText = (c: Conv) => (!c.snooze ? '' : c.snooze.until ? t.snoo
 
 /** The list row's mark of a snoozed conversation. */
 export function snoozeChip(c: Conv): HTMLElement | null {
-  return c.snooze ? h('span', { class: 'chip snoozed', title: snoozeText(c) }, c.snooze.until ? `⏾ ${when(c.snooze.until)}` : '⏾ ↩') : null;
+  return c.snooze ? h('span', { class: 'chip snoozed', title: snoozeText(c) }, c.snooze.until ? `${t.snoozedShort} ${when(c.snooze.until)}` : t.snoozedShortReply) : null;
 }
 
 /**
