@@ -29,7 +29,7 @@ const en = {
   snooze: 'Snooze', snoozeFor: 'Snooze…', snooze1h: 'For 1 hour', snooze4h: 'For 4 hours', snoozeTomorrow: 'Until tomorrow 9:00',
   snoozeWeek: 'Until next Monday 9:00', snoozeReply: 'Until the customer replies', snoozePick: 'Until a date and time…',
   snoozedUntil: (when: string) => `Snoozed until ${when}`, snoozedReply: 'Snoozed until the customer replies', unsnooze: 'Unsnooze',
-  snoozedShort: 'Snoozed', snoozedShortReply: 'Snoozed · until reply',
+  untilReplyShort: 'until reply',
   status_bot: 'bot', status_queued: 'queued', status_assigned: 'assigned', status_pending: 'pending', status_resolved: 'resolved',
   snoozePrompt: 'Snooze until (YYYY-MM-DD HH:MM):', snoozeBack: (n: string) => `${n} is back from snooze`, badTime: 'That is not a time in the future.',
   // Notifications
@@ -57,7 +57,7 @@ const zh: typeof en = {
   snooze: '暂缓', snoozeFor: '暂缓…', snooze1h: '1 小时', snooze4h: '4 小时', snoozeTomorrow: '到明天 9:00',
   snoozeWeek: '到下周一 9:00', snoozeReply: '到客户回复为止', snoozePick: '选择日期和时间…',
   snoozedUntil: (when: string) => `暂缓到 ${when}`, snoozedReply: '暂缓到客户回复', unsnooze: '取消暂缓',
-  snoozedShort: '暂缓', snoozedShortReply: '暂缓 · 待回复',
+  untilReplyShort: '待回复',
   status_bot: '机器人', status_queued: '排队', status_assigned: '已接入', status_pending: '待处理', status_resolved: '已结束',
   snoozePrompt: '暂缓到（YYYY-MM-DD HH:MM）：', snoozeBack: (n: string) => `${n} 的暂缓已结束`, badTime: '请输入一个将来的时间。',
   notifyAssigned: (n: string) => `新会话：${n}`, notifyReply: (n: string) => `${n} 回复了`,

@@ -149,7 +149,7 @@ export const SEARCH_CSS = `
 .label-chips { display: contents; } .label .x { border: 0; background: none; padding: 0 2px; color: inherit; font-size: 13px; line-height: 1; }
 .label-add { font-size: 12px; padding: 3px 8px; width: 130px; border-radius: 10px; }
 .snooze-ctl { display: inline-flex; gap: 4px; align-items: center; } select.snooze.on { background: #efe7fd; color: #5b21b6; border-color: #c9b5f5; }
-.snooze-at { padding: 4px 6px; } .chip.snoozed { background: #efe7fd; color: #5b21b6; }
+.snooze-at { padding: 4px 6px; } .chip.snoozed { background: #efe7fd; color: #5b21b6; } .item .when .chip.snoozed { display: block; width: max-content; margin: 2px 0 0 auto; }
 .list-foot { display: none; padding: 8px 16px; border-top: 1px solid #e1e4ea; font-size: 12px; color: #5b6372; }
 .msg.found .body { box-shadow: 0 0 0 3px #ffd23f; transition: box-shadow .3s; }
 @media (max-width: 760px) {

@@ -28,9 +28,9 @@ function when(iso: string): string {
 
 export const snoozeText = (c: Conv) => (!c.snooze ? '' : c.snooze.until ? t.snoozedUntil(when(c.snooze.until)) : t.snoozedReply);
 
-/** The list row's mark of a snoozed conversation. */
+/** The list row's mark of a snoozed conversation: short (the row's name needs the room), the full text as its title. */
 export function snoozeChip(c: Conv): HTMLElement | null {
-  return c.snooze ? h('span', { class: 'chip snoozed', title: snoozeText(c) }, c.snooze.until ? `${t.snoozedShort} ${when(c.snooze.until)}` : t.snoozedShortReply) : null;
+  return c.snooze ? h('span', { class: 'chip snoozed', title: snoozeText(c) }, c.snooze.until ? when(c.snooze.until) : t.untilReplyShort) : null;
 }
 
 /**
