@@ -241,8 +241,9 @@ async function stop(p: Parts): Promise<void> {
   p.assigner.close();
   p.sla.close();
   p.snoozes.close();
-  await p.indexer.idle();
+  // Closed first: a catch-up still reading the history stops at its page; what was queued is written.
   p.indexer.close();
+  await p.indexer.idle();
   p.limiter.close();
   await p.store.close();
   p.unlock();

@@ -45,6 +45,7 @@ export class SearchIndexer {
   private liveNewest = '';
   private caughtUp = false;
   private failed = false;
+  private catching: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly onMessage = (m: Message) => {
     if (this.closed) return;
@@ -57,7 +58,13 @@ export class SearchIndexer {
   }
 
   /** Indexes what a previous run stored but did not index (the first start after an upgrade: every message). Runs in the background. */
-  async catchUp(now = Date.now()): Promise<number> {
+  catchUp(now = Date.now()): Promise<number> {
+    const run = this.readBack(now);
+    this.catching = run.catch(() => {});
+    return run;
+  }
+
+  private async readBack(now: number): Promise<number> {
     this.cursor = (await this.o.store.getMeta(CURSOR)) ?? '';
     let from = new Date(this.cursor ? Math.max(0, idTime(this.cursor) - (this.o.marginMs ?? 60_000)) : 0);
     const to = new Date(now + 60_000);
@@ -78,8 +85,9 @@ export class SearchIndexer {
     return n;
   }
 
-  /** Resolves once everything queued so far is indexed (tests, shutdown). */
+  /** Resolves once everything queued so far is indexed, and a catch-up under way has finished (tests, shutdown). */
   async idle(): Promise<void> {
+    await this.catching;
     while (this.scheduled || this.queued.length) {
       await new Promise((r) => setImmediate(r));
       await this.running;
