@@ -227,6 +227,9 @@ describe('workspace search, labels, snooze, notifications and 中文 (headless C
     assert.deepEqual((await p.locator('.tabs button').allInnerTexts()).map((x) => x.replace(/ \(\d+\)$/, '')), ['我的', '排队中', '已暂缓', '全部', '队列']);
     assert.equal(await p.locator('.composer textarea').inputValue(), '马上为您查询', 'the draft survived the switch');
     assert.equal(await p.locator('.composer button.primary').innerText(), '发送');
+    await p.locator('.item .chip.assigned', { hasText: '已接入' }).waitFor();
+    await p.locator('.item .when', { hasText: '刚刚' }).waitFor();
+    assert.equal(await p.locator('.labels .label-add').getAttribute('placeholder'), '添加标签…');
     await searchFor(p, '发货');
     await p.locator('.search-summary', { hasText: '1 条消息' }).waitFor();
     await shot(p, 'workspace-zh.png');

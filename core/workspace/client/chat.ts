@@ -31,8 +31,7 @@ export class ChatPane {
   /** SMS only: what the draft costs, patched on input (the composer itself is never rebuilt). */
   private segments = h('div', { class: 'segments', 'aria-live': 'polite', hidden: true });
   /** SMS only: the customer texted STOP, so replies will not be delivered. */
-  private optOutHint = h('div', { class: 'optout-hint', role: 'note', hidden: true },
-    'This customer has opted out (texted STOP). Replies will not be delivered until they text START; private notes still work.');
+  private optOutHint = h('div', { class: 'optout-hint', role: 'note', hidden: true }, t.optedOutHint);
   private views = new Map<string, { m: Msg; el: HTMLElement }>();
   private headSig = '';
   /** Patched in place on every head update and tick; kept across head rebuilds. */
@@ -130,7 +129,7 @@ export class ChatPane {
   updateSegments(): void {
     const c = S.convs.get(this.convId);
     const sms = !!c && isSms(c);
-    const text = !sms ? '' : this.priv.checked ? 'Private note · not sent by SMS' : segmentText(this.ta.value);
+    const text = !sms ? '' : this.priv.checked ? t.privateNotSms : segmentText(this.ta.value);
     if (this.segments.textContent !== text) this.segments.textContent = text;
     const hide = !sms || !text;
     if (this.segments.hidden !== hide) this.segments.hidden = hide;

@@ -1,4 +1,5 @@
 import { h } from './dom';
+import { t } from './i18n';
 
 export type Conv = { id: string; channel: string; customer: { id: string; name?: string }; status: string; queue: string; assigneeId?: string;
   createdAt: string; updatedAt: string; queuedAt?: string; lastSeq: number; lastMessageAt?: string; tags: string[]; waitingOn?: 'agent' | 'customer'; intent?: { label: string; score: number };
@@ -112,7 +113,7 @@ function previewOf(c: any): string | undefined {
   if (c.kind === 'text') return c.text;
   if (c.kind === 'media') {
     const a: Attachment[] = c.attachments ?? [];
-    return c.caption || (a[0]?.kind === 'image' ? '[image]' : `[file] ${a[0]?.name ?? ''}`.trim());
+    return c.caption || (a[0]?.kind === 'image' ? t.imagePreview : `${t.filePreview} ${a[0]?.name ?? ''}`.trim());
   }
   return undefined; // events (join, assigned…) keep the last message as the preview
 }

@@ -110,7 +110,7 @@ async function refreshList(): Promise<void> {
 function refreshProblems(): void {
   if (S.me?.role !== 'admin') return;
   api('/api/channels/problems').then((r) => { S.problems = r.channels; if (S.tab === 'queues') invalidate('center'); },
-    (err) => toast(`Needs attention: ${(err as Error).message}`));
+    (err) => toast(t.needsAttention((err as Error).message)));
 }
 
 /** The server sends no `agents` frame when loads change: re-read the list after an assignment change. */
