@@ -17,6 +17,8 @@ export interface SearchResult<C> {
   messages: { message: Message; conversation: C }[];
   /** Conversations whose customer's name or id contains the query. */
   customers: C[];
+  /** Without words but with a label: the conversations carrying it (newest first, the other filters applied). */
+  labelled?: C[];
   /** Pass as `before` for the next page; absent on the last one. */
   next?: string;
   /** The words searched for, as cut (the client marks them in the results). */
@@ -54,7 +56,11 @@ export class Search {
       if (q.channel) customers = customers.filter((c) => c.ref.channel === q.channel);
       if (q.queue) customers = customers.filter((c) => c.queue === q.queue);
     }
-    return { messages, customers: customers.map(view), next: more ? hits[q.limit - 1].messageId : undefined, words: q.tokens };
+    const labelled = !q.tokens.length && q.label ? (await this.store.findConversationsByTag(q.label)).filter((c) =>
+      (!q.channel || c.ref.channel === q.channel) && (!q.queue || c.queue === q.queue) && (!q.assigneeId || c.assigneeId === q.assigneeId)
+      && (!q.status?.length || q.status.includes(c.status))) : undefined;
+    return { messages, customers: customers.map(view), next: more ? hits[q.limit - 1].messageId : undefined, words: q.tokens,
+      ...(labelled ? { labelled: labelled.map(view) } : {}) };
   }
 }
 

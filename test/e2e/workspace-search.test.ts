@@ -140,6 +140,11 @@ describe('workspace search, labels, snooze, notifications and 中文 (headless C
     await p.locator('.search-hit').nth(1).waitFor();
     await p.locator('.search-dialog select[name=label]').selectOption('破损');
     await p.locator('.search-summary', { hasText: /^1 message$/ }).waitFor();
+    await p.locator('.search-dialog input[name=q]').fill('');
+    await p.locator('.search-dialog select[name=label]').selectOption('');
+    await p.locator('.search-dialog select[name=label]').selectOption('破损');
+    await p.locator('.search-customers h4', { hasText: 'Labelled 破损 (1)' }).waitFor();
+    assert.deepEqual(await p.locator('.search-customers .search-customer > span:first-of-type').allInnerTexts(), [nameOf(a)]);
     await p.locator('.search-close').click();
 
     // Both were assigned to the admin (online): Mine has two until one is snoozed.

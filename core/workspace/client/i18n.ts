@@ -24,7 +24,7 @@ const en = {
   messagesFound: (n: number, more: boolean) => `${n}${more ? '+' : ''} message${n === 1 && !more ? '' : 's'}`,
   customersFound: 'Customers', noResults: 'No message matches. Try fewer or other words.', more: 'More results', searching: 'Searching…',
   // Labels
-  labels: 'Labels', addLabel: 'Add a label…', removeLabel: (l: string) => `Remove label ${l}`, labelAdd: 'Add',
+  labelled: (l: string, n: number) => `Labelled ${l} (${n})`, labels: 'Labels', addLabel: 'Add a label…', removeLabel: (l: string) => `Remove label ${l}`, labelAdd: 'Add',
   // Snooze
   snooze: 'Snooze', snoozeFor: 'Snooze…', snooze1h: 'For 1 hour', snooze4h: 'For 4 hours', snoozeTomorrow: 'Until tomorrow 9:00',
   snoozeWeek: 'Until next Monday 9:00', snoozeReply: 'Until the customer replies', snoozePick: 'Until a date and time…',
@@ -97,7 +97,7 @@ const zh: typeof en = {
   open: '进行中', resolved: '已结束', from: '从', to: '到', searchGo: '搜索', closeDialog: '关闭',
   messagesFound: (n: number, more: boolean) => `${n}${more ? '+' : ''} 条消息`,
   customersFound: '客户', noResults: '没有匹配的消息，请换个关键词试试。', more: '更多结果', searching: '搜索中…',
-  labels: '标签', addLabel: '添加标签…', removeLabel: (l: string) => `移除标签 ${l}`, labelAdd: '添加',
+  labelled: (l: string, n: number) => `标签「${l}」（${n}）`, labels: '标签', addLabel: '添加标签…', removeLabel: (l: string) => `移除标签 ${l}`, labelAdd: '添加',
   snooze: '暂缓', snoozeFor: '暂缓…', snooze1h: '1 小时', snooze4h: '4 小时', snoozeTomorrow: '到明天 9:00',
   snoozeWeek: '到下周一 9:00', snoozeReply: '到客户回复为止', snoozePick: '选择日期和时间…',
   snoozedUntil: (when: string) => `暂缓到 ${when}`, snoozedReply: '暂缓到客户回复', unsnooze: '取消暂缓',

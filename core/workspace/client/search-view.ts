@@ -90,18 +90,21 @@ export function openSearch(open: Opener): void {
   async function search(page?: string): Promise<void> {
     const mine = ++run;
     const p = params();
-    if (!p.get('q')) return;
+    if (!p.get('q') && !p.get('label')) return;
     if (page) p.set('before', page);
     summary.textContent = t.searching;
-    let r: { messages: Hit[]; customers: Conv[]; next?: string; words: string[] };
+    let r: { messages: Hit[]; customers: Conv[]; labelled?: Conv[]; next?: string; words: string[] };
     try { r = await api(`/api/search?${p}`); } catch (ex) { summary.textContent = ''; return toast((ex as Error).message); }
     if (mine !== run) return; // a newer search started meanwhile
     if (!page) {
       results.replaceChildren();
       shown = 0;
-      people.replaceChildren(...(r.customers.length ? [h('h4', {}, t.customersFound), ...r.customers.map((c) => h('button', { type: 'button', class: 'search-customer',
-        'data-id': c.id, onclick: () => pickConversation(c) }, avatar(customerName(c)), h('span', {}, customerName(c)), h('span', { class: 'chip' }, c.channel),
-        h('span', { class: `chip ${c.status}` }, statusName(c.status))))] : []));
+      const row = (c: Conv) => h('button', { type: 'button', class: 'search-customer', 'data-id': c.id, onclick: () => pickConversation(c) },
+        avatar(customerName(c)), h('span', {}, customerName(c)), h('span', { class: 'chip' }, c.channel), h('span', { class: `chip ${c.status}` }, statusName(c.status)),
+        ...c.tags.slice(0, 3).map((l) => h('span', { class: 'label' }, l)));
+      people.replaceChildren(...(r.customers.length ? [h('h4', {}, t.customersFound), ...r.customers.map(row)] : []),
+        ...(r.labelled ? [h('h4', {}, t.labelled(p.get('label')!, r.labelled.length)), ...r.labelled.map(row)] : []));
+      if (r.labelled) { summary.textContent = ''; more.hidden = true; return; }
     }
     for (const { message: m, conversation: c } of r.messages) {
       const text = textOf(m);
@@ -122,13 +125,13 @@ export function openSearch(open: Opener): void {
     h('div', { class: 'search-row' }, q, h('button', { class: 'primary', type: 'submit' }, t.searchGo),
       h('button', { type: 'button', class: 'search-close', onclick: () => dlg.close() }, t.closeDialog)),
     h('div', { class: 'search-filters' }, channel, queue, agent, status, label, h('label', {}, t.from, from), h('label', {}, t.to, to)));
-  for (const f of [channel, queue, agent, status, label, from, to]) f.addEventListener('change', () => { if (q.value.trim()) void search(); });
+  for (const f of [channel, queue, agent, status, label, from, to]) f.addEventListener('change', () => { if (q.value.trim() || label.value) void search(); });
   dlg.append(h('h3', {}, t.searchTitle), form, summary, people, results, more);
   dlg.addEventListener('close', () => dlg.remove());
   document.body.append(dlg);
   dlg.showModal();
   q.focus();
-  if (q.value.trim()) void search();
+  if (q.value.trim() || last.label) void search();
 }
 
 export const SEARCH_CSS = `

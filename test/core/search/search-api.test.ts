@@ -95,6 +95,10 @@ describe('workspace search, labels and snooze (HTTP API, real gateway)', () => {
     assert.deepEqual((await api('/labels')).body.labels, [{ label: 'vip', count: 1 }, { label: '破损', count: 1 }]);
     await gw.searchIndex.idle();
     assert.deepEqual((await api('/search?q=parcel&label=vip')).body.messages.map((x: any) => x.conversation.id), [b.id]);
+    const listed = await api(`/search?label=${encodeURIComponent('破损')}`);
+    assert.deepEqual([listed.body.messages, listed.body.labelled.map((c: any) => c.id)], [[], [a.id]], 'a label alone lists its conversations');
+    assert.deepEqual((await api(`/search?label=${encodeURIComponent('破损')}&channel=sms`)).body.labelled, []);
+    assert.equal((await api('/search?q=parcel')).body.labelled, undefined);
     for (const bad of [{ add: [''] }, { add: ['x'.repeat(41)] }, { add: ['a\u0000b'] }, { add: 'vip' }, { add: Array.from({ length: 31 }, (_, i) => `l${i}`) }]) {
       const e = await api(`/conversations/${a.id}/labels`, bad);
       assert.equal(e.status, 422, JSON.stringify(bad).slice(0, 60));
