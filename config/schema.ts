@@ -176,6 +176,10 @@ export const configSchema = z.object({
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).strict().prefault({}),
+  search: z.object({
+    /** The full-text index of messages (core/search); off, the workspace search finds customers and label lists only. */
+    index: z.boolean().default(true),
+  }).strict().prefault({}),
   channels: z.object({
     web: z.object({
       enabled: z.boolean().default(true),
@@ -221,4 +225,5 @@ export type KefuConfig = z.infer<typeof configSchema>;
 export const RESTART_KEYS = [
   'server.host', 'server.public_port', 'server.workspace_host', 'server.workspace_port',
   'store.driver', 'store.path', 'store.url', 'store.database', 'store.media_dir', 'store.synchronous', 'store.writer', 'cluster.mode',
+  'search.index',
 ] as const;

@@ -140,7 +140,7 @@ async function build(opts: GatewayOptions): Promise<Parts> {
       if (await enqueueBreach(store.outbox, cfg().webhooks, conv.id, breachEvent(b, conv, policy.targets[b.target], now()))) dispatcher.kick();
     } });
   const snoozes = new Snoozes({ bus, logger: logger.child({ part: 'snooze' }), now });
-  const indexer = new SearchIndexer({ bus, store, logger: logger.child({ part: 'search' }) });
+  const indexer = new SearchIndexer({ bus, store, logger: logger.child({ part: 'search' }), enabled: c0.search.index });
   const accounts = new AgentAccounts(store, () => cfg().routing.default_capacity, () => cfg().auth.session_ttl_h * 3600_000);
   const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, sla, snoozes, onPresence: (n) => web.presence(n), channelHealth: () => channels().health() });
   metrics = createMetrics({ waiting: () => assigner.waitingCount(), visitorSockets: () => web.connectionCount,

@@ -26,6 +26,8 @@ export interface IndexerOptions {
    * (and a pipeline that held a message back). Re-indexing is an upsert: the margin costs reads only.
    */
   marginMs?: number;
+  /** false: nothing is indexed (`[search] index`); the cursor stays, so turning it back on catches up. */
+  enabled?: boolean;
 }
 
 /**
@@ -54,11 +56,12 @@ export class SearchIndexer {
   };
 
   constructor(private o: IndexerOptions) {
-    o.bus.on('message', this.onMessage);
+    if (o.enabled !== false) o.bus.on('message', this.onMessage);
   }
 
   /** Indexes what a previous run stored but did not index (the first start after an upgrade: every message). Runs in the background. */
   catchUp(now = Date.now()): Promise<number> {
+    if (this.o.enabled === false) return Promise.resolve(0);
     const run = this.readBack(now);
     this.catching = run.catch(() => {});
     return run;

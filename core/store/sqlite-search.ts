@@ -18,15 +18,14 @@ export class SqliteSearchStore implements SearchStore {
   constructor(private db: Database.Database, private enqueue: Enqueue, private settled: () => Promise<void>,
     private load: (rows: Row[]) => Conversation[]) {}
 
+  /** One write op for the whole batch: no SQL text per message crosses to the writer thread. */
   put(docs: SearchDoc[], only?: 'missing'): Promise<void> {
-    const conflict = only === 'missing' ? 'DO NOTHING' : 'DO UPDATE SET tokens = excluded.tokens WHERE tokens != excluded.tokens';
-    return Promise.all(docs.map((d) => this.enqueue({ op: 'run', sql: `INSERT INTO search_docs (message_id, conversation_id, sent_at, tokens)
-      VALUES (?, ?, ?, ?) ON CONFLICT (message_id) ${conflict}`,
-    args: [d.messageId, d.conversationId, d.sentAt, d.tokens.join(' ')] }))).then(() => {});
+    if (docs.length === 0) return Promise.resolve();
+    return this.enqueue({ op: 'searchPut', rows: docs.map((d) => [d.messageId, d.conversationId, d.sentAt, d.tokens.join(' ')]), ...(only ? { only } : {}) });
   }
 
   remove(ids: string[]): Promise<void> {
-    return Promise.all(ids.map((id) => this.enqueue({ op: 'run', sql: 'DELETE FROM search_docs WHERE message_id = ?', args: [id] }))).then(() => {});
+    return ids.length ? this.enqueue({ op: 'searchRemove', ids }) : Promise.resolve();
   }
 
   async query(q: SearchQuery): Promise<SearchHit[]> {

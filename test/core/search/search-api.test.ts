@@ -70,6 +70,20 @@ describe('workspace search, labels and snooze (HTTP API, real gateway)', () => {
     assert.deepEqual(who.body.customers.map((c: any) => c.id), [b.id]);
   });
 
+  it('[search] index = false: nothing is indexed, customers and labels are still found', async () => {
+    await gw.close();
+    gw = await startGateway(`${CONFIG}[search]\nindex = false\n`, { now: () => Date.now() + offset });
+    token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
+    const a = await visitor('an unindexed refund request');
+    await api(`/conversations/${a.id}/labels`, { add: ['vip'] });
+    await gw.searchIndex.idle();
+    assert.deepEqual((await api('/search?q=refund')).body.messages, []);
+    assert.equal(await gw.store.getMeta('search:cursor'), undefined);
+    const name = (await gw.store.getConversation(a.id))!.customer.name!;
+    assert.deepEqual((await api(`/search?q=${encodeURIComponent(name)}`)).body.customers.map((c: any) => c.id), [a.id]);
+    assert.deepEqual((await api('/search?label=vip')).body.labelled.map((c: any) => c.id), [a.id]);
+  });
+
   it('refuses malformed searches and anonymous callers with a clear error', async () => {
     for (const [q, field] of [['q=' + 'x'.repeat(201), 'q'], ['q=a&status=open', 'status'], ['q=a&limit=0', 'limit'], ['q=a&from=yesterday', 'from'], ['q=a&q=b', 'q']]) {
       const r = await api(`/search?${q}`);

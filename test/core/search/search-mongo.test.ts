@@ -29,7 +29,7 @@ describe('search, labels and snooze on a MongoDB gateway (real gateway, real soc
     try { await client.db(database).dropDatabase(); } finally { await client.close(); }
     rmSync(dir, { recursive: true, force: true });
   });
-  after(() => target.stop());
+  // No target.stop() here: the emulator is shared by every MongoDB file of the run, and store-contract-mongo stops it at the end.
 
   const start = async () => {
     gw = await startGateway(`${mongoStoreConfig(target, database)}[ratelimit]\ncustomer_quota = 0\n[ai]\nenabled = false\n`, { dir });
