@@ -7,7 +7,7 @@ import type { SnoozeRecord } from '../store/search-store.js';
 /** What the workspace sees on a snoozed conversation (`snooze` next to `sla`). */
 export interface SnoozeView { until?: string; untilReply: boolean; agentId: string }
 
-export type WakeReason = 'time' | 'reply' | 'agent' | 'resolved';
+export type WakeReason = 'time' | 'reply' | 'agent' | 'resolved' | 'moved';
 
 /** Longer than this is not a snooze but a forgotten conversation. */
 export const MAX_SNOOZE_MS = 366 * 86400_000;
@@ -38,8 +38,11 @@ export class Snoozes {
   constructor(private o: SnoozeOptions) {
     this.now = o.now ?? Date.now;
     o.bus.on('message', (m, c) => this.guard(() => this.onMessage(m, c)));
+    // A snooze is its agent's: closed, back in the queue or handed to someone else, it ends.
     o.bus.on('conversation', (c, change) => {
-      if (change === 'resolved' && this.byId.has(c.id)) this.guard(() => void this.wake(c, 'resolved'));
+      if (!this.byId.has(c.id)) return;
+      if (change === 'resolved') this.guard(() => void this.wake(c, 'resolved'));
+      else if (change === 'queued' || change === 'transferred') this.guard(() => void this.wake(c, 'moved'));
     });
   }
 

@@ -182,7 +182,13 @@ describe('workspace search, labels and snooze (HTTP API, real gateway)', () => {
     const r = await api(`/conversations/${a.id}/unsnooze`, {});
     assert.equal(r.body.conversation.snooze, undefined);
     assert.deepEqual((await api('/snoozed')).body.conversations, []);
-    await api(`/conversations/${a.id}/close`, {});
-    assert.equal((await api(`/conversations/${a.id}/snooze`, { untilReply: true })).status, 409, 'a resolved conversation is not snoozed');
+    await api(`/conversations/${a.id}/snooze`, { untilReply: true });
+    await api(`/conversations/${a.id}/requeue`, {});
+    await agent.wait((f) => f.type === 'conversation' && f.conversation.id === a.id && f.conversation.status === 'queued' && !f.conversation.snooze);
+    assert.deepEqual((await api('/snoozed')).body.conversations, [], 'back in the queue, the snooze ended');
+    await api(`/conversations/${b.id}/snooze`, { untilReply: true });
+    await api(`/conversations/${b.id}/close`, {});
+    assert.deepEqual((await api('/snoozed')).body.conversations, [], 'closed, the snooze ended');
+    assert.equal((await api(`/conversations/${b.id}/snooze`, { untilReply: true })).status, 409, 'a resolved conversation is not snoozed');
   });
 });
