@@ -114,6 +114,15 @@ describe('workspace search, labels, snooze, notifications and 中文 (headless C
     const box = (await found.boundingBox())!;
     assert.ok(box.y >= log!.y && box.y + box.height <= log!.y + log!.height, 'the message is in view in the log');
     assert.equal(await p.locator('.chat .head .who').innerText(), nameOf(a));
+
+    // A resolved conversation is not in the list; its result still opens it.
+    const conv = (await gw.store.findConversationByRef({ channel: 'web', account: 'default', thread: b.visitorId }))!;
+    await gw.assigner.resolve(conv, { id: 'system', role: 'system', name: 'kefu' });
+    await p.locator('.item', { hasText: nameOf(b) }).waitFor({ state: 'detached' });
+    await searchFor(p, 'refund');
+    await hits.first().click();
+    await p.locator('.log .msg.found', { hasText: 'Where is my refund?' }).waitFor();
+    assert.equal(await p.locator('.chat .head .who').innerText(), nameOf(b));
   });
 
   it('labels: added from the chat (composer untouched), shown on the row, a search filter; snooze leaves Mine, waits in Snoozed, comes back by time and by reply', async () => {
