@@ -107,7 +107,7 @@ describe('workspace search, labels, snooze, notifications and 中文 (headless C
     await p.locator('.search-summary', { hasText: /^1 message$/ }).waitFor();
     await hits.first().click();
 
-    assert.equal(await p.locator('.search-dialog').count(), 0, 'the dialog closed');
+    await p.locator('.search-dialog').waitFor({ state: 'detached' }); // the dialog closed (removed on its close event)
     const found = p.locator('.log .msg.found', { hasText: '可以申请退款吗' });
     await found.waitFor();
     const log = await p.locator('.log').boundingBox();
