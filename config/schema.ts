@@ -205,6 +205,10 @@ export const configSchema = z.object({
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).strict().prefault({}),
+  search: z.object({
+    /** The full-text index of messages (core/search); off, the workspace search finds customers and label lists only. */
+    index: z.boolean().default(true),
+  }).strict().prefault({}),
   channels: z.object({
     web: z.object({
       enabled: z.boolean().default(true),
@@ -257,4 +261,5 @@ export const RESTART_KEYS = [
   'server.host', 'server.public_port', 'server.workspace_host', 'server.workspace_port',
   'store.driver', 'store.path', 'store.url', 'store.database', 'store.media_dir', 'store.synchronous', 'store.writer',
   'cluster.mode', 'cluster.redis_url', 'cluster.node_id', 'cluster.key_prefix', 'cluster.lease_ttl_ms',
+  'search.index',
 ] as const;

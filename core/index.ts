@@ -41,6 +41,9 @@ import { ContactService } from './contacts/contact-service.js';
 import { CsatService } from './csat/csat-service.js';
 import { SurveyTokens } from './csat/survey-token.js';
 import { ratingPageRoutes } from './csat/rating-page.js';
+import { SearchIndexer } from './search/indexer.js';
+import { Search } from './search/search.js';
+import { Snoozes } from './search/snooze.js';
 
 export interface GatewayOptions {
   config: ConfigSource;
@@ -69,6 +72,10 @@ export interface Gateway {
   /** Contacts and identities (core/contacts). */
   readonly contacts: ContactService;
   readonly csat: CsatService;
+  /** Snoozed conversations; `check()` wakes the due ones now (tests, after moving `now`). */
+  readonly snoozes: Snoozes;
+  /** Feeds the search index; `idle()` resolves once what was stored is searchable. */
+  readonly searchIndex: SearchIndexer;
   readonly publicPort: number;
   readonly workspacePort: number;
   stop(): Promise<void>;
@@ -78,7 +85,7 @@ export interface Gateway {
 interface Parts {
   source: ConfigSource; cfg: () => KefuConfig; logger: Logger; unlock: () => void;
   store: Store; cluster: Cluster; limiter: RateLimiter; media: MediaService; bus: ConversationBus; pool: AgentPool; assigner: Assigner;
-  accounts: AgentAccounts; hub: AgentHub; sla: SlaMonitor; contacts: ContactService; metrics: Metrics; registry: ChannelRegistry; dispatcher: OutboxDispatcher; web: WebChannel;
+  accounts: AgentAccounts; hub: AgentHub; sla: SlaMonitor; contacts: ContactService; snoozes: Snoozes; indexer: SearchIndexer; metrics: Metrics; registry: ChannelRegistry; dispatcher: OutboxDispatcher; web: WebChannel;
   publicUpgrades: UpgradeRouter; workspaceUpgrades: UpgradeRouter; publicServer: Server; workspaceServer: Server; csat: CsatService;
   ready: { value: boolean }; teardowns: (() => void | Promise<void>)[];
 }
@@ -90,7 +97,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let stopping: Promise<void> | undefined;
   return {
     config: p.source, logger: p.logger, bus: p.bus, store: p.store, accounts: p.accounts, assigner: p.assigner,
-    channels: p.registry, outbox: p.dispatcher, web: p.web, media: p.media, sla: p.sla, contacts: p.contacts, csat: p.csat,
+    channels: p.registry, outbox: p.dispatcher, web: p.web, media: p.media, sla: p.sla, contacts: p.contacts, csat: p.csat, snoozes: p.snoozes, searchIndex: p.indexer,
     publicPort: (p.publicServer.address() as AddressInfo).port,
     workspacePort: (p.workspaceServer.address() as AddressInfo).port,
     stop: () => (stopping ??= stop(p)),
@@ -149,8 +156,10 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   bus.on('conversation', (c, change) => {
     if (change === 'created' || change === 'updated') contacts.notice(c).catch((err) => logger.error({ err, conversationId: c.id }, 'contact update failed'));
   });
+  const snoozes = new Snoozes({ bus, logger: logger.child({ part: 'snooze' }), now });
+  const indexer = new SearchIndexer({ bus, store, logger: logger.child({ part: 'search' }), enabled: c0.search.index });
   const accounts = new AgentAccounts(store, () => cfg().routing.default_capacity, () => cfg().auth.session_ttl_h * 3600_000);
-  const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, sla, onPresence: (n) => web.presence(n), channelHealth: () => channels().health() });
+  const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, sla, snoozes, onPresence: (n) => web.presence(n), channelHealth: () => channels().health() });
   metrics = createMetrics({ waiting: () => assigner.waitingCount(), visitorSockets: () => web.connectionCount,
     agentSockets: () => hub.connectionCount, agentsOnline: () => pool.onlineCount(), outbox: () => store.outbox.depth() });
   registry = new ChannelRegistry({ bus, logger, config: cfg, media, upgrades: publicUpgrades, dispatcher, headers: publicHeaders,
@@ -193,11 +202,12 @@ async function build(opts: GatewayOptions): Promise<Parts> {
     origins: () => cfg().server.workspace_origins, trustedProxies: () => cfg().server.trusted_proxies,
     channels: { health: () => registry!.health(), retry: (id) => registry!.outbox.retry(id), problems: () => registry!.problems(),
       dismissProblem: (channel, id) => registry!.dismissProblem(channel, id) },
-    contacts: { service: contacts, attributeKeys: () => cfg().contacts.attributes } }).callback());
+    contacts: { service: contacts, attributeKeys: () => cfg().contacts.attributes },
+    search: { search: new Search(store), snoozes } }).callback());
   publicUpgrades.attach(publicServer);
   workspaceUpgrades.attach(workspaceServer);
   workspaceUpgrades.add('/ws/agent', (ws, req) => void hub.accept(ws, req));
-  return { source, cfg, logger, unlock, store, cluster, limiter, media, bus, pool, assigner, accounts, hub, sla, contacts, metrics, registry, dispatcher, web,
+  return { source, cfg, logger, unlock, store, cluster, limiter, media, bus, pool, assigner, accounts, hub, sla, contacts, snoozes, indexer, metrics, registry, dispatcher, web,
     publicUpgrades, workspaceUpgrades, publicServer, workspaceServer, csat, ready, teardowns: [] };
 }
 
@@ -229,6 +239,10 @@ async function start(p: Parts, opts: GatewayOptions): Promise<void> {
   p.teardowns.push(p.csat.start());
   await p.assigner.restore();
   await p.sla.restore();
+  await p.snoozes.restore();
+  // In the background: the first start after an upgrade indexes every stored message.
+  void p.indexer.catchUp().then((n) => { if (n) logger.info({ messages: n }, 'search index caught up'); },
+    (err) => logger.error({ err }, 'search catch-up failed; the next start tries again'));
   await ensureAdmin(p.accounts, opts.onAdminCreated);
   p.dispatcher.start();
   await p.registry.reconcile();
@@ -259,6 +273,10 @@ async function stop(p: Parts): Promise<void> {
   for (const t of p.teardowns.reverse()) await t();
   p.assigner.close();
   p.sla.close();
+  p.snoozes.close();
+  // Closed first: a catch-up still reading the history stops at its page; what was queued is written.
+  p.indexer.close();
+  await p.indexer.idle();
   p.limiter.close();
   // After the channels stopped (their leases are released) and before the store goes.
   await p.cluster.close();

@@ -21,6 +21,7 @@ import { originGuard } from './origin-guard.js';
 import { CannedReplies, mountCannedRoutes } from '../canned/canned-replies.js';
 import type { ContactService } from '../contacts/contact-service.js';
 import { mountContactRoutes } from '../contacts/contact-routes.js';
+import { mountSearchRoutes, type SearchRouteDeps } from '../search/search-routes.js';
 
 export interface WorkspaceDeps {
   bus: ConversationBus; accounts: AgentAccounts; assigner: Assigner; hub: AgentHub; media: MediaService; metrics: Metrics;
@@ -35,6 +36,8 @@ export interface WorkspaceDeps {
     problems(): Promise<Record<string, unknown[]>>; dismissProblem(channel: string, id: string): Promise<boolean> };
   /** Contacts of the side panel (core/contacts) and the custom attribute keys agents may edit. */
   contacts: { service: ContactService; attributeKeys: () => readonly string[] };
+  /** Search, labels and snooze (core/search). */
+  search?: Omit<SearchRouteDeps, 'bus' | 'view'>;
 }
 
 const STATUSES = new Set(['bot', 'queued', 'assigned', 'pending', 'resolved']);
@@ -100,6 +103,7 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   const admin = (ctx: Koa.Context) => { if (me(ctx).role !== 'admin') throw new KefuError('forbidden'); };
   mountCannedRoutes(authed, new CannedReplies(d.bus.store.channelState), me);
   mountContactRoutes(authed, { contacts: d.contacts.service, store: d.bus.store, conversationView: publicConversation, attributeKeys: d.contacts.attributeKeys, me });
+  if (d.search) mountSearchRoutes(authed, { ...d.search, bus: d.bus, view: publicConversation }, me);
   const conversation = async (id: string) => {
     const c = await d.bus.store.getConversation(id);
     if (!c) throw new KefuError('conversation_not_found');

@@ -82,4 +82,19 @@ export const MIGRATIONS: string[] = [
    CREATE INDEX contact_audit_contact ON contact_audit (contact_id, id);`,
   // 8: the satisfaction survey of a resolved conversation (core/csat), JSON, NULL when none was asked.
   `ALTER TABLE conversations ADD COLUMN csat TEXT;`,
+  // 9 (search, issue 17): the full-text index, fed after the write (core/search/indexer.ts) so the
+  // message's own commit pays nothing; words arrive segmented (jieba for Chinese), so FTS5 only
+  // splits on the spaces between them. Snoozes in a table of their own: the conversation row stays as it is.
+  `CREATE TABLE search_docs (rowid INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE, conversation_id TEXT NOT NULL,
+     sent_at INTEGER NOT NULL, tokens TEXT NOT NULL);
+   CREATE VIRTUAL TABLE search_fts USING fts5(tokens, content='search_docs', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0');
+   CREATE TRIGGER search_docs_ai AFTER INSERT ON search_docs BEGIN
+     INSERT INTO search_fts (rowid, tokens) VALUES (new.rowid, new.tokens); END;
+   CREATE TRIGGER search_docs_ad AFTER DELETE ON search_docs BEGIN
+     INSERT INTO search_fts (search_fts, rowid, tokens) VALUES ('delete', old.rowid, old.tokens); END;
+   CREATE TRIGGER search_docs_au AFTER UPDATE ON search_docs BEGIN
+     INSERT INTO search_fts (search_fts, rowid, tokens) VALUES ('delete', old.rowid, old.tokens);
+     INSERT INTO search_fts (rowid, tokens) VALUES (new.rowid, new.tokens); END;
+   CREATE TABLE snoozes (conversation_id TEXT PRIMARY KEY, until INTEGER, until_reply INTEGER NOT NULL,
+     agent_id TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;`,
 ];

@@ -33,6 +33,8 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { messageId: 1 }, partialFilterExpression: { messageId: { $type: 'string' } } },
     { key: { target: 1, vendorId: 1 }, partialFilterExpression: { vendorId: { $type: 'string' } } },
   ],
+  // Multikey: a query's first word finds its messages from the index, newest first.
+  search: [{ key: { tokens: 1, messageId: -1 } }, { key: { conversationId: 1 } }],
 };
 
 export async function ensureIndexes(db: Db): Promise<void> {

@@ -12,6 +12,8 @@ import { ensureIndexes } from './mongo-indexes.js';
 import { ConversationCache } from './conversation-cache.js';
 import { MongoContactStore } from './mongo-contacts.js';
 import type { ContactStore } from '../contacts/types.js';
+import { MongoSearchStore, MongoSnoozeStore } from './mongo-search.js';
+import type { SearchStore, SnoozeStore } from './search-store.js';
 
 const idAt = (ms: number) => `M${idTimePrefix(ms)}`;
 
@@ -38,6 +40,8 @@ export class MongoStore implements Store {
   readonly outbox: MongoOutboxStore;
   readonly channelState: ChannelStateStore;
   readonly contacts: ContactStore;
+  readonly search: SearchStore;
+  readonly snoozes: SnoozeStore;
   private queue = new WriteQueue();
   private convCache = new ConversationCache((id) => !this.queue.busy(convKey(id)));
   private convs: Collection<Doc>;
@@ -56,6 +60,8 @@ export class MongoStore implements Store {
       leaseMs: opts.outboxLeaseMs ?? 10 * 60_000 });
     this.channelState = new MongoChannelState(db, this.queue);
     this.contacts = new MongoContactStore(db, this.queue);
+    this.search = new MongoSearchStore(db, this.queue, (docs) => docs.map((d) => this.load(d)));
+    this.snoozes = new MongoSnoozeStore(db, this.queue);
   }
 
   /** Connects, creates the indexes, and finishes what a crash interrupted (see recoverDeliveries). */

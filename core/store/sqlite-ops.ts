@@ -14,7 +14,10 @@ export type WriteOp =
   | { op: 'run'; sql: string; args: unknown[] }
   /** Several rare statements that must commit together or not at all (a contact link moves identities and marks the merge). */
   | { op: 'runAll'; steps: { sql: string; args: unknown[] }[] }
-  | { op: 'mediaInsert'; args: [string, string, number, string | null, string, number, number | null, number | null] };
+  | { op: 'mediaInsert'; args: [string, string, number, string | null, string, number, number | null, number | null] }
+  /** The search index (sqlite-search.ts): one op per indexer batch, [message id, conversation id, sent at, space-joined words]. */
+  | { op: 'searchPut'; rows: [string, string, number, string][]; only?: 'missing' }
+  | { op: 'searchRemove'; ids: string[] };
 
 export const MESSAGE_COLUMNS = ['id', 'conversation_id', 'seq', 'source_id', 'direction', 'from_id', 'from_role', 'from_name',
   'content', 'sent_at', 'private', 'intent_label', 'intent_score', 'thread_id'] as const;
@@ -37,6 +40,7 @@ export function prepareOps(db: Database.Database): (op: WriteOp) => void {
   const mediaInsert = p('INSERT INTO media (id, mime, size, name, owner, created_at, width, height) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const outboxAdd = p('INSERT INTO outbox (target, ordering_key, payload, next_at, created_at, message_id) VALUES (?, ?, ?, ?, ?, ?)');
   const statements = new Map<string, Database.Statement>();
+  let search: ((o: Extract<WriteOp, { op: 'searchPut' | 'searchRemove' }>) => void) | undefined;
   return (o) => {
     switch (o.op) {
       case 'msgInsert':
@@ -66,7 +70,21 @@ export function prepareOps(db: Database.Database): (op: WriteOp) => void {
       case 'msgUpdate': msgUpdate.run(o.content, o.editedAt, o.deleted, o.id); return;
       case 'mediaInsert': mediaInsert.run(...o.args); return;
       case 'outboxAdd': for (const i of o.items) outboxAdd.run(i.target, i.orderingKey, i.payload, i.notBefore ?? 0, o.now, i.messageId ?? null); return;
+      case 'searchPut': case 'searchRemove': (search ??= searchOps(db))(o); return;
     }
+  };
+}
+
+/** Prepared on first use: a connection that never indexes (a CLI command) never compiles them. */
+function searchOps(db: Database.Database): (o: Extract<WriteOp, { op: 'searchPut' | 'searchRemove' }>) => void {
+  const upsert = db.prepare(`INSERT INTO search_docs (message_id, conversation_id, sent_at, tokens) VALUES (?, ?, ?, ?)
+    ON CONFLICT (message_id) DO UPDATE SET tokens = excluded.tokens WHERE tokens != excluded.tokens`);
+  const missing = db.prepare('INSERT INTO search_docs (message_id, conversation_id, sent_at, tokens) VALUES (?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING');
+  const remove = db.prepare('DELETE FROM search_docs WHERE message_id = ?');
+  return (o) => {
+    if (o.op === 'searchRemove') { for (const id of o.ids) remove.run(id); return; }
+    const st = o.only === 'missing' ? missing : upsert;
+    for (const r of o.rows) st.run(r);
   };
 }
 

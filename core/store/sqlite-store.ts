@@ -15,6 +15,8 @@ import { ConversationCache } from './conversation-cache.js';
 import { SqliteContactStore } from './sqlite-contacts.js';
 import type { ContactStore } from '../contacts/types.js';
 import { decodeCsat, encodeCsat } from './csat-column.js';
+import { SqliteSearchStore, SqliteSnoozeStore } from './sqlite-search.js';
+import type { SearchStore, SnoozeStore } from './search-store.js';
 
 type Row = Record<string, any>;
 
@@ -51,6 +53,8 @@ export class SqliteStore implements Store {
   readonly outbox: OutboxStore;
   readonly channelState: ChannelStateStore;
   readonly contacts: ContactStore;
+  readonly search: SearchStore;
+  readonly snoozes: SnoozeStore;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -91,7 +95,10 @@ export class SqliteStore implements Store {
     this.tokens = new SqliteTokenStore(this.db, enqueue);
     this.outbox = new SqliteOutboxStore(this.db, enqueue);
     this.channelState = new SqliteChannelState(this.db, enqueue);
-    this.contacts = new SqliteContactStore(this.db, enqueue, () => this.writer.settled());
+    const settled = () => this.writer.settled();
+    this.contacts = new SqliteContactStore(this.db, enqueue, settled);
+    this.search = new SqliteSearchStore(this.db, enqueue, settled, (rows) => rows.map((r) => this.convCache.get(r.id) ?? this.load(r)));
+    this.snoozes = new SqliteSnoozeStore(this.db, enqueue, settled);
   }
 
   private migrate(): void {

@@ -1,5 +1,6 @@
 import type { Conversation, ConversationRef, ConversationStatus, Message } from '../model/message.js';
 import type { ContactStore } from '../contacts/types.js';
+import type { SearchStore, SnoozeStore } from './search-store.js';
 
 export interface AgentRecord {
   id: string;
@@ -139,6 +140,10 @@ export interface Store {
   readonly channelState: ChannelStateStore;
   /** Contacts, their identities and the audit of links and splits (core/contacts). */
   readonly contacts: ContactStore;
+  /** Full-text search over messages, customers and labels (core/search). */
+  readonly search: SearchStore;
+  /** Snoozed conversations (core/search/snooze.ts keeps the one timer). */
+  readonly snoozes: SnoozeStore;
   listMessages(conversationId: string, q: MessageQuery): Promise<Message[]>;
   /** Messages across conversations in time order (exports, analytics). */
   listMessagesBetween(from: Date, to: Date, afterId?: string, limit?: number): Promise<Message[]>;

@@ -34,6 +34,8 @@ export class AgentHub {
     channelHealth?: () => Record<string, unknown>;
     /** SLA clocks: each conversation's time left, breaches for the supervisor view. */
     sla?: SlaMonitor;
+    /** Snoozed conversations (core/search/snooze.ts): a conversation's `snooze`, if any. */
+    snoozes?: { of(conversationId: string): unknown };
   }) {
     d.bus.on('message', (m, c) => this.onMessage(m, c));
     d.bus.on('conversation', (c, change) => {
@@ -59,7 +61,7 @@ export class AgentHub {
   get connectionCount(): number { return this.conns.size; }
 
   /** A conversation as the workspace sees it, with its SLA clocks. */
-  view(c: Conversation) { return publicConversation(c, this.d.sla?.view(c)); }
+  view(c: Conversation) { return { ...publicConversation(c, this.d.sla?.view(c)), snooze: this.d.snoozes?.of(c.id) }; }
 
   slaSummary() { return this.d.sla?.supervisor(); }
 

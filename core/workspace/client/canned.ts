@@ -1,6 +1,7 @@
 import { h } from './dom';
 import { S, api, customerName, toast } from './state';
 import { rankCanned, renderCanned } from '../canned-render';
+import * as i18n from './i18n';
 
 export type Canned = { id: string; scope: 'team' | 'personal'; shortcut: string; title?: string; text: string; lang?: string; intents: string[] };
 
@@ -43,7 +44,7 @@ export class CannedPicker {
     if (!t) return this.close();
     const seq = ++this.seq;
     let list: Canned[];
-    try { list = await cannedList(); } catch (err) { return void toast(`Canned replies: ${(err as Error).message}`); }
+    try { list = await cannedList(); } catch (err) { return void toast(i18n.t.cannedError((err as Error).message)); }
     if (seq !== this.seq) return; // typed on meanwhile
     const c = S.convs.get(this.convId);
     this.token = t;
@@ -102,22 +103,23 @@ export class CannedPicker {
  * frame. Everyone edits their own replies; admins also the team's.
  */
 export async function openCannedManager(): Promise<void> {
-  const dlg = h('dialog', { class: 'canned-manager', 'aria-label': 'canned replies' }) as HTMLDialogElement;
+  const tr = i18n.t;
+  const dlg = h('dialog', { class: 'canned-manager', 'aria-label': tr.cannedManager }) as HTMLDialogElement;
   const rows = h('tbody');
   const field = (name: string, attrs: Record<string, unknown> = {}) => h(attrs.rows ? 'textarea' : 'input', { name, 'aria-label': name, ...attrs }) as HTMLInputElement;
-  const f = { shortcut: field('shortcut', { placeholder: 'refund' }), title: field('title', { placeholder: 'Refund policy' }),
-    text: field('text', { rows: 3, placeholder: 'Hi {customer.name}, …' }), lang: field('lang', { placeholder: 'en' }),
-    intents: field('intents', { placeholder: 'intents, comma separated' }) };
-  const scope = h('select', { name: 'scope', 'aria-label': 'scope' }, h('option', { value: 'personal' }, 'Mine'),
-    S.me?.role === 'admin' ? h('option', { value: 'team' }, 'Team') : null) as HTMLSelectElement;
+  const f = { shortcut: field('shortcut', { placeholder: tr.cannedShortcutHint }), title: field('title', { placeholder: tr.cannedTitleHint }),
+    text: field('text', { rows: 3, placeholder: tr.cannedTextHint }), lang: field('lang', { placeholder: i18n.lang }),
+    intents: field('intents', { placeholder: tr.cannedIntentsHint }) };
+  const scope = h('select', { name: 'scope', 'aria-label': tr.cannedScope }, h('option', { value: 'personal' }, tr.cannedMine),
+    S.me?.role === 'admin' ? h('option', { value: 'team' }, tr.cannedTeam) : null) as HTMLSelectElement;
   const refresh = async () => {
     const list = await cannedList(true);
     rows.replaceChildren(...(list.length ? list.map((r) => h('tr', { 'data-id': r.id },
-      h('td', {}, h('b', {}, `/${r.shortcut}`)), h('td', {}, r.title ?? ''), h('td', { class: 'text' }, r.text), h('td', {}, r.scope === 'team' ? 'Team' : 'Mine'),
+      h('td', {}, h('b', {}, `/${r.shortcut}`)), h('td', {}, r.title ?? ''), h('td', { class: 'text' }, r.text), h('td', {}, r.scope === 'team' ? tr.cannedTeam : tr.cannedMine),
       h('td', {}, r.intents.join(', ')),
       h('td', {}, (r.scope === 'personal' || S.me?.role === 'admin') && h('button', { class: 'delete', onclick: async () => {
         try { await api(`/api/canned/${encodeURIComponent(r.id)}/delete`, {}); await refresh(); } catch (err) { toast((err as Error).message); }
-      } }, 'Delete')))) : [h('tr', {}, h('td', { colspan: 6, class: 'dim' }, 'No canned replies yet.'))]));
+      } }, tr.cannedDelete)))) : [h('tr', {}, h('td', { colspan: 6, class: 'dim' }, tr.cannedNone))]));
   };
   const add = async (e: Event) => {
     e.preventDefault();
@@ -129,11 +131,10 @@ export async function openCannedManager(): Promise<void> {
       await refresh();
     } catch (err) { toast((err as Error).message); }
   };
-  dlg.append(h('h3', {}, 'Canned replies'),
-    h('p', { class: 'dim' }, 'Type / in a reply box to insert one. Variables: {customer.name}, {agent.name}, {conversation.id}.'),
-    h('table', {}, h('thead', {}, h('tr', {}, ...['Shortcut', 'Title', 'Text', 'Library', 'Intents', ''].map((t) => h('th', {}, t)))), rows),
+  dlg.append(h('h3', {}, tr.canned), h('p', { class: 'dim' }, tr.cannedHelp),
+    h('table', {}, h('thead', {}, h('tr', {}, ...tr.cannedHeads.map((t) => h('th', {}, t)))), rows),
     h('form', { class: 'canned-add', onsubmit: add }, scope, f.shortcut, f.title, f.lang, f.intents, f.text,
-      h('button', { class: 'primary', type: 'submit' }, 'Add'), h('button', { type: 'button', onclick: () => dlg.close() }, 'Close')));
+      h('button', { class: 'primary', type: 'submit' }, tr.cannedAdd), h('button', { type: 'button', onclick: () => dlg.close() }, tr.closeDialog)));
   dlg.addEventListener('close', () => dlg.remove());
   document.body.append(dlg);
   dlg.showModal();

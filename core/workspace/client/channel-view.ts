@@ -1,6 +1,7 @@
 import { segmentsOf } from '../../../channels/sms/segments';
 import { h } from './dom';
 import { api, invalidate, type Attachment, type Conv, type Msg } from './state';
+import { t } from './i18n';
 
 /**
  * What the workspace shows differently per channel: the SMS segment counter and opt-out state,
@@ -9,6 +10,7 @@ import { api, invalidate, type Attachment, type Conv, type Msg } from './state';
 
 /** channels/sms/index.ts OPTED_OUT_TAG (kept in step by hand: the server module is not bundled). */
 export const OPTED_OUT_TAG = 'sms-opted-out';
+/** The side panel's row (side.ts); the badge reads the catalogue (i18n.ts). */
 export const OPTED_OUT_LABEL = 'Opted out (STOP)';
 
 export const isSms = (c: Conv) => c.channel === 'sms' || c.channel === 'sms_gateway';
@@ -32,14 +34,14 @@ export function ticketState(c: Conv): 'open' | 'pending' | 'solved' | undefined 
 }
 
 export function optOutBadge(): HTMLElement {
-  return h('span', { class: 'chip opted-out', title: 'The customer texted STOP: nothing can be sent until they text START.' }, OPTED_OUT_LABEL);
+  return h('span', { class: 'chip opted-out', title: t.optedOutTitle }, t.optedOut);
 }
 
 /** "2 segments · GSM-7 · 187/306": what the draft costs as an SMS; empty for an empty draft. */
 export function segmentText(text: string): string {
   const s = segmentsOf(text);
   if (s.segments === 0) return '';
-  return `${s.segments} segment${s.segments === 1 ? '' : 's'} · ${s.encoding} · ${s.units}/${s.units + s.remaining}`;
+  return t.segments(s.segments, s.encoding, `${s.units}/${s.units + s.remaining}`);
 }
 
 /**
@@ -80,15 +82,15 @@ export const isQuoted = (a: Attachment) => a.kind === 'file' && a.name === QUOTE
 export function quotedToggle(a: Attachment, onResize: () => void): HTMLElement {
   const text = h('pre', { class: 'quoted-text', hidden: true });
   let loaded = false;
-  const button = h('button', { class: 'quoted-toggle', 'aria-expanded': 'false' }, 'Show quoted text') as HTMLButtonElement;
+  const button = h('button', { class: 'quoted-toggle', 'aria-expanded': 'false' }, t.showQuoted) as HTMLButtonElement;
   button.addEventListener('click', async () => {
     const open = text.hidden;
     text.hidden = !open;
-    button.textContent = open ? 'Hide quoted text' : 'Show quoted text';
+    button.textContent = open ? t.hideQuoted : t.showQuoted;
     button.setAttribute('aria-expanded', String(open));
     if (open && !loaded) {
       loaded = true;
-      text.textContent = 'Loading…';
+      text.textContent = t.loading;
       try {
         const res = await fetch(`/media/${encodeURIComponent(a.mediaId)}`, { credentials: 'same-origin' });
         if (!res.ok) throw new Error(res.statusText || String(res.status));
@@ -96,7 +98,7 @@ export function quotedToggle(a: Attachment, onResize: () => void): HTMLElement {
         text.dataset.loaded = '1';
       } catch (ex) {
         loaded = false;
-        text.textContent = `Could not load the quoted text: ${(ex as Error).message}`;
+        text.textContent = t.quotedFailed((ex as Error).message);
       }
     }
     onResize();

@@ -1,5 +1,6 @@
 import { left, META, WINDOWS, windowOf } from '../../../channels/wechat/window';
 import type { Conv } from './state';
+import { t } from './i18n';
 
 /**
  * What the side panel shows of a WeChat conversation: how long and how many messages WeChat's
@@ -17,9 +18,9 @@ export function wechatRows(c: Conv, now = Date.now()): [string, string][] {
   if (c.channel !== 'wechat') return [];
   const w = windowOf(c.meta);
   const l = left(w, now);
-  const window = l.problem === 'window_expired' ? 'Closed: the customer must write first'
-    : l.problem === 'quota_exhausted' ? 'No messages left until the customer writes'
-    : `${duration(l.ms)} left · ${l.messages} of ${WINDOWS[w!.kind].max} messages`;
+  const window = l.problem === 'window_expired' ? t.wxClosed
+    : l.problem === 'quota_exhausted' ? t.wxNoQuota
+    : t.wxLeft(duration(l.ms), l.messages, WINDOWS[w!.kind].max);
   const from = c.meta?.[META.sessionFrom];
-  return [['Reply window', window], ...(from ? [['Opened from', from] as [string, string]] : [])];
+  return [[t.wxWindow, window], ...(from ? [[t.wxOpenedFrom, from] as [string, string]] : [])];
 }

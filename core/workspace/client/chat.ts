@@ -5,6 +5,9 @@ import { CannedPicker } from './canned';
 import { S, api, customerName, sendFrame, toast, type Conv, type Msg } from './state';
 import { customerAddress, isEmail, isSms, optOutBadge, optedOut, segmentText, subjectOf, ticketState } from './channel-view';
 import { patchSlaBadge } from './sla-view';
+import { statusName, t } from './i18n';
+import { LabelBar } from './labels';
+import { SnoozeControl } from './snooze';
 
 export interface ChatActions {
   send(convId: string, text: string, priv: boolean, attachments?: any[]): void;
@@ -28,18 +31,22 @@ export class ChatPane {
   /** SMS only: what the draft costs, patched on input (the composer itself is never rebuilt). */
   private segments = h('div', { class: 'segments', 'aria-live': 'polite', hidden: true });
   /** SMS only: the customer texted STOP, so replies will not be delivered. */
-  private optOutHint = h('div', { class: 'optout-hint', role: 'note', hidden: true },
-    'This customer has opted out (texted STOP). Replies will not be delivered until they text START; private notes still work.');
+  private optOutHint = h('div', { class: 'optout-hint', role: 'note', hidden: true }, t.optedOutHint);
   private views = new Map<string, { m: Msg; el: HTMLElement }>();
   private headSig = '';
   /** Patched in place on every head update and tick; kept across head rebuilds. */
   private slaBadge = h('span', { class: 'sla', hidden: true });
+  /** Kept across head rebuilds like the SLA badge: an open menu or a half-typed label survives live updates. */
+  private snooze: SnoozeControl;
+  private labels: LabelBar;
   private stuck = true;
   private lastTypingSent = 0;
 
   constructor(readonly convId: string, private actions: ChatActions) {
     const mem = S.memory.get(convId);
-    this.ta = h('textarea', { rows: 2, 'aria-label': 'reply' }) as HTMLTextAreaElement;
+    this.ta = h('textarea', { rows: 2, 'aria-label': t.reply }) as HTMLTextAreaElement;
+    this.snooze = new SnoozeControl(convId);
+    this.labels = new LabelBar(convId);
     this.ta.value = mem?.draft ?? '';
     // Before the Enter-to-send listener: the picker takes Enter while it is open.
     const picker = new CannedPicker(this.ta, convId, () => { this.remember(); this.updateSegments(); });
@@ -51,9 +58,9 @@ export class ChatPane {
     });
     this.log.addEventListener('scroll', () => { this.stuck = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < STICK_PX; });
     const file = h('input', { type: 'file', accept: 'image/png,image/jpeg,image/gif,image/webp', hidden: true, onchange: () => void this.upload(file) }) as HTMLInputElement;
-    this.el = h('div', { class: 'chat' }, this.head, this.log, this.typing, this.optOutHint,
-      picker.el, h('div', { class: 'composer' }, h('button', { title: 'Send an image', onclick: () => file.click() }, 'Image'), file, this.ta,
-        h('label', {}, this.priv, 'Private note'), h('button', { class: 'primary', onclick: () => this.submit() }, 'Send')), this.segments);
+    this.el = h('div', { class: 'chat' }, this.head, this.labels.el, this.log, this.typing, this.optOutHint,
+      picker.el, h('div', { class: 'composer' }, h('button', { title: t.sendImage, onclick: () => file.click() }, t.image), file, this.ta,
+        h('label', {}, this.priv, t.privateNote), h('button', { class: 'primary', onclick: () => this.submit() }, t.send)), this.segments);
   }
 
   /** After the pane is in the document (scroll positions need layout). */
@@ -79,6 +86,8 @@ export class ChatPane {
     const c = S.convs.get(this.convId);
     if (!c) return;
     patchSlaBadge(this.slaBadge, c);
+    this.snooze.update(c);
+    this.labels.update(c);
     const mine = c.assigneeId === S.me!.id && c.status === 'assigned';
     const others = S.agents.filter((a) => a.id !== S.me!.id && a.status === 'online');
     const queues = S.queues.filter((q) => q.name !== c.queue);
@@ -88,23 +97,23 @@ export class ChatPane {
     if (sig === this.headSig) return; // an open <select> survives unrelated updates
     this.headSig = sig;
     this.optOutHint.hidden = !out;
-    this.ta.placeholder = mine ? 'Reply… (Enter to send, Shift+Enter for a new line)' : 'Reply to take this conversation…';
-    const transfer = h('select', { 'aria-label': 'transfer', disabled: !mine, onchange: async (e: Event) => {
+    this.ta.placeholder = mine ? t.replyMine : t.replyTake;
+    const transfer = h('select', { 'aria-label': t.transfer, disabled: !mine, onchange: async (e: Event) => {
       const id = (e.target as HTMLSelectElement).value;
       if (!id) return;
       const body = id.startsWith('queue:') ? { queue: id.slice(6) } : { agentId: id };
-      try { await api(`/api/conversations/${c.id}/transfer`, body); toast('Transferred'); } catch (ex) { toast((ex as Error).message); }
-    } }, h('option', { value: '' }, 'Transfer to…'), ...others.map((a) => h('option', { value: a.id }, `${a.name} (${a.load}/${a.capacity})`)),
-      ...queues.map((q) => h('option', { value: `queue:${q.name}` }, `Queue: ${q.label || q.name}`)));
+      try { await api(`/api/conversations/${c.id}/transfer`, body); toast(t.transferred); } catch (ex) { toast((ex as Error).message); }
+    } }, h('option', { value: '' }, t.transferTo), ...others.map((a) => h('option', { value: a.id }, `${a.name} (${a.load}/${a.capacity})`)),
+      ...queues.map((q) => h('option', { value: `queue:${q.name}` }, t.queuePrefix(q.label || q.name))));
     const action = (label: string, path: string, show: boolean, primary = false) => show && h('button', { class: primary ? 'primary' : '', onclick: async () => {
       try { await api(`/api/conversations/${c.id}/${path}`, {}); } catch (ex) { toast((ex as Error).message); }
     } }, label);
-    const parts = [h('button', { class: 'back', 'aria-label': 'back to the list', onclick: () => this.actions.back() }, '‹'),
+    const parts = [h('button', { class: 'back', 'aria-label': t.back, onclick: () => this.actions.back() }, '‹'),
       avatar(customerName(c)), this.who(c, subject),
-      h('span', { class: `chip ${c.status}` }, c.status), h('span', { class: 'chip' }, c.channel), this.slaBadge, out && optOutBadge(),
-      ticketState(c) && h('span', { class: `chip ticket-${ticketState(c)}`, title: 'Ticket state' }, ticketState(c)!), h('div', { class: 'grow' }),
-      action('Take', 'claim', c.status === 'queued' || c.status === 'pending', true), transfer,
-      action('Return to queue', 'requeue', mine), action('Close', 'close', c.status !== 'resolved')];
+      h('span', { class: `chip ${c.status}` }, statusName(c.status)), h('span', { class: 'chip' }, c.channel), this.slaBadge, out && optOutBadge(),
+      ticketState(c) && h('span', { class: `chip ticket-${ticketState(c)}`, title: t.ticketState }, ticketState(c)!), h('div', { class: 'grow' }),
+      action(t.take, 'claim', c.status === 'queued' || c.status === 'pending', true), this.snooze.el, transfer,
+      action(t.returnToQueue, 'requeue', mine), action(t.close, 'close', c.status !== 'resolved')];
     this.head.replaceChildren(...parts.filter((p): p is HTMLElement => !!p));
   }
 
@@ -120,7 +129,7 @@ export class ChatPane {
   updateSegments(): void {
     const c = S.convs.get(this.convId);
     const sms = !!c && isSms(c);
-    const text = !sms ? '' : this.priv.checked ? 'Private note · not sent by SMS' : segmentText(this.ta.value);
+    const text = !sms ? '' : this.priv.checked ? t.privateNotSms : segmentText(this.ta.value);
     if (this.segments.textContent !== text) this.segments.textContent = text;
     const hide = !sms || !text;
     if (this.segments.hidden !== hide) this.segments.hidden = hide;
@@ -150,8 +159,18 @@ export class ChatPane {
 
   updateTyping(): void {
     const c = S.convs.get(this.convId);
-    const text = (S.typingUntil.get(this.convId) ?? 0) > Date.now() ? `${c?.customer.name ?? 'Customer'} is typing…` : '';
+    const text = (S.typingUntil.get(this.convId) ?? 0) > Date.now() ? t.typing(c?.customer.name ?? t.customer) : '';
     if (this.typing.textContent !== text) this.typing.textContent = text;
+  }
+
+  /** Scrolls a message into view and marks it for a moment (a search result opened here). */
+  reveal(messageId: string): void {
+    const v = this.views.get(messageId);
+    if (!v) return;
+    this.stuck = false;
+    v.el.scrollIntoView({ block: 'center' });
+    v.el.classList.add('found');
+    setTimeout(() => v.el.classList.remove('found'), 4000);
   }
 
   private follow(): void {
@@ -176,13 +195,12 @@ export class ChatPane {
     const res = await fetch('/api/uploads', { method: 'POST', body: form, credentials: 'same-origin' });
     const body = await res.json().catch(() => ({}));
     file.value = '';
-    if (!res.ok) return toast(body?.error?.message ?? 'Upload failed');
+    if (!res.ok) return toast(body?.error?.message ?? t.uploadFailed);
     this.stuck = true;
     this.actions.send(this.convId, '', this.priv.checked, [body.attachment]);
   }
 }
 
 export function placeholderPane(): HTMLElement {
-  return h('div', { class: 'chat' }, h('div', { class: 'placeholder' }, h('h2', {}, 'Pick a conversation'),
-    'Waiting conversations are assigned to you automatically while you are online.'));
+  return h('div', { class: 'chat' }, h('div', { class: 'placeholder' }, h('h2', {}, t.pick), t.pickHint));
 }

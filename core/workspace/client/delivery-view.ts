@@ -1,5 +1,6 @@
 import { h } from './dom';
 import { S, api, invalidate, type Delivery, type Msg } from './state';
+import { locale, t } from './i18n';
 
 /**
  * The delivery line under an outbound bubble of a push channel (SMS, e-mail, WeChat…): a clock
@@ -27,28 +28,28 @@ const tick = () => icon('tick', '0 0 16 12', [['path', { d: 'M2 6.6l3.4 3.4L13 2
 const ticks = (cls: string) => icon(`ticks ${cls}`, '0 0 20 12', [['path', { d: 'M1.5 6.6l3.4 3.4L12.5 2.4' }], ['path', { d: 'M8.6 9.4l.6.6 7.6-7.6' }]]);
 const warn = () => icon('warn', '0 0 16 16', [['circle', { cx: '8', cy: '8', r: '6.25' }], ['path', { d: 'M8 4.5v4.2M8 11.2v.1' }]]);
 
-const when = (at: number) => new Date(at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+const when = (at: number) => new Date(at).toLocaleString(locale(), { dateStyle: 'medium', timeStyle: 'short' });
 
 function line(id: string, d: Delivery): HTMLElement {
   const status = (state: string, title: string, ...kids: (Node | string)[]) =>
     h('span', { class: `dlv ${state}`, 'data-state': state, title, role: 'status' }, ...kids);
-  const vendor = d.vendorId ? ` · vendor id ${d.vendorId}` : '';
+  const vendor = d.vendorId ? t.dlvVendorId(d.vendorId) : '';
   switch (d.state) {
     case 'queued':
       // A queued message with an error is waiting for its next attempt after a transient failure.
-      return d.error ? status('queued', `Attempt ${d.attempts} failed (${d.error.code}): ${d.error.message}. Trying again automatically.`, clock(), 'Sending… retrying')
-        : status('queued', `Queued ${when(d.at)}`, clock(), 'Sending…');
-    case 'sent': return status('sent', `Sent ${when(d.at)}${vendor}`, tick(), 'Sent');
-    case 'delivered': return status('delivered', `Delivered ${when(d.at)}${vendor}`, ticks(''), 'Delivered');
-    case 'read': return status('read', `Read ${when(d.at)}${vendor}`, ticks('blue'), 'Read');
+      return d.error ? status('queued', t.dlvAttemptFailed(d.attempts, d.error.code, d.error.message), clock(), t.dlvRetrying)
+        : status('queued', t.dlvQueuedAt(when(d.at)), clock(), t.dlvSending);
+    case 'sent': return status('sent', `${t.dlvSentAt(when(d.at))}${vendor}`, tick(), t.dlvSent);
+    case 'delivered': return status('delivered', `${t.dlvDeliveredAt(when(d.at))}${vendor}`, ticks(''), t.dlvDelivered);
+    case 'read': return status('read', `${t.dlvReadAt(when(d.at))}${vendor}`, ticks('blue'), t.dlvRead);
     case 'failed': {
       const busy = S.retrying.has(id);
       const err = S.retryError.get(id);
       return h('div', { class: 'dlv failed', 'data-state': 'failed', role: 'alert' },
-        h('span', { class: 'reason', title: `${d.error?.code ?? 'failed'} · ${d.attempts} attempt${d.attempts === 1 ? '' : 's'} · ${when(d.at)}` },
-          warn(), `Not delivered: ${d.error?.message || 'the channel gave up'}`),
-        h('button', { class: 'retry', disabled: busy, onclick: () => void retry(id) }, busy ? 'Retrying…' : 'Retry'),
-        err ? h('span', { class: 'retry-err' }, `Retry failed: ${err}`) : null);
+        h('span', { class: 'reason', title: `${d.error?.code ?? 'failed'} · ${t.dlvAttempts(d.attempts)} · ${when(d.at)}` },
+          warn(), t.dlvNotDelivered(d.error?.message || t.dlvGaveUp)),
+        h('button', { class: 'retry', disabled: busy, onclick: () => void retry(id) }, busy ? t.dlvRetryingButton : t.dlvRetry),
+        err ? h('span', { class: 'retry-err' }, t.dlvRetryFailed(err)) : null);
     }
   }
 }
@@ -92,7 +93,7 @@ async function retry(id: string): Promise<void> {
     if (S.delivery.get(id)?.at !== at) S.retrying.delete(id);
   } catch (ex) {
     S.retrying.delete(id);
-    S.retryError.set(id, (ex as Error).message || 'network error');
+    S.retryError.set(id, (ex as Error).message || t.networkError);
   }
   changed(id);
 }

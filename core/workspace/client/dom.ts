@@ -1,3 +1,5 @@
+import { locale, t } from './i18n';
+
 /** Tiny element builder: strings become text nodes, so data is never parsed as HTML. */
 type Child = Node | string | number | null | undefined | false;
 export function h(tag: string, attrs: Record<string, any> = {}, ...children: Child[]): HTMLElement {
@@ -23,10 +25,10 @@ export function avatar(name: string): HTMLElement {
 export function ago(iso?: string): string {
   if (!iso) return '';
   const s = (Date.now() - new Date(iso).getTime()) / 1000;
-  if (s < 60) return 'now';
+  if (s < 60) return t.now;
   if (s < 3600) return `${Math.floor(s / 60)}m`;
   if (s < 86400) return `${Math.floor(s / 3600)}h`;
-  return new Date(iso).toLocaleDateString();
+  return new Date(iso).toLocaleDateString(locale());
 }
 
 /** Decimal units like file managers show them: 512 B, 12.3 kB, 4.1 MB. */

@@ -2,6 +2,8 @@ import { ago, avatar, h } from './dom';
 import { S, customerName, visible, type Conv, type Tab } from './state';
 import { optOutBadge, optedOut, subjectOf } from './channel-view';
 import { slaBadge, slaStatus } from './sla-view';
+import { statusName, t } from './i18n';
+import { snoozeChip } from './snooze';
 
 /**
  * The conversation list. Rows are kept per conversation and only rewritten when what they show
@@ -11,25 +13,25 @@ export class ConversationList {
   readonly el: HTMLElement;
   private tabs = new Map<Tab, HTMLButtonElement>();
   private items = h('div', { class: 'items' });
-  private empty = h('div', { class: 'empty' }, 'Nothing here right now.');
+  private empty = h('div', { class: 'empty' }, t.nothingHere);
   private rows = new Map<string, { el: HTMLElement; sig: string }>();
 
   constructor(private onOpen: (id: string) => void, private onTab: (t: Tab) => void) {
     const bar = h('div', { class: 'tabs', role: 'tablist' });
-    for (const [t, label] of [['mine', 'Mine'], ['waiting', 'Waiting'], ['all', 'All'], ['queues', 'Queues']] as [Tab, string][]) {
-      const b = h('button', { role: 'tab', 'data-tab': t, onclick: () => this.onTab(t) }, label) as HTMLButtonElement;
+    for (const [tab, label] of [['mine', t.mine], ['waiting', t.waiting], ['snoozed', t.snoozed], ['all', t.all], ['queues', t.queues]] as [Tab, string][]) {
+      const b = h('button', { role: 'tab', 'data-tab': tab, onclick: () => this.onTab(tab) }, label) as HTMLButtonElement;
       b.dataset.label = label;
-      this.tabs.set(t, b);
+      this.tabs.set(tab, b);
       bar.append(b);
     }
     this.el = h('div', { class: 'list' }, bar, this.items);
   }
 
   update(): void {
-    for (const [t, b] of this.tabs) {
-      const cls = S.tab === t ? 'on' : '';
+    for (const [tab, b] of this.tabs) {
+      const cls = S.tab === tab ? 'on' : '';
       if (b.className !== cls) b.className = cls;
-      const text = t === 'queues' ? b.dataset.label! : `${b.dataset.label} (${visible(t).length})`;
+      const text = tab === 'queues' ? b.dataset.label! : `${b.dataset.label} (${visible(tab).length})`;
       if (b.textContent !== text) b.textContent = text;
     }
     const list = visible();
@@ -54,7 +56,7 @@ export class ConversationList {
     const when = ago(c.lastMessageAt ?? c.updatedAt);
     const on = c.id === S.current;
     const sla = slaStatus(c);
-    const sig = JSON.stringify([name, title, out, sub, when, unread, c.status, on, sla?.text, sla?.tone]);
+    const sig = JSON.stringify([name, title, out, sub, when, unread, c.status, on, sla?.text, sla?.tone, c.snooze, c.tags]);
     let r = this.rows.get(c.id);
     if (r?.sig === sig) return r.el;
     if (!r) {
@@ -66,8 +68,8 @@ export class ConversationList {
     r.el.classList.toggle('on', on);
     r.el.replaceChildren(avatar(name),
       h('div', { class: 'text' }, h('div', { class: 'name', title: title === name ? undefined : name }, title),
-        out ? h('div', { class: 'badges' }, optOutBadge()) : null, h('div', { class: 'sub', title: sub.slice(0, 300) }, sub)),
-      h('div', { class: 'when' }, h('div', {}, when), unread ? h('span', { class: 'unread' }, unread) : h('span', { class: `chip ${c.status}` }, c.status), slaBadge(c)));
+        out || c.tags.length ? h('div', { class: 'badges' }, out && optOutBadge(), ...c.tags.slice(0, 3).map((l) => h('span', { class: 'label' }, l))) : null, h('div', { class: 'sub', title: sub.slice(0, 300) }, sub)),
+      h('div', { class: 'when' }, h('div', {}, when), unread ? h('span', { class: 'unread' }, unread) : h('span', { class: `chip ${c.status}` }, statusName(c.status)), slaBadge(c), snoozeChip(c)));
     return r.el;
   }
 }

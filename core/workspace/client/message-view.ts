@@ -3,6 +3,7 @@ import { patchDelivery } from './delivery-view';
 import type { Attachment, Msg } from './state';
 import { isQuoted, quotedToggle } from './channel-view';
 import { audioPlayer, isPlayable, isVoice, transcript } from './audio-view';
+import { locale, t } from './i18n';
 
 const mediaUrl = (a: Attachment) => `/media/${encodeURIComponent(a.mediaId)}`;
 
@@ -10,22 +11,22 @@ function image(a: Attachment, onLoad: () => void): HTMLElement {
   // Known dimensions reserve the box before the bytes arrive: the log does not jump on load.
   const sized = a.width && a.height ? { width: a.width, height: a.height } : {};
   return h('a', { class: 'image', href: mediaUrl(a), target: '_blank', rel: 'noopener' },
-    h('img', { src: mediaUrl(a), alt: a.name ?? 'image', ...sized, onload: onLoad }));
+    h('img', { src: mediaUrl(a), alt: a.name ?? t.imageAlt, ...sized, onload: onLoad }));
 }
 
 function fileChip(a: Attachment): HTMLElement {
-  const name = a.name || 'file';
-  return h('a', { class: 'file', href: mediaUrl(a), download: name, title: `Download ${name}` },
+  const name = a.name || t.file;
+  return h('a', { class: 'file', href: mediaUrl(a), download: name, title: t.downloadName(name) },
     h('span', { class: 'ficon', 'aria-hidden': 'true' }, (name.split('.').pop() ?? '').slice(0, 4).toUpperCase() || 'FILE'),
     h('span', { class: 'finfo' }, h('span', { class: 'fname' }, name),
-      h('span', { class: 'fsize' }, [fmtSize(a.size), 'Download'].filter(Boolean).join(' · '))));
+      h('span', { class: 'fsize' }, [fmtSize(a.size), t.download].filter(Boolean).join(' · '))));
 }
 
 /** One message. Everything from users goes in as text nodes (h never parses HTML). */
 export function bubble(m: Msg, onLoad: () => void): HTMLElement {
   // The survey's link is the customer's to use: agents see that it was sent, not the link.
   if (m.content.kind === 'event' && m.content.event === 'csat') return h('div', { class: 'event' }, `Satisfaction survey sent: ${m.content.survey?.question ?? ''}`);
-  if (m.content.kind === 'event') return h('div', { class: 'event' }, m.content.event === 'deleted' ? 'Message deleted' : m.content.text ?? m.content.event);
+  if (m.content.kind === 'event') return h('div', { class: 'event' }, m.content.event === 'deleted' ? t.messageDeleted : m.content.text ?? m.content.event);
   const body = h('div', { class: 'body' });
   if (m.content.kind === 'text') body.textContent = m.content.text;
   else {
@@ -37,9 +38,9 @@ export function bubble(m: Msg, onLoad: () => void): HTMLElement {
     for (const a of all.filter(isQuoted)) body.append(quotedToggle(a, onLoad));
     body.classList.add('media');
   }
-  const when = m.pending ? 'sending…' : new Date(m.sentAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const when = m.pending ? t.sendingMeta : new Date(m.sentAt).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' });
   const el = h('div', { class: `msg ${m.from.role}${m.private ? ' private' : ''}`, 'data-id': m.id }, body,
-    h('div', { class: 'meta' }, h('span', {}, `${m.from.role === 'customer' ? '' : (m.from.name ?? '') + ' · '}${when}${m.private ? ' · private note' : ''}`),
+    h('div', { class: 'meta' }, h('span', {}, `${m.from.role === 'customer' ? '' : (m.from.name ?? '') + ' · '}${when}${m.private ? t.privateMeta : ''}`),
       // Only outbound messages to push channels ever fill it (see delivery-view).
       m.direction === 'outbound' && !m.private ? h('span', { class: 'dlv-slot' }) : null));
   patchDelivery(el, m.id);

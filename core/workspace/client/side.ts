@@ -4,6 +4,7 @@ import { customerAddress, isEmail, isSms, optedOut, OPTED_OUT_LABEL, ticketState
 import { wechatRows } from './channel-wechat';
 import { slaTables } from './sla-view';
 import { contactSection } from './contact-view';
+import { t } from './i18n';
 
 /** Customer details of the open conversation and the team's presence and load. No inputs: rebuilt freely. */
 export function sideContent(): HTMLElement[] {
@@ -47,22 +48,22 @@ function fmtWait(s: number): string {
 /** Supervisor view: per queue waiting, longest wait (red past max wait), agents and load. Live. */
 export function supervisorView(): HTMLElement {
   const rows = S.queues.map((q) => h('tr', {},
-    h('td', {}, h('b', {}, q.label || q.name), h('div', { class: 'dim' }, `${q.name} · priority ${q.priority} · weight ${q.weight}`)),
-    h('td', {}, q.open ? 'open' : 'closed'),
+    h('td', {}, h('b', {}, q.label || q.name), h('div', { class: 'dim' }, t.supQueueLine(q.name, q.priority, q.weight))),
+    h('td', {}, q.open ? t.supOpen : t.supClosed),
     h('td', { class: 'num' }, q.waiting),
-    h('td', { class: `num${q.longestWaitS > q.maxWaitS ? ' late' : ''}` }, q.waiting ? fmtWait(q.longestWaitS) : '—', h('div', { class: 'dim' }, `max ${fmtWait(q.maxWaitS)}`)),
-    h('td', {}, ...(q.agents.length ? q.agents.map((a) => h('div', {}, h('span', { class: `dot ${a.status}` }), `${a.name} ${a.load}/${a.capacity}`)) : ['no agent']))));
+    h('td', { class: `num${q.longestWaitS > q.maxWaitS ? ' late' : ''}` }, q.waiting ? fmtWait(q.longestWaitS) : '—', h('div', { class: 'dim' }, t.supMax(fmtWait(q.maxWaitS)))),
+    h('td', {}, ...(q.agents.length ? q.agents.map((a) => h('div', {}, h('span', { class: `dot ${a.status}` }), `${a.name} ${a.load}/${a.capacity}`)) : [t.noAgent]))));
   const table = (heads: string[], body: HTMLElement[], cls = '') => h('table', { class: cls },
-    h('thead', {}, h('tr', {}, ...heads.map((t) => h('th', {}, t)))), h('tbody', {}, ...body));
-  return h('div', { class: 'chat' }, h('div', { class: 'head' }, h('div', { class: 'who' }, 'Queues'), h('div', { class: 'grow' }), h('span', { class: 'dim' }, 'live')),
-    h('div', { class: 'sup' }, table(['Queue', 'Hours', 'Waiting', 'Longest wait', 'Agents (load/capacity)'], rows), ...slaTables(),
-      h('h3', {}, 'Channels'), table(['Channel', 'State', 'Detail', 'Since'], channelRows(), 'channels'),
-      ...(S.me?.role === 'admin' ? [h('h3', {}, 'Needs attention'), table(['Channel', 'Time', 'Reason', 'Kept as', ''], problemRows(), 'problems')] : [])));
+    h('thead', {}, h('tr', {}, ...heads.map((x) => h('th', {}, x)))), h('tbody', {}, ...body));
+  return h('div', { class: 'chat' }, h('div', { class: 'head' }, h('div', { class: 'who' }, t.supQueues), h('div', { class: 'grow' }), h('span', { class: 'dim' }, t.supLive)),
+    h('div', { class: 'sup' }, table(t.supHeads, rows), ...slaTables(),
+      h('h3', {}, t.supChannels), table(t.supChannelHeads, channelRows(), 'channels'),
+      ...(S.me?.role === 'admin' ? [h('h3', {}, t.supNeedsAttention), table(t.supProblemHeads, problemRows(), 'problems')] : [])));
 }
 
 /** Green: working; amber: trying or partly working; red: needs someone (credentials); grey: off. */
 const TONE: Record<string, string> = { connected: 'ok', running: 'ok', connecting: 'warn', degraded: 'warn', auth_failed: 'bad', stopped: 'off' };
-const LABEL: Record<string, string> = { auth_failed: 'auth failed' };
+const label = (state: string) => (state === 'auth_failed' ? t.authFailed : state);
 
 function sinceText(ms: number): string {
   const d = new Date(ms);
@@ -72,12 +73,12 @@ function sinceText(ms: number): string {
 /** Channel health, so a supervisor sees a vendor connection in trouble before the customers do. */
 function channelRows(): HTMLElement[] {
   const names = Object.keys(S.channels).sort();
-  if (names.length === 0) return [h('tr', {}, h('td', { colspan: 4, class: 'dim' }, 'No channel reports its health.'))];
+  if (names.length === 0) return [h('tr', {}, h('td', { colspan: 4, class: 'dim' }, t.supNoHealth))];
   return names.map((n) => {
     const c = S.channels[n];
     return h('tr', { 'data-channel': n, 'data-state': c.state },
       h('td', {}, h('b', {}, n)),
-      h('td', { class: `cstate ${TONE[c.state] ?? 'off'}` }, h('span', { class: 'cdot' }), LABEL[c.state] ?? c.state),
+      h('td', { class: `cstate ${TONE[c.state] ?? 'off'}` }, h('span', { class: 'cdot' }), label(c.state)),
       h('td', { class: c.detail ? '' : 'dim' }, c.detail || '—'),
       h('td', { class: 'num', title: new Date(c.since).toLocaleString() }, sinceText(c.since)));
   });
@@ -85,25 +86,24 @@ function channelRows(): HTMLElement[] {
 
 /** What channels could not take (a mail nobody could read), kept as files for an admin to open. */
 function problemRows(): HTMLElement[] {
-  if (!S.problems) return [h('tr', {}, h('td', { colspan: 5, class: 'dim' }, 'Loading…'))];
+  if (!S.problems) return [h('tr', {}, h('td', { colspan: 5, class: 'dim' }, t.loading))];
   const rows = Object.entries(S.problems).sort(([a], [b]) => a.localeCompare(b)).flatMap(([n, list]) => list.map((p) => ({ n, p })));
-  if (rows.length === 0) return [h('tr', {}, h('td', { colspan: 5, class: 'dim' }, 'Nothing needs attention.'))];
+  if (rows.length === 0) return [h('tr', {}, h('td', { colspan: 5, class: 'dim' }, t.supNothing))];
   return rows.map(({ n, p }) => h('tr', { 'data-channel': n, 'data-problem': p.id },
     h('td', {}, h('b', {}, n)),
     h('td', { class: 'num', title: new Date(p.at).toLocaleString() }, sinceText(p.at)),
     h('td', {}, p.reason, ...(p.qr ? qrCode(p.qr) : [])),
-    h('td', {}, p.mediaId ? h('a', { href: `/media/${encodeURIComponent(p.mediaId)}`, download: p.name ?? '' }, p.name ?? 'download') : h('span', { class: 'dim' }, '—')),
+    h('td', {}, p.mediaId ? h('a', { href: `/media/${encodeURIComponent(p.mediaId)}`, download: p.name ?? '' }, p.name ?? t.download) : h('span', { class: 'dim' }, '—')),
     // A login code leaves the list by itself once the account is logged in.
-    h('td', {}, p.qr ? '' : h('button', { class: 'dismiss', title: 'Dealt with: remove it from this list (the file stays downloadable by admins)',
-      onclick: () => dismiss(n, p.id) }, 'Dismiss'))));
+    h('td', {}, p.qr ? '' : h('button', { class: 'dismiss', title: t.supDismissTitle, onclick: () => dismiss(n, p.id) }, t.supDismiss))));
 }
 
 /** The login QR code as the server drew it (only a PNG data: URL is shown), and its content as text for when no picture could be drawn. */
 function qrCode(qr: { payload: string; image?: string }): HTMLElement[] {
-  const img = qr.image?.startsWith('data:image/png;base64,') ? h('img', { class: 'qr', src: qr.image, alt: 'WeChat login QR code', width: 220, height: 220 }) : undefined;
+  const img = qr.image?.startsWith('data:image/png;base64,') ? h('img', { class: 'qr', src: qr.image, alt: t.qrAlt, width: 220, height: 220 }) : undefined;
   return [
     ...(img ? [h('div', {}, img)] : []),
-    h('div', { class: 'dim' }, img ? 'Code content: ' : 'No picture could be drawn; make a QR code of this text and scan it: ', h('code', {}, qr.payload)),
+    h('div', { class: 'dim' }, img ? t.qrContent : t.qrNoPicture, h('code', {}, qr.payload)),
   ];
 }
 
@@ -112,5 +112,5 @@ function dismiss(channel: string, id: string): void {
     const list = S.problems?.[channel];
     if (list) S.problems![channel] = list.filter((p) => p.id !== id);
     invalidate('center');
-  }, (err) => toast(`Dismiss: ${(err as Error).message}`));
+  }, (err) => toast(t.supDismissError((err as Error).message)));
 }

@@ -1,5 +1,6 @@
 import { h } from './dom';
 import { S, customerName, invalidate, toast, type Conv } from './state';
+import * as i18n from './i18n';
 
 /**
  * SLA clocks in the workspace: the nearest time left on a list row and in the chat head, in red
@@ -22,7 +23,7 @@ export const SLA_CSS = `
 .sup td.sla-late { color: #b42318; font-weight: 600; }
 `;
 
-const LABEL: Record<string, string> = { first_response: 'first response', next_response: 'next response', resolution: 'resolution' };
+const label = (target: string) => { const s = (i18n.t as Record<string, unknown>)[`sla_${target}`]; return typeof s === 'string' ? s : target; };
 /** Offset of the server's clock from this browser's, per received view. */
 const skew = new WeakMap<SlaView, number>();
 let summary: SlaSummary | undefined;
@@ -43,7 +44,7 @@ export function onSlaFrame(f: { conversationId: string; sla?: SlaView }): void {
 export function onBreachFrame(f: { conversationId: string; target: string; agentId?: string }): void {
   const c = S.convs.get(f.conversationId);
   if (!c || (S.me?.role !== 'admin' && f.agentId !== S.me?.id)) return;
-  toast(`SLA breached: ${LABEL[f.target] ?? f.target} · ${customerName(c)}`);
+  toast(i18n.t.slaBreachedToast(label(f.target), customerName(c)));
 }
 
 export function onSupervisorSla(s: SlaSummary | undefined): void { summary = s; }
@@ -84,13 +85,14 @@ export function slaStatus(c: Conv): { text: string; tone: 'breached' | 'soon' | 
   }
   if (overdue) {
     const ago = now - overdue.dueAt!;
-    return { text: ago < 60_000 ? 'breached just now' : `breached ${fmt(ago)} ago`, tone: 'breached', title: `SLA ${LABEL[overdue.target]} was due ${new Date(overdue.dueAt!).toLocaleString()}` };
+    return { text: ago < 60_000 ? i18n.t.slaBreachedNow : i18n.t.slaBreachedAgo(fmt(ago)), tone: 'breached',
+      title: i18n.t.slaWasDue(label(overdue.target), new Date(overdue.dueAt!).toLocaleString(i18n.locale())) };
   }
   if (nearest) {
-    return { text: `${fmt(nearest.left)} left`, tone: nearest.left <= 5 * 60_000 ? 'soon' : 'running',
-      title: `SLA ${LABEL[nearest.t.target]}: ${fmt(nearest.left)} of business time left (due ${new Date(nearest.t.dueAt!).toLocaleString()})` };
+    return { text: i18n.t.slaLeft(fmt(nearest.left)), tone: nearest.left <= 5 * 60_000 ? 'soon' : 'running',
+      title: i18n.t.slaLeftTitle(label(nearest.t.target), fmt(nearest.left), new Date(nearest.t.dueAt!).toLocaleString(i18n.locale())) };
   }
-  if (paused) return { text: 'paused', tone: 'paused', title: 'SLA paused: waiting on the customer' };
+  if (paused) return { text: i18n.t.slaPaused, tone: 'paused', title: i18n.t.slaPausedTitle };
   return undefined;
 }
 
@@ -114,18 +116,16 @@ export function patchSlaBadge(el: HTMLElement, c: Conv | undefined): void {
 /** Queues tab: breaches per queue and per agent (open conversations only). */
 export function slaTables(): HTMLElement[] {
   if (!summary || summary.queues.length === 0) return [];
-  const name = (id: string) => (id ? S.agents.find((a) => a.id === id)?.name ?? id : 'unassigned');
+  const name = (id: string) => (id ? S.agents.find((a) => a.id === id)?.name ?? id : i18n.t.unassigned);
   const table = (heads: string[], rows: HTMLElement[], cls: string) => h('table', { class: cls },
     h('thead', {}, h('tr', {}, ...heads.map((t) => h('th', {}, t)))), h('tbody', {}, ...rows));
   const queues = summary.queues.map((q) => h('tr', { 'data-sla-queue': q.queue },
     h('td', {}, h('b', {}, q.queue)), h('td', { class: 'num' }, q.tracked),
     h('td', { class: `num${q.active ? ' sla-late' : ''}` }, q.active),
-    h('td', {}, Object.entries(q.byTarget).filter(([, n]) => n > 0).map(([t, n]) => `${LABEL[t] ?? t} ${n}`).join(' · ') || '—'),
+    h('td', {}, Object.entries(q.byTarget).filter(([, n]) => n > 0).map(([t, n]) => `${label(t)} ${n}`).join(' · ') || '—'),
     h('td', { class: 'num' }, q.breached)));
   const agents = summary.agents.length ? summary.agents.map((a) => h('tr', { 'data-sla-agent': a.agentId || 'unassigned' },
     h('td', {}, name(a.agentId)), h('td', { class: `num${a.active ? ' sla-late' : ''}` }, a.active), h('td', { class: 'num' }, a.breached)))
-    : [h('tr', {}, h('td', { colspan: 3, class: 'dim' }, 'No breach in the open conversations.'))];
-  return [h('h3', {}, 'SLA breaches'),
-    table(['Queue', 'Open with SLA', 'In breach now', 'By target', 'Breached while open'], queues, 'sla-queues'),
-    table(['Agent', 'In breach now', 'Breached while open'], agents, 'sla-agents')];
+    : [h('tr', {}, h('td', { colspan: 3, class: 'dim' }, i18n.t.slaNoBreach))];
+  return [h('h3', {}, i18n.t.slaBreaches), table(i18n.t.slaQueueHeads, queues, 'sla-queues'), table(i18n.t.slaAgentHeads, agents, 'sla-agents')];
 }

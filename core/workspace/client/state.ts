@@ -1,4 +1,5 @@
 import { h } from './dom';
+import { t } from './i18n';
 
 export type Conv = { id: string; channel: string; customer: { id: string; name?: string }; status: string; queue: string; assigneeId?: string;
   createdAt: string; updatedAt: string; queuedAt?: string; lastSeq: number; lastMessageAt?: string; tags: string[]; waitingOn?: 'agent' | 'customer'; intent?: { label: string; score: number };
@@ -8,7 +9,10 @@ export type Conv = { id: string; channel: string; customer: { id: string; name?:
   sla?: import('./sla-view').SlaView;
 
   /** The satisfaction survey (core/csat), once the conversation was resolved in a queue that asks. */
-  csat?: { state: 'scheduled' | 'asked' | 'answered'; dueAt: string; askedAt?: string; rating?: number; comment?: string; answeredAt?: string; via?: string } };
+  csat?: { state: 'scheduled' | 'asked' | 'answered'; dueAt: string; askedAt?: string; rating?: number; comment?: string; answeredAt?: string; via?: string };
+
+  /** Put aside until a time or the customer's next message (snooze.ts). */
+  snooze?: { until?: string; untilReply: boolean; agentId: string } };
 export type Attachment = { kind: 'image' | 'file' | 'voice'; mediaId: string; mime?: string; size?: number; name?: string; width?: number; height?: number };
 export type Msg = { id: string; seq: number; conversationId: string; sourceId?: string; direction: string; from: { id: string; role: string; name?: string };
   content: any; sentAt: string; private?: boolean; pending?: boolean; delivery?: Delivery };
@@ -21,7 +25,7 @@ export type ChannelProblem = { id: string; at: number; reason: string; mediaId?:
   qr?: { payload: string; image?: string } };
 export type AgentRow = { id: string; name: string; status: string; load: number; capacity: number };
 export type QueueRow = { name: string; label: string; priority: number; weight: number; maxWaitS: number; open: boolean; waiting: number; longestWaitS: number; agents: AgentRow[] };
-export type Tab = 'mine' | 'waiting' | 'all' | 'queues';
+export type Tab = 'mine' | 'waiting' | 'snoozed' | 'all' | 'queues';
 /** What survives leaving a conversation's pane, so coming back finds it as it was left. */
 export type PaneMemory = { draft: string; selStart: number; selEnd: number; scrollTop?: number };
 
@@ -113,7 +117,7 @@ function previewOf(c: any): string | undefined {
   if (c.kind === 'text') return c.text;
   if (c.kind === 'media') {
     const a: Attachment[] = c.attachments ?? [];
-    return c.caption || (a[0]?.kind === 'image' ? '[image]' : `[file] ${a[0]?.name ?? ''}`.trim());
+    return c.caption || (a[0]?.kind === 'image' ? t.imagePreview : `${t.filePreview} ${a[0]?.name ?? ''}`.trim());
   }
   return undefined; // events (join, assigned…) keep the last message as the preview
 }
@@ -132,8 +136,10 @@ export function addMessage(m: Msg): void {
 export function visible(tab: Tab = S.tab): Conv[] {
   if (tab === 'queues') return [];
   const all = [...S.convs.values()];
-  const list = tab === 'mine' ? all.filter((c) => c.assigneeId === S.me?.id && c.status === 'assigned')
-    : tab === 'waiting' ? all.filter((c) => c.status === 'queued' || c.status === 'pending') : all;
+  // A snoozed conversation leaves the working lists (Mine, Waiting) until it wakes; All still shows it.
+  const list = tab === 'mine' ? all.filter((c) => c.assigneeId === S.me?.id && c.status === 'assigned' && !c.snooze)
+    : tab === 'waiting' ? all.filter((c) => (c.status === 'queued' || c.status === 'pending') && !c.snooze)
+      : tab === 'snoozed' ? all.filter((c) => c.snooze) : all;
   return list.sort((a, b) => (b.lastMessageAt ?? b.updatedAt).localeCompare(a.lastMessageAt ?? a.updatedAt));
 }
 

@@ -8,8 +8,11 @@ import { noteDelivery, refreshDeliveries } from './delivery-view';
 import { openCannedManager } from './canned';
 import { SLA_CSS, onBreachFrame, onSlaFrame, onSupervisorSla, receiveSla } from './sla-view';
 import { CONTACT_CSS, keepFocus, setContactOpener } from './contact-view';
+import { LANGS, lang, setLang, t, type Lang } from './i18n';
+import { SEARCH_CSS, openSearch } from './search-view';
+import { initNotify, noteFrame, titleTick } from './notify';
 
-document.head.append(h('style', {}, CSS + SLA_CSS + CONTACT_CSS));
+document.head.append(h('style', {}, CSS + SLA_CSS + CONTACT_CSS + SEARCH_CSS));
 // A conversation of the contact may be resolved or not in the list yet: known first, then opened.
 setContactOpener((c) => { if (!S.convs.has(c.id)) { receiveSla(c); S.convs.set(c.id, c); } open(c.id); });
 const app = document.getElementById('app')!;
@@ -26,8 +29,8 @@ function loginView(error = ''): void {
   pane = undefined;
   centerKey = undefined;
   sideSig = '';
-  const login = h('input', { name: 'login', placeholder: 'Login', autocomplete: 'username', required: true }) as HTMLInputElement;
-  const password = h('input', { name: 'password', type: 'password', placeholder: 'Password', autocomplete: 'current-password', required: true }) as HTMLInputElement;
+  const login = h('input', { name: 'login', placeholder: t.login, autocomplete: 'username', required: true }) as HTMLInputElement;
+  const password = h('input', { name: 'password', type: 'password', placeholder: t.password, autocomplete: 'current-password', required: true }) as HTMLInputElement;
   const err = h('div', { class: 'err' }, error);
   const form = h('form', { onsubmit: async (e: Event) => {
     e.preventDefault();
@@ -36,7 +39,7 @@ function loginView(error = ''): void {
       S.me = r.agent;
       await boot();
     } catch (ex) { err.textContent = (ex as Error).message; }
-  } }, h('h1', {}, 'kefu workspace'), login, password, h('button', { class: 'primary', type: 'submit' }, 'Log in'), err);
+  } }, h('h1', {}, t.loginTitle), login, password, h('button', { class: 'primary', type: 'submit' }, t.logIn), err);
   app.replaceChildren(h('div', { class: 'login' }, form));
   login.focus();
 }
@@ -53,20 +56,32 @@ async function boot(): Promise<void> {
 }
 
 function buildShell(): void {
-  const status = h('select', { 'aria-label': 'status', onchange: () => { S.status = status.value; sendFrame({ type: 'status', status: S.status }); } },
-    h('option', { value: 'online' }, '● Online'), h('option', { value: 'away' }, '◐ Away')) as HTMLSelectElement;
+  const status = h('select', { 'aria-label': t.status, onchange: () => { S.status = status.value; sendFrame({ type: 'status', status: S.status }); } },
+    h('option', { value: 'online' }, t.online), h('option', { value: 'away' }, t.away)) as HTMLSelectElement;
+  // In the bar, and at the foot of the list on a phone, where the bar has no room left for it.
+  const languageSelect = (cls: string) => {
+    const s = h('select', { class: cls, 'aria-label': t.language, onchange: () => switchLanguage(s.value as Lang) },
+      ...LANGS.map(([v, label]) => h('option', { value: v }, label))) as HTMLSelectElement;
+    s.value = lang;
+    return s;
+  };
+  const language = languageSelect('lang');
   status.value = S.status;
-  const conn = h('span', { class: 'conn down' }, 'Connecting…');
+  const conn = h('span', { class: 'conn down' }, t.connecting);
   const list = new ConversationList(open, (t: Tab) => { S.tab = t; if (t === 'queues') refreshProblems(); invalidate('list', 'center'); });
   const center = placeholderPane();
   const side = h('div', { class: 'side' });
   const shell = h('div', { class: 'shell' },
     h('div', { class: 'bar' }, h('div', { class: 'brand' }, 'ke', h('span', {}, 'fu'), h('i', { class: 'wide' }, ' workspace')), h('div', { class: 'grow' }),
-      conn, status, h('button', { class: 'canned-open', title: 'Canned replies', 'aria-label': 'Canned replies', onclick: () => void openCannedManager() },
-        h('span', { class: 'wide' }, 'Canned replies'), h('span', { class: 'narrow' }, '/…')),
+      conn, status, h('button', { class: 'search-open', title: t.search, 'aria-label': t.search, onclick: () => openSearch(openAt) },
+        h('span', { class: 'wide' }, t.search), h('span', { class: 'narrow' }, t.searchShort)),
+      h('button', { class: 'canned-open', title: t.canned, 'aria-label': t.canned, onclick: () => void openCannedManager() },
+        h('span', { class: 'wide' }, t.canned), h('span', { class: 'narrow' }, '/…')), language,
       h('span', { class: 'me' }, S.me!.name),
-      h('button', { onclick: async () => { await api('/api/logout', {}).catch(() => {}); S.ws?.close(); location.reload(); } }, 'Log out')),
+      h('button', { class: 'logout', title: t.logOut, 'aria-label': t.logOut, onclick: async () => { await api('/api/logout', {}).catch(() => {}); S.ws?.close(); location.reload(); } },
+        h('span', { class: 'wide' }, t.logOut), h('span', { class: 'narrow' }, '⎋'))),
     h('div', { class: 'main' }, list.el, center, side));
+  list.el.append(h('div', { class: 'list-foot' }, t.language, ' ', languageSelect('lang-foot')));
   ui = { shell, conn, status, list, center, side };
   sideSig = '';
   app.replaceChildren(shell);
@@ -98,7 +113,7 @@ async function refreshList(): Promise<void> {
 function refreshProblems(): void {
   if (S.me?.role !== 'admin') return;
   api('/api/channels/problems').then((r) => { S.problems = r.channels; if (S.tab === 'queues') invalidate('center'); },
-    (err) => toast(`Needs attention: ${(err as Error).message}`));
+    (err) => toast(t.needsAttention((err as Error).message)));
 }
 
 /** The server sends no `agents` frame when loads change: re-read the list after an assignment change. */
@@ -129,7 +144,7 @@ function connect(): void {
   };
   ws.onmessage = (ev) => onFrame(JSON.parse(ev.data));
   ws.onclose = (ev) => {
-    if (ev.code === 4003) return loginView('Your session ended. Please log in again.');
+    if (ev.code === 4003) return loginView(t.sessionEnded);
     invalidate('bar');
     setTimeout(connect, Math.min(30_000, 500 * 2 ** S.retry++) * (0.5 + Math.random() / 2));
   };
@@ -156,6 +171,7 @@ function armTyping(id: string, ms: number): void {
 }
 
 function onFrame(f: any): void {
+  noteFrame(f, S.convs.get(f.conversation?.id ?? f.message?.conversationId));
   switch (f.type) {
     case 'batch': for (const x of f.frames) onFrame(x); return;
     case 'conversation': {
@@ -222,6 +238,35 @@ function onFrame(f: any): void {
   }
 }
 
+/** A search result: the conversation (fetched when it is not in the list, e.g. resolved), then its message. */
+async function openAt(convId: string, messageId?: string, seq?: number): Promise<void> {
+  if (!S.convs.has(convId)) {
+    try { const c = (await api(`/api/conversations/${encodeURIComponent(convId)}`)).conversation; receiveSla(c); S.convs.set(c.id, c); } catch (ex) { return toast((ex as Error).message); }
+  }
+  if (S.current !== convId) open(convId);
+  if (messageId && seq !== undefined) await showMessage(convId, messageId, seq);
+}
+
+/** Loads the page of history around the message (it may be far above the last one) and brings it into view, marked. */
+async function showMessage(convId: string, messageId: string, seq: number): Promise<void> {
+  try {
+    const r = await api(`/api/conversations/${encodeURIComponent(convId)}/messages?after=${Math.max(0, seq - 20)}&limit=60`);
+    for (const m of r.messages) addMessage(m);
+  } catch (ex) { return toast((ex as Error).message); }
+  invalidate('log');
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  pane?.reveal(messageId);
+}
+
+/** Rebuilt in the new language; the open conversation's draft is kept (the pane remembers it first). */
+function switchLanguage(next: Lang): void {
+  setLang(next);
+  pane?.remember();
+  pane = undefined;
+  centerKey = undefined;
+  if (ui) buildShell();
+}
+
 function open(id: string): void {
   if (S.current && S.current !== id) sendFrame({ type: 'leave', conversationId: S.current });
   S.current = id;
@@ -252,10 +297,11 @@ function send(convId: string, text: string, priv: boolean, attachments?: any[]):
 
 function paint(parts: Set<Part>): void {
   if (!ui) return;
+  if (parts.has('list')) titleTick();
   if (parts.has('bar')) {
     const down = S.ws?.readyState !== 1;
     ui.conn.className = `conn${down ? ' down' : ''}`;
-    ui.conn.textContent = down ? 'Reconnecting…' : 'Connected';
+    ui.conn.textContent = down ? t.reconnecting : t.connected;
   }
   if (parts.has('list')) ui.list.update();
   const key = S.tab === 'queues' ? 'queues' : S.current && S.convs.has(S.current) ? S.current : '';
@@ -286,6 +332,7 @@ function paint(parts: Set<Part>): void {
 }
 
 onPaint(paint);
+initNotify((id) => void openAt(id));
 // Relative times in the list ("3m") and SLA time left age without any event (the head patches its badge only).
 setInterval(() => invalidate('list', 'head'), 30_000);
 void boot();

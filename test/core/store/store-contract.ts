@@ -4,6 +4,7 @@ import { newId } from '../../../core/model/ids.js';
 import type { Store } from '../../../core/store/store.js';
 import { tableContract } from './store-contract-tables.js';
 import { contactContract } from './store-contract-contacts.js';
+import { searchContract } from './store-contract-search.js';
 
 /**
  * The store contract: what callers of a Store rely on, run against every implementation
@@ -49,6 +50,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, ca
     messageContract(ctx);
     tableContract(ctx);
     contactContract(ctx);
+    searchContract(ctx);
   });
 }
 
