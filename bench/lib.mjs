@@ -81,7 +81,8 @@ export function gatewayPorts(i = 0) {
 }
 
 /** Starts the gateway from the built package with the bench config; returns { child, dir, ports }. */
-/** `extra` is appended to the [ai] section, `storeExtra` to [store] (the text-http-parts ablations). */
+/** `extra` is appended to the [ai] section, `storeExtra` to [store] (the text-http-parts ablations);
+ *  BENCH_EXTRA_TOML is appended as is (an A/B of one setting, e.g. "[search]\\nindex = false"). */
 export async function startGateway(extra = '', index = 0, storeExtra = '') {
   const ports = gatewayPorts(index);
   const dir = mkdtempSync(join(tmpdir(), 'kefu-bench-'));
@@ -111,6 +112,7 @@ model_path = "${join(dir, 'model.onnx')}"
 ${extra}
 [routing.agents.admin]
 capacity = 1000
+${process.env.BENCH_EXTRA_TOML ?? ''}
 `;
   writeFileSync(join(dir, 'kefu.toml'), cfg);
   // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway under load.
