@@ -12,14 +12,15 @@ import type { AgentPool } from '../routing/agent-pool.js';
 import type { MediaService } from '../http/media.js';
 import { sendAll, sendBounded } from '../http/socket-send.js';
 import { withDeliveries } from '../model/delivery.js';
+import { SeenSeqs } from './seen-seqs.js';
 import { parseAgentFrame } from './agent-frames.js';
 import { publicConversation, sessionToken } from './views.js';
 import type { SlaMonitor } from '../sla/monitor.js';
 
 interface Conn {
   ws: WebSocket; agent: AgentRecord; open: Set<string>; queue?: string[];
-  /** The highest seq this socket got per conversation: a resync sends what follows, and a late live copy of one it has is not sent twice. */
-  seen: Map<string, number>;
+  /** The seqs this socket got per conversation: a resync sends the others, and a late live copy of one it has is not sent twice. */
+  seen: Map<string, SeenSeqs>;
 }
 
 /**
@@ -159,14 +160,20 @@ export class AgentHub {
     }
   }
 
-  private async history(conn: Conn, conversationId: string, after: number | undefined): Promise<void> {
+  /** `resync`: only the messages this socket has not had (after an 'open', the client asked for all of them). */
+  private async history(conn: Conn, conversationId: string, after: number | undefined, resync = false): Promise<void> {
+    const seen = this.seen(conn, conversationId);
     // One page in memory at a time: the next is read once this one has left for the kernel.
     while (conn.ws.readyState === 1) {
-      const page = await withDeliveries(this.d.bus.store.outbox, await this.d.bus.store.listMessages(conversationId, { afterSeq: after, limit: 200 }));
-      if (page.length) this.saw(conn, conversationId, page[page.length - 1].seq);
-      await sendAll(conn.ws, [JSON.stringify({ type: 'history', conversationId, messages: page, done: page.length < 200 })]);
-      if (page.length < 200) return;
-      after = page[page.length - 1].seq;
+      const read = await this.d.bus.store.listMessages(conversationId, { afterSeq: after, limit: 200 });
+      const fresh = resync ? read.filter((m) => !seen.has(m.seq)) : read;
+      for (const m of read) seen.add(m.seq);
+      if (!resync || fresh.length) {
+        const page = await withDeliveries(this.d.bus.store.outbox, fresh);
+        await sendAll(conn.ws, [JSON.stringify({ type: 'history', conversationId, messages: page, done: read.length < 200 })]);
+      }
+      if (read.length < 200) return;
+      after = read[read.length - 1].seq;
     }
   }
 
@@ -178,13 +185,15 @@ export class AgentHub {
     for (const id of new Set([...conn.open, ...conn.seen.keys()])) {
       try {
         if (!conn.open.has(id) && (await this.d.bus.store.getConversation(id))?.assigneeId !== conn.agent.id) continue;
-        await this.history(conn, id, conn.seen.get(id));
+        await this.history(conn, id, conn.seen.get(id)?.upTo, true);
       } catch (err) { this.d.logger.warn({ err, conversationId: id }, 'resync failed'); }
     }
   }
 
-  private saw(conn: Conn, conversationId: string, seq: number): void {
-    if (seq > (conn.seen.get(conversationId) ?? 0)) conn.seen.set(conversationId, seq);
+  private seen(conn: Conn, conversationId: string): SeenSeqs {
+    let seen = conn.seen.get(conversationId);
+    if (!seen) conn.seen.set(conversationId, (seen = new SeenSeqs()));
+    return seen;
   }
 
   private async conversation(id: string): Promise<Conversation> {
@@ -196,8 +205,9 @@ export class AgentHub {
   private onMessage(m: Message, c: Conversation): void {
     this.toWatchers(c, { type: 'message', message: m }, (conn) => {
       // An edit keeps its seq and is always news; a new message at or below what a resync sent is not.
-      if (!m.editedAt && m.seq <= (conn.seen.get(c.id) ?? 0)) return false;
-      this.saw(conn, c.id, m.seq);
+      const seen = this.seen(conn, c.id);
+      if (!m.editedAt && seen.has(m.seq)) return false;
+      seen.add(m.seq);
       return true;
     });
   }
