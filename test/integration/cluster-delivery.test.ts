@@ -78,9 +78,16 @@ describe('cluster mode: a visitor on node A and an agent on node B (one MongoDB 
   });
 
   it('messages cross both ways in order, each once; typing crosses both ways; A sees B\'s assignment', async () => {
+    // What must run once cluster-wide (webhooks, SLA, CSAT, bots, the outbox) listens to the local names.
+    const localOnB: string[] = [];
+    const remoteOnB: string[] = [];
+    b.bus.on('message', (m) => { if (m.content.kind === 'text') localOnB.push(m.content.text); });
+    b.bus.on('remote:message', (m) => { if (m.content.kind === 'text') remoteOnB.push(m.content.text); });
     for (let i = 1; i <= 5; i++) await say(`visitor ${i}`);
     await eventually(() => agentTexts(agent, conversationId).length === 6, 'six visitor messages on B');
     assert.deepEqual(agentTexts(agent, conversationId), ['hello from node a', 'visitor 1', 'visitor 2', 'visitor 3', 'visitor 4', 'visitor 5']);
+    assert.deepEqual(remoteOnB, ['visitor 1', 'visitor 2', 'visitor 3', 'visitor 4', 'visitor 5']);
+    assert.deepEqual(localOnB, [], 'A\'s messages never fire B\'s once-only listeners');
     for (let i = 1; i <= 5; i++) await reply(`agent ${i}`);
     await eventually(() => visitorTexts(visitor).length === 5, 'five agent replies on A');
     assert.deepEqual(visitorTexts(visitor), ['agent 1', 'agent 2', 'agent 3', 'agent 4', 'agent 5']);
