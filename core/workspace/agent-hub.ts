@@ -163,6 +163,7 @@ export class AgentHub {
   /** `resync`: only the messages this socket has not had (after an 'open', the client asked for all of them). */
   private async history(conn: Conn, conversationId: string, after: number | undefined, resync = false): Promise<void> {
     const seen = this.seen(conn, conversationId);
+    if (!resync && after) seen.hasUpTo(after);
     // One page in memory at a time: the next is read once this one has left for the kernel.
     while (conn.ws.readyState === 1) {
       const read = await this.d.bus.store.listMessages(conversationId, { afterSeq: after, limit: 200 });

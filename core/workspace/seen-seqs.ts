@@ -23,8 +23,15 @@ export class SeenSeqs {
     while (this.ahead.delete(this.upTo + 1)) this.upTo++;
   }
 
+  /** The client says it has every seq up to `seq` (an 'open' after it). */
+  hasUpTo(seq: number): void {
+    if (seq <= this.upTo) return;
+    this.upTo = seq;
+    for (const s of this.ahead) if (s <= seq) this.ahead.delete(s);
+    while (this.ahead.delete(this.upTo + 1)) this.upTo++;
+  }
+
   private skipGap(): void {
-    this.upTo = Math.max(this.upTo, ...this.ahead);
-    this.ahead.clear();
+    this.hasUpTo(Math.max(...this.ahead));
   }
 }
