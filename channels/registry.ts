@@ -287,6 +287,24 @@ export class ChannelRegistry {
     if (!res.skipped) this.d.metrics?.sent(conv.ref.channel, 'sent');
   }
 
+  /**
+   * A message stored on another node (cluster mode), for this node's live sockets: a channel
+   * that pushes to a vendor is left out, its send went into the outbox on the producing node.
+   */
+  async deliverRemote(msg: Message, conv: Conversation): Promise<void> {
+    const e = this.entries.get(conv.ref.channel);
+    if (msg.direction !== 'outbound' || msg.private || !e?.running || e.adapter.pushes) return;
+    await e.adapter.send(msg, conv, { idempotencyKey: msg.id, attempt: 1 });
+  }
+
+  /** Typing from another node, for the live channels only (a vendor was told by the producing node). */
+  async typingRemote(signal: Signal): Promise<void> {
+    const conv = await this.d.bus.store.getConversation(signal.conversationId);
+    const e = conv && this.entries.get(conv.ref.channel);
+    if (!e || e.adapter.pushes || signal.from.role === 'customer') return;
+    if (e.running && e.adapter.typing) await e.adapter.typing(conv!, signal);
+  }
+
   queueStatus(conv: Conversation, status: QueueStatus): void {
     const e = this.entries.get(conv.ref.channel);
     if (e?.running && e.adapter.queueStatus) {

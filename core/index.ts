@@ -9,6 +9,7 @@ import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 import type { RateLimiter } from './ratelimit/rate-limiter.js';
 import { defaultNodeId, singleNode, type Cluster } from './cluster/cluster.js';
+import { bridgeBus } from './cluster/bus-bridge.js';
 import { AgentPool } from './routing/agent-pool.js';
 import { Assigner } from './routing/assigner.js';
 import { AgentAccounts } from './auth/agents.js';
@@ -180,6 +181,11 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   bus.on('message', (m, c) => { if (m.direction === 'inbound') metrics!.messageIn(c.ref.channel); });
   bus.on('rejected', (code, channel) => metrics!.rejected(code, channel));
   bus.on('signal', (s) => { if (s.from.role !== 'customer') registry!.typing(s).catch((err) => logger.warn({ err }, 'typing relay failed')); });
+  if (cluster.fanout) {
+    bridgeBus(bus, cluster.fanout, cluster.nodeId);
+    bus.on('remote:message', (m, c) => { registry!.deliverRemote(m, c).catch((err) => logger.warn({ err }, 'remote delivery failed')); });
+    bus.on('remote:signal', (s) => { registry!.typingRemote(s).catch((err) => logger.warn({ err }, 'typing relay failed')); });
+  }
 
   const surveyTokens = new SurveyTokens(secret);
   let publicServer: Server | undefined;

@@ -25,4 +25,14 @@ export interface BusEvents {
   rejected: [code: string, channel: string];
   /** An outbound message's delivery to its vendor moved (queued, sent, delivered, read, failed). */
   delivery: [update: DeliveryUpdate];
+  /**
+   * The same three produced on another node (cluster mode). Separate names, so only listeners
+   * that deliver to this node's sockets take them; webhooks, SLA, CSAT, bots and the outbox
+   * listen to the local names and so run once, on the producing node.
+   */
+  'remote:message': [message: Message, conversation: Conversation];
+  'remote:conversation': [conversation: Conversation, change: ConversationChange];
+  'remote:signal': [signal: Signal];
+  /** Remote events may have been missed (the link to the other nodes came back): sockets catch up from the store. */
+  resync: [];
 }

@@ -1,4 +1,6 @@
 import { hostname } from 'node:os';
+import type { ConversationChange, Signal } from '../bus/events.js';
+import type { Conversation, Message } from '../model/message.js';
 import { localLimiters, type LimiterFactory } from '../ratelimit/rate-limiter.js';
 
 /** A leader lease this node holds. */
@@ -28,6 +30,23 @@ export interface SharedSecrets {
   refresh(key: string, stale: (current: SharedSecret | undefined) => boolean, fetch: () => Promise<SharedSecret>): Promise<SharedSecret>;
 }
 
+/** A bus event as it crosses to the other nodes; `origin` is the producing node's id. */
+export type RemoteEvent = { origin: string } & (
+  | { kind: 'message'; message: Message; conversation: Conversation }
+  | { kind: 'conversation'; conversation: Conversation; change: ConversationChange }
+  | { kind: 'signal'; signal: Signal });
+
+/**
+ * Live delivery between nodes. Best effort: a publish may be lost (Redis away), so `onResync`
+ * runs whenever this node may have missed some, and the listeners catch up from the store.
+ */
+export interface Fanout {
+  publish(e: RemoteEvent): void;
+  /** Events of the other nodes only (never this node's own). */
+  onRemote(fn: (e: RemoteEvent) => void): void;
+  onResync(fn: () => void): void;
+}
+
 /**
  * What a node shares with the other nodes. Single node: everything in-process (this file); cluster
  * mode: plugins/cluster-redis, loaded only then. Core and the channels see only this interface.
@@ -44,6 +63,8 @@ export interface Cluster {
   leader: Leader;
   /** Absent on a single node: a channel keeps its credentials itself. */
   secrets?: SharedSecrets;
+  /** Absent on a single node: every event is local. */
+  fanout?: Fanout;
   close(): Promise<void>;
 }
 

@@ -135,6 +135,15 @@ export class MongoStore implements Store {
     return this.findConversations({ id: { $gt: afterId }, ...(status?.length ? { status: { $in: status } } : {}) }, { id: 1 }, limit);
   }
 
+  refreshed(conv: Conversation): void {
+    const hit = this.convCache.get(conv.id);
+    // A write of this node's own in flight, or an older remote copy arriving late, must not win.
+    if (!hit || this.queue.busy(convKey(conv.id)) || conv.updatedAt < hit.updatedAt) return;
+    Object.assign(hit, conv, { lastSeq: Math.max(hit.lastSeq, conv.lastSeq) });
+    // Optional fields cleared over there (assignee, queue wait) are absent from the copy.
+    for (const k of ['assigneeId', 'queuedAt'] as const) if (!(k in conv)) delete hit[k];
+  }
+
   /**
    * One upsert keyed by the ref: a second conversation for a ref another one already has (two
    * nodes creating it at once) is refused as a conflict instead of stored twice. lastSeq only

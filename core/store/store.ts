@@ -118,6 +118,11 @@ export interface Store {
   /** The customer's conversations, newest first. */
   findConversationsByCustomer(customerId: string): Promise<Conversation[]>;
   saveConversation(conv: Conversation): Promise<void>;
+  /**
+   * Another node changed `conv` (cluster mode): a store that caches conversations updates its
+   * copy in place (callers hold it). Absent where nothing is cached across processes.
+   */
+  refreshed?(conv: Conversation): void;
 
   /** Appends a message and advances its conversation's lastSeq in the same commit; with
    *  `deliverTo`, the message's outbox item (target `deliverTo`, key the conversation) is written

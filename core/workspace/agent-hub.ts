@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import { KefuError, toKefuError } from '../errors.js';
 import type { Content, Conversation, Message } from '../model/message.js';
+import type { ConversationChange, Signal } from '../bus/events.js';
 import type { ConversationBus } from '../bus/conversation-bus.js';
 import type { AgentAccounts } from '../auth/agents.js';
 import type { AgentRecord } from '../store/store.js';
@@ -11,11 +12,16 @@ import type { AgentPool } from '../routing/agent-pool.js';
 import type { MediaService } from '../http/media.js';
 import { sendAll, sendBounded } from '../http/socket-send.js';
 import { withDeliveries } from '../model/delivery.js';
+import { SeenSeqs } from './seen-seqs.js';
 import { parseAgentFrame } from './agent-frames.js';
 import { publicConversation, sessionToken } from './views.js';
 import type { SlaMonitor } from '../sla/monitor.js';
 
-interface Conn { ws: WebSocket; agent: AgentRecord; open: Set<string>; queue?: string[] }
+interface Conn {
+  ws: WebSocket; agent: AgentRecord; open: Set<string>; queue?: string[];
+  /** The seqs this socket got per conversation: a resync sends the others, and a late live copy of one it has is not sent twice. */
+  seen: Map<string, SeenSeqs>;
+}
 
 /**
  * Live side of the workspace: one socket per open workspace tab. Agents get every
@@ -38,11 +44,15 @@ export class AgentHub {
     snoozes?: { of(conversationId: string): unknown };
   }) {
     d.bus.on('message', (m, c) => this.onMessage(m, c));
-    d.bus.on('conversation', (c, change) => {
+    d.bus.on('remote:message', (m, c) => this.onMessage(m, c));
+    d.bus.on('resync', () => { for (const conn of this.conns) void this.resync(conn); });
+    const onConversation = (c: Conversation, change: ConversationChange) => {
       this.broadcast({ type: 'conversation', change, conversation: this.view(c) });
       // Loads in the team panel change with every assignment, not only with presence.
       if (change !== 'updated' && change !== 'created') this.agentsChanged();
-    });
+    };
+    d.bus.on('conversation', onConversation);
+    d.bus.on('remote:conversation', onConversation);
     // Clocks start, stop and fall due between conversation changes: every list shows them.
     d.sla?.on('changed', (c, sla) => this.broadcast({ type: 'sla', conversationId: c.id, sla }));
     d.sla?.on('breached', (b) => this.broadcast({ type: 'sla.breached', ...b }));
@@ -50,12 +60,14 @@ export class AgentHub {
       void d.bus.store.getConversation(u.conversationId).then((c) => { if (c) this.toWatchers(c, { type: 'delivery', ...u }); })
         .catch((err) => d.logger.warn({ err }, 'delivery relay failed'));
     });
-    d.bus.on('signal', (s) => {
+    const onSignal = (s: Signal) => {
       if (s.from.role !== 'customer') return;
       void d.bus.store.getConversation(s.conversationId).then((c) => {
         if (c) this.toWatchers(c, { type: s.event, conversationId: c.id, from: s.from, seq: s.seq });
       }).catch((err) => d.logger.warn({ err }, 'signal relay failed'));
-    });
+    };
+    d.bus.on('signal', onSignal);
+    d.bus.on('remote:signal', onSignal);
   }
 
   get connectionCount(): number { return this.conns.size; }
@@ -90,7 +102,7 @@ export class AgentHub {
       ws.close(4003, 'unauthorized');
       return;
     }
-    const conn: Conn = { ws, agent, open: new Set() };
+    const conn: Conn = { ws, agent, open: new Set(), seen: new Map() };
     this.conns.add(conn);
     this.d.pool.upsert(agent);
     this.d.assigner.connected(agent.id);
@@ -119,15 +131,7 @@ export class AgentHub {
         case 'open': {
           const conv = await this.conversation(f.conversationId);
           conn.open.add(conv.id);
-          let after = f.after;
-          // One page in memory at a time: the next is read once this one has left for the kernel.
-          while (conn.ws.readyState === 1) {
-            const page = await withDeliveries(this.d.bus.store.outbox, await this.d.bus.store.listMessages(conv.id, { afterSeq: after, limit: 200 }));
-            await sendAll(conn.ws, [JSON.stringify({ type: 'history', conversationId: conv.id, messages: page, done: page.length < 200 })]);
-            if (page.length < 200) return;
-            after = page[page.length - 1].seq;
-          }
-          return;
+          return await this.history(conn, conv.id, f.after);
         }
         case 'leave':
           conn.open.delete(f.conversationId);
@@ -158,6 +162,43 @@ export class AgentHub {
     }
   }
 
+  /** `resync`: only the messages this socket has not had (after an 'open', the client asked for all of them). */
+  private async history(conn: Conn, conversationId: string, after: number | undefined, resync = false): Promise<void> {
+    const seen = this.seen(conn, conversationId);
+    if (!resync && after) seen.hasUpTo(after);
+    // One page in memory at a time: the next is read once this one has left for the kernel.
+    while (conn.ws.readyState === 1) {
+      const read = await this.d.bus.store.listMessages(conversationId, { afterSeq: after, limit: 200 });
+      const fresh = resync ? read.filter((m) => !seen.has(m.seq)) : read;
+      for (const m of read) seen.add(m.seq);
+      if (!resync || fresh.length) {
+        const page = await withDeliveries(this.d.bus.store.outbox, fresh);
+        await sendAll(conn.ws, [JSON.stringify({ type: 'history', conversationId, messages: page, done: read.length < 200 })]);
+      }
+      if (read.length < 200) return;
+      after = read[read.length - 1].seq;
+    }
+  }
+
+  /**
+   * Events from other nodes may have been lost (cluster mode, Redis came back): every
+   * conversation the socket shows gets, as a history frame, what followed the last seq it had.
+   */
+  private async resync(conn: Conn): Promise<void> {
+    for (const id of new Set([...conn.open, ...conn.seen.keys()])) {
+      try {
+        if (!conn.open.has(id) && (await this.d.bus.store.getConversation(id))?.assigneeId !== conn.agent.id) continue;
+        await this.history(conn, id, conn.seen.get(id)?.upTo, true);
+      } catch (err) { this.d.logger.warn({ err, conversationId: id }, 'resync failed'); }
+    }
+  }
+
+  private seen(conn: Conn, conversationId: string): SeenSeqs {
+    let seen = conn.seen.get(conversationId);
+    if (!seen) conn.seen.set(conversationId, (seen = new SeenSeqs()));
+    return seen;
+  }
+
   private async conversation(id: string): Promise<Conversation> {
     const conv = await this.d.bus.store.getConversation(id);
     if (!conv) throw new KefuError('conversation_not_found');
@@ -165,14 +206,20 @@ export class AgentHub {
   }
 
   private onMessage(m: Message, c: Conversation): void {
-    this.toWatchers(c, { type: 'message', message: m });
+    this.toWatchers(c, { type: 'message', message: m }, (conn) => {
+      // An edit keeps its seq and is always news; a new message at or below what a resync sent is not.
+      const seen = this.seen(conn, c.id);
+      if (!m.editedAt && seen.has(m.seq)) return false;
+      seen.add(m.seq);
+      return true;
+    });
   }
 
-  private toWatchers(c: Conversation, frame: object): void {
+  private toWatchers(c: Conversation, frame: object, admit?: (conn: Conn) => boolean): void {
     let data: string | undefined;
     for (const conn of this.conns) {
       if (conn.open.has(c.id) || c.assigneeId === conn.agent.id) {
-        if (conn.ws.readyState === 1) this.enqueue(conn, (data ??= JSON.stringify(frame)));
+        if (conn.ws.readyState === 1 && (!admit || admit(conn))) this.enqueue(conn, (data ??= JSON.stringify(frame)));
       }
     }
   }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { KefuConfig } from '../../config/schema.js';
 import { defaultNodeId, type Cluster } from '../../core/cluster/cluster.js';
 import { RedisLink } from './connection.js';
+import { RedisFanout } from './fanout.js';
 import { Leases } from './leases.js';
 import { RedisRateLimiter } from './rate-limit.js';
 import { RedisSecrets } from './secrets.js';
@@ -13,7 +14,7 @@ const START_WAIT_MS = 5000;
  * Cluster mode on Redis (`[cluster] mode = "redis"`, or `redis_url` set): the shared
  * implementations of core/cluster's interface. Loaded by core only in that mode, so a single
  * node never loads ioredis. What is shared so far: rate limits, leader leases (one holder per
- * vendor long connection), the WeChat access token. Not yet: cross-node delivery, queues,
+ * vendor long connection), the WeChat access token, live delivery of bus events (fanout.ts). Not yet: queues,
  * presence (README "Cluster mode (in progress)").
  */
 export async function openRedisCluster(o: { config: KefuConfig['cluster']; logger: Logger }): Promise<Cluster> {
@@ -23,6 +24,8 @@ export async function openRedisCluster(o: { config: KefuConfig['cluster']; logge
   const link = await RedisLink.open(config.redis_url, logger);
   if (!(await link.whenReady(START_WAIT_MS))) logger.error({ node: nodeId }, 'redis unreachable at start: not ready until it answers');
   const leases = new Leases(link, { prefix, nodeId, ttlMs: config.lease_ttl_ms, logger });
+  const fanout = new RedisFanout(link, { prefix, nodeId, logger });
+  await fanout.start();
   return {
     mode: 'redis', nodeId,
     ready: () => link.ready(),
@@ -31,6 +34,7 @@ export async function openRedisCluster(o: { config: KefuConfig['cluster']; logge
     limiters: (name, quota, burst) => new RedisRateLimiter(link, `${prefix}rl:${name}:`, quota, burst),
     leader: leases.leader,
     secrets: new RedisSecrets(link, leases, prefix, logger),
+    fanout,
     async close() {
       await leases.close();
       await link.close();

@@ -1,0 +1,27 @@
+import type { ConversationBus } from '../bus/conversation-bus.js';
+import type { Fanout } from './cluster.js';
+
+/**
+ * Cluster mode: this node's bus events go to the other nodes, theirs come back under the
+ * 'remote:' names (core/bus/events.ts), so only socket-delivering listeners see them. A remote
+ * conversation also refreshes the store's cached copy, so this node does not act on a stale one.
+ */
+export function bridgeBus(bus: ConversationBus, fanout: Fanout, nodeId: string): void {
+  const origin = nodeId;
+  bus.on('message', (message, conversation) => fanout.publish({ origin, kind: 'message', message, conversation }));
+  bus.on('conversation', (conversation, change) => fanout.publish({ origin, kind: 'conversation', conversation, change }));
+  bus.on('signal', (signal) => fanout.publish({ origin, kind: 'signal', signal }));
+  fanout.onRemote((e) => {
+    switch (e.kind) {
+      case 'message':
+        bus.store.refreshed?.(e.conversation);
+        return void bus.emit('remote:message', e.message, e.conversation);
+      case 'conversation':
+        bus.store.refreshed?.(e.conversation);
+        return void bus.emit('remote:conversation', e.conversation, e.change);
+      case 'signal':
+        return void bus.emit('remote:signal', e.signal);
+    }
+  });
+  fanout.onResync(() => bus.emit('resync'));
+}
