@@ -45,6 +45,7 @@ import { ratingPageRoutes } from './csat/rating-page.js';
 import { SearchIndexer } from './search/indexer.js';
 import { Search } from './search/search.js';
 import { Snoozes } from './search/snooze.js';
+import type { Conversation } from './model/message.js';
 
 export interface GatewayOptions {
   config: ConfigSource;
@@ -209,7 +210,7 @@ async function build(opts: GatewayOptions): Promise<Parts> {
     channels: { health: () => registry!.health(), retry: (id) => registry!.outbox.retry(id), problems: () => registry!.problems(),
       dismissProblem: (channel, id) => registry!.dismissProblem(channel, id) },
     contacts: { service: contacts, attributeKeys: () => cfg().contacts.attributes },
-    search: { search: new Search(store), snoozes } }).callback());
+    search: { search: new Search(store, (t, n) => customersMatching(store, contacts, t, n)), snoozes } }).callback());
   publicUpgrades.attach(publicServer);
   workspaceUpgrades.attach(workspaceServer);
   workspaceUpgrades.add('/ws/agent', (ws, req) => void hub.accept(ws, req));
@@ -302,3 +303,10 @@ function closeServer(server: Server): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+
+/** Search's customers: the contacts found (name, company, identity), then the names conversations carry; each conversation once. */
+async function customersMatching(store: Store, contacts: ContactService, text: string, limit: number): Promise<Conversation[]> {
+  const out = new Map<string, Conversation>();
+  for (const c of [...await contacts.conversationsMatching(text, limit), ...await store.search.customers(text, limit)]) out.set(c.id, c);
+  return [...out.values()].slice(0, limit);
+}

@@ -190,6 +190,18 @@ export class ContactService {
     return this.db.search(q.trim().slice(0, 100), Math.min(Math.max(limit, 1), 100));
   }
 
+  /** The conversations of the contacts a search finds (by name, company or identity), for the workspace search. */
+  async conversationsMatching(q: string, limit: number): Promise<Conversation[]> {
+    const out = new Map<string, Conversation>();
+    for (const c of await this.search(q, limit)) {
+      for (const r of await this.db.identities(c.id)) {
+        if (r.address) for (const conv of await this.o.store.findConversationsByCustomer(r.key)) out.set(conv.id, conv);
+      }
+      if (out.size >= limit) break;
+    }
+    return [...out.values()].slice(0, limit);
+  }
+
   auditOf(id: string): Promise<AuditEntry[]> { return this.db.auditOf(id, 200); }
 
   /** Agents edit name, company, the configured attributes, tags and notes; null clears. */

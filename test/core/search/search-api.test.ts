@@ -70,6 +70,15 @@ describe('workspace search, labels and snooze (HTTP API, real gateway)', () => {
     assert.deepEqual(who.body.customers.map((c: any) => c.id), [b.id]);
   });
 
+  it('customers are also found by their contact: a company or name an agent set on the contact', async () => {
+    const { id } = await visitor('hello there');
+    const contact = (await api(`/conversations/${id}/contact`)).body.contact;
+    assert.equal((await api(`/contacts/${contact.id}`, { name: 'Han Meimei', company: 'Mei Tea Co' })).status, 200);
+    assert.deepEqual((await api(`/search?q=${encodeURIComponent('mei tea')}`)).body.customers.map((c: any) => c.id), [id]);
+    assert.deepEqual((await api(`/search?q=${encodeURIComponent('Han Meimei')}`)).body.customers.map((c: any) => c.id), [id]);
+    assert.deepEqual((await api('/search?q=nobody-like-this')).body.customers, []);
+  });
+
   it('[search] index = false: nothing is indexed, customers and labels are still found', async () => {
     await gw.close();
     gw = await startGateway(`${CONFIG}[search]\nindex = false\n`, { now: () => Date.now() + offset });
