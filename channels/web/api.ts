@@ -3,6 +3,7 @@ import type { Message } from '../../core/model/message.js';
 import type { QueueStatus } from '../../core/routing/assigner.js';
 import { sendBounded } from '../../core/http/socket-send.js';
 import { toVisitorMessage, type ServerFrame } from './types.js';
+import { markSent } from './visitor-resync.js';
 
 /**
  * The web channel's outbound "vendor call": a message frame to each open widget of the visitor.
@@ -12,7 +13,11 @@ import { toVisitorMessage, type ServerFrame } from './types.js';
 export function deliverToWidgets(sockets: Iterable<WebSocket> | undefined, msg: Message, except?: WebSocket): void {
   if (!sockets) return;
   let frame: string | undefined;
-  for (const ws of sockets) if (ws !== except) sendBounded(ws, (frame ??= JSON.stringify({ type: 'message', message: toVisitorMessage(msg) })));
+  for (const ws of sockets) {
+    if (ws === except) continue;
+    markSent(ws, msg.seq);
+    sendBounded(ws, (frame ??= JSON.stringify({ type: 'message', message: toVisitorMessage(msg) })));
+  }
 }
 
 /** Live-only frames for a visitor's open widgets (web and mini-program alike): queue position, agent typing. */

@@ -10,7 +10,8 @@ import { serveAsset } from '../../core/http/static-assets.js';
 import type { ChannelAdapter, ChannelContext, SendOptions, SendResult } from '../contract.js';
 import type { JsonHandler } from '../../core/http/json-routes.js';
 import type { QueueStatus } from '../../core/routing/assigner.js';
-import { handleVisitorSocket, ingestFromVisitor, visitorName, webRef } from './visitor-socket.js';
+import { handleVisitorSocket, ingestFromVisitor, visitorName, webRef, webScope } from './visitor-socket.js';
+import { VisitorResync } from './visitor-resync.js';
 import { toVisitorMessage } from './types.js';
 import { parseVisitorObject, textContent } from './parse.js';
 import { VisitorLimits } from './visitor-limits.js';
@@ -50,6 +51,8 @@ export class WebChannel implements ChannelAdapter {
     const limits = this.limits;
     ctx.websocket('/ws/visitor', (ws, req) => handleVisitorSocket(ws, { ctx, tokens: this.opts.tokens, sockets: this.sockets, limits,
       agentsOnline: this.opts.agentsOnline, address: this.address(req) }));
+    const resync = new VisitorResync(ctx, this.sockets, webScope);
+    ctx.on('resync', () => void resync.request());
   }
 
   reconfigure(): void {

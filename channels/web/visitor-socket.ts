@@ -9,6 +9,7 @@ import { parseVisitorFrame, textContent } from './parse.js';
 import { toVisitorMessage, type ServerFrame } from './types.js';
 import type { VisitorLimits } from './visitor-limits.js';
 import { deliverToWidgets } from './api.js';
+import { markSent, trackSocket } from './visitor-resync.js';
 
 const HELLO_TIMEOUT_MS = 10_000;
 const MAX_FRAME_BYTES = 64 * 1024;
@@ -105,6 +106,7 @@ export function handleVisitorSocket(ws: WebSocket, c: VisitorConnection): void {
     queue = f.queue;
     if (!set) sockets.set(id, (set = new Set()));
     set.add(ws);
+    trackSocket(ws, f.after ?? 0);
     void welcome(ws, ctx, id, f.after ?? 0, c.agentsOnline(), scope);
   };
 
@@ -149,6 +151,7 @@ export function handleVisitorSocket(ws: WebSocket, c: VisitorConnection): void {
           ? textContent(f.text)
           : { kind: 'media', attachments: await ctx.media.resolveAttachments(f.attachments), caption: f.caption };
         const res = await ingestFromVisitor(ctx, sockets, visitorId!, { clientId: f.clientId, content, queue, address: c.address }, limits, ws, scope);
+        markSent(ws, res.message.seq);
         sendFrame(ws, { type: 'ack', clientId: f.clientId, id: res.message.id, seq: res.message.seq, sentAt: res.message.sentAt.toISOString(),
           duplicate: res.status === 'duplicate' || undefined });
       } catch (err) {
@@ -181,6 +184,7 @@ async function welcome(ws: WebSocket, ctx: ChannelContext, visitorId: string, af
     // Replay in pages, each read only once the last one has left: a visitor that does not read
     // holds one page of memory, not the whole history.
     for (let page = first.messages; page.length > 0 && ws.readyState === 1; page = (await ctx.history(ref, cursor, REPLAY_PAGE)).messages) {
+      for (const m of page) markSent(ws, m.seq);
       await sendAll(ws, page.map((m) => JSON.stringify({ type: 'message', message: toVisitorMessage(m) })));
       cursor = page[page.length - 1].seq;
       if (page.length < REPLAY_PAGE) break;

@@ -10,6 +10,7 @@ import { clientAddress } from '../../core/http/client-address.js';
 import type { QueueStatus } from '../../core/routing/assigner.js';
 import { ChannelError, type ChannelAdapter, type ChannelContext, type SendOptions, type SendResult } from '../contract.js';
 import { handleVisitorSocket, ingestFromVisitor, type VisitorScope } from '../web/visitor-socket.js';
+import { VisitorResync } from '../web/visitor-resync.js';
 import { VisitorLimits } from '../web/visitor-limits.js';
 import type { LimiterFactory } from '../../core/ratelimit/rate-limiter.js';
 import { visitorFromAuthorization } from '../web/verify.js';
@@ -67,6 +68,8 @@ export class WechatMpChannel implements ChannelAdapter {
     const limits = (this.limits = new VisitorLimits(ctx.config(), this.opts.limiters));
     ctx.websocket('/ws/wechat-mp', (ws, req) => handleVisitorSocket(ws, { ctx, tokens: this.visitorTokens(), sockets: this.sockets, limits,
       agentsOnline: this.opts.agentsOnline, address: this.address(req), scope: this.scope }));
+    const resync = new VisitorResync(ctx, this.sockets, this.scope);
+    ctx.on('resync', () => void resync.request());
     this.presenceTimer = setInterval(() => this.presence(), PRESENCE_CHECK_MS);
     this.presenceTimer.unref();
   }

@@ -107,7 +107,7 @@ describe('cluster mode: a visitor on node A and an agent on node B (one MongoDB 
     assert.equal(onA.assigneeId, (await b.store.getConversation(conversationId))!.assigneeId);
   });
 
-  it('Redis restarts mid-conversation: a visitor message published while it was down reaches the agent on B by resync, exactly once; the agent\'s reply meanwhile reaches the visitor on resume; live delivery works again after', async () => {
+  it('Redis restarts mid-conversation: a visitor message published while it was down reaches the agent on B by resync, exactly once; the agent\'s reply meanwhile reaches the visitor\'s open widget on A by resync, exactly once, without reconnecting; live delivery works again after', async () => {
     await say('before');
     await eventually(() => agentTexts(agent, conversationId).includes('before'), '"before" on B');
     await r.stop();
@@ -115,21 +115,31 @@ describe('cluster mode: a visitor on node A and an agent on node B (one MongoDB 
     await say('during the outage');
     await reply('reply during the outage');
     assert.ok(!agentTexts(agent, conversationId).includes('during the outage'), 'no live path while Redis is down');
+    assert.ok(!visitorTexts(visitor).includes('reply during the outage'), 'no live path to the widget while Redis is down');
+    const widget = visitor.socket;
     await r.start();
     await eventually(async () => (await readyz(a)) === 200 && (await readyz(b)) === 200, 'both nodes ready again', 20_000);
     await eventually(() => agentTexts(agent, conversationId).includes('during the outage'), 'the lost publish made good by resync on B', 20_000);
-
-    // The visitor's widget resumes by seq (its reconnect): the reply stored on B during the outage is there.
-    const lastSeq = Math.max(0, ...visitor.socket.frames.filter((f) => f.type === 'message').map((f) => f.message.seq));
-    await visitor.socket.close();
-    visitor = await connectVisitor(a.publicUrl, visitor.token, lastSeq);
-    await visitor.socket.wait((f) => f.type === 'message' && f.message.content.text === 'reply during the outage');
+    // The widget on A never reconnected: the reply stored on B came to it from the store.
+    await eventually(() => visitorTexts(visitor).includes('reply during the outage'), 'the lost reply made good by resync on A', 20_000);
 
     await say('after');
     await reply('answer after');
     await eventually(() => agentTexts(agent, conversationId).includes('after'), '"after" on B live');
     await visitor.socket.wait((f) => f.type === 'message' && f.message.content.text === 'answer after');
+    assert.equal(visitor.socket, widget, 'the same socket throughout');
+    assert.deepEqual(visitorTexts(visitor), ['reply during the outage', 'answer after'], 'each agent reply once on the open widget');
+    const ownResent = visitor.socket.frames.filter((f) => f.type === 'message' && f.message.from.role === 'customer');
+    assert.deepEqual(ownResent, [], 'the visitor\'s own acked messages are not sent back by the resync');
     assert.deepEqual(agentTexts(agent, conversationId).filter((t) => !t.includes('reply') && !t.startsWith('answer')),
       ['hello from node a', 'before', 'during the outage', 'after'], 'each visitor message once, in order');
+
+    // A resume by seq still works and sends nothing the widget already had.
+    const lastSeq = Math.max(0, ...visitor.socket.frames.filter((f) => f.type === 'message').map((f) => f.message.seq));
+    await visitor.socket.close();
+    visitor = await connectVisitor(a.publicUrl, visitor.token, lastSeq);
+    await reply('after the resume');
+    await visitor.socket.wait((f) => f.type === 'message' && f.message.content.text === 'after the resume');
+    assert.deepEqual(visitorTexts(visitor), ['after the resume']);
   });
 });
