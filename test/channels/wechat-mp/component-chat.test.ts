@@ -130,6 +130,33 @@ describe('wechat_mp: the kefu-chat component end to end', () => {
     assert.equal(new Set(c.data.items.map((i: any) => i.key)).size, c.data.items.length, 'no item twice');
   });
 
+  it('a bus resync (cluster mode, Redis back) brings the open component a stored message it missed, once, without reconnecting', async () => {
+    await agentOnline();
+    const wx = new WxStandin();
+    wx.codes.push(fake.code('o_eve_openid_1'));
+    const c = mount(wx);
+    await eventually(() => c.data.connected, 'connected');
+    c.onInput({ detail: { value: 'hello' } });
+    c.onSend();
+    const conv = (await agent.wait((f) => f.type === 'conversation' && f.change === 'assigned')).conversation;
+    await reply(conv.id, 'live answer');
+    await eventually(() => texts(c).includes('live answer'), 'live answer shown');
+    // Stored past the bus, as a reply stored on another node while Redis was down is for this one.
+    const stored = (await gw.store.listMessages(conv.id, {})).at(-1)!;
+    const missed = { ...stored, id: `${stored.id}-missed`, seq: stored.seq + 1, sourceId: undefined, content: { kind: 'text' as const, text: 'missed answer' } };
+    const current = (await gw.store.getConversation(conv.id))!;
+    await gw.store.appendMessage(missed, current);
+    await gw.store.saveConversation({ ...current, lastSeq: missed.seq });
+    gw.bus.emit('resync');
+    gw.bus.emit('resync');
+    await eventually(() => texts(c).includes('missed answer'), 'the missed answer shown after the resync');
+    await reply(conv.id, 'after');
+    await eventually(() => texts(c).includes('after'), 'live again');
+    assert.deepEqual(texts(c), ['hello', 'live answer', 'missed answer', 'after']);
+    assert.equal(wx.openSockets, 1, 'the same socket');
+    assert.equal(wx.tasks.length, 1, 'never reconnected');
+  });
+
   it('resume after a gateway restart: a message written meanwhile is stored once, replies arrive', async () => {
     await agentOnline();
     const wx = new WxStandin();
