@@ -3,6 +3,7 @@ import { S, api, invalidate, toast, type Conv } from './state';
 import { customerAddress, isEmail, isSms, optedOut, OPTED_OUT_LABEL, ticketState } from './channel-view';
 import { wechatRows } from './channel-wechat';
 import { slaTables } from './sla-view';
+import { csatTables } from './csat-view';
 import { contactSection } from './contact-view';
 import { t } from './i18n';
 
@@ -56,7 +57,7 @@ export function supervisorView(): HTMLElement {
   const table = (heads: string[], body: HTMLElement[], cls = '') => h('table', { class: cls },
     h('thead', {}, h('tr', {}, ...heads.map((x) => h('th', {}, x)))), h('tbody', {}, ...body));
   return h('div', { class: 'chat' }, h('div', { class: 'head' }, h('div', { class: 'who' }, t.supQueues), h('div', { class: 'grow' }), h('span', { class: 'dim' }, t.supLive)),
-    h('div', { class: 'sup' }, table(t.supHeads, rows), ...slaTables(),
+    h('div', { class: 'sup' }, table(t.supHeads, rows), ...slaTables(), ...csatTables(),
       h('h3', {}, t.supChannels), table(t.supChannelHeads, channelRows(), 'channels'),
       ...(S.me?.role === 'admin' ? [h('h3', {}, t.supNeedsAttention), table(t.supProblemHeads, problemRows(), 'problems')] : [])));
 }

@@ -7,12 +7,13 @@ import { sideContent, supervisorView } from './side';
 import { noteDelivery, refreshDeliveries } from './delivery-view';
 import { openCannedManager } from './canned';
 import { SLA_CSS, onBreachFrame, onSlaFrame, onSupervisorSla, receiveSla } from './sla-view';
+import { CSAT_CSS, onSupervisorCsat } from './csat-view';
 import { CONTACT_CSS, keepFocus, setContactOpener } from './contact-view';
 import { LANGS, lang, setLang, t, type Lang } from './i18n';
 import { SEARCH_CSS, openSearch } from './search-view';
 import { initNotify, noteFrame, titleTick } from './notify';
 
-document.head.append(h('style', {}, CSS + SLA_CSS + CONTACT_CSS + SEARCH_CSS));
+document.head.append(h('style', {}, CSS + SLA_CSS + CSAT_CSS + CONTACT_CSS + SEARCH_CSS));
 // A conversation of the contact may be resolved or not in the list yet: known first, then opened.
 setContactOpener((c) => { if (!S.convs.has(c.id)) { receiveSla(c); S.convs.set(c.id, c); } open(c.id); });
 const app = document.getElementById('app')!;
@@ -224,6 +225,7 @@ function onFrame(f: any): void {
       S.channels = f.channels ?? {};
       if (moved && S.tab === 'queues') refreshProblems();
       onSupervisorSla(f.sla);
+      onSupervisorCsat(f.csat);
       // The supervisor frame carries current loads: the team panel must agree with it.
       for (const q of f.queues) for (const a of q.agents) {
         const row = S.agents.find((x) => x.id === a.id);
