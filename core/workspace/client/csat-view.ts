@@ -8,7 +8,7 @@ export type CsatWindow = { queues: ({ queue: string } & CsatRow)[]; agents: ({ a
 export type CsatSummary = { today: CsatWindow; week: CsatWindow };
 
 export const CSAT_CSS = `
-.sup .csat-wrap { overflow-x: auto; } .sup table.csat td.win { color: #69707d; white-space: nowrap; }
+.sup .csat-wrap { overflow-x: auto; } .sup .csat-wrap + .csat-wrap { margin-top: 12px; } .sup table.csat td.win { color: #69707d; white-space: nowrap; }
 .sup table.csat tr.week td { border-bottom: 1px solid #e1e4ea; } .sup table.csat td.low { color: #b42318; font-weight: 600; }
 `;
 

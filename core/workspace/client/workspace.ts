@@ -286,6 +286,11 @@ function back(): void {
   invalidate('list', 'center', 'side');
 }
 
+function leaveQueues(): void {
+  S.tab = 'all';
+  invalidate('list', 'center');
+}
+
 function send(convId: string, text: string, priv: boolean, attachments?: any[]): void {
   const clientId = rid();
   const frame = attachments ? { type: 'send', conversationId: convId, clientId, attachments: attachments.map((a) => ({ mediaId: a.mediaId })), private: priv }
@@ -311,10 +316,11 @@ function paint(parts: Set<Part>): void {
     if (key !== centerKey) { pane?.remember(); pane = undefined; }
     centerKey = key;
     if (key && key !== 'queues') pane = new ChatPane(key, { send, back });
-    const el = key === 'queues' ? supervisorView() : pane ? pane.el : placeholderPane();
+    const el = key === 'queues' ? supervisorView(leaveQueues) : pane ? pane.el : placeholderPane();
     ui.center.replaceWith(el);
     ui.center = el;
-    ui.shell.classList.toggle('has-conv', !!pane);
+    // On a phone the Queues tab takes the screen like an open conversation, with the same back button.
+    ui.shell.classList.toggle('has-conv', !!pane || key === 'queues');
     pane?.mounted(focusOnMount);
     focusOnMount = false;
   } else if (pane) {
