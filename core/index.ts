@@ -251,7 +251,7 @@ async function start(p: Parts, opts: GatewayOptions): Promise<void> {
   await p.assigner.restore();
   await p.sla.restore();
   await p.snoozes.restore();
-  if (await p.csatTotals.restore((q) => p.store.listConversations(q))) logger.warn('csat: more resolved conversations than the supervisor totals read at start; the oldest are left out until they fall out of the 7 days');
+  if (await p.csatTotals.restore((q) => p.store.listConversations(q))) logger.warn('csat: more resolved conversations this week than the supervisor totals read at start; the latest count only once they change again');
   // In the background: the first start after an upgrade indexes every stored message.
   void p.indexer.catchUp().then((n) => { if (n) logger.info({ messages: n }, 'search index caught up'); },
     (err) => logger.error({ err }, 'search catch-up failed; the next start tries again'));

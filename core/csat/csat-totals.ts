@@ -3,7 +3,7 @@ import type { Conversation } from '../model/message.js';
 const DAY = 86_400_000;
 /** Days the totals cover, today included: the longest window the supervisor view shows. */
 export const CSAT_DAYS = 7;
-/** Conversations read back at start; more resolved in a week than this and the oldest are left out (logged by the caller). */
+/** Conversations read back at start. The store lists oldest first: past this many in a week, the latest are missed until they change again (logged by the caller). */
 export const RESTORE_LIMIT = 20_000;
 
 export interface CsatRow {
@@ -56,12 +56,13 @@ export class CsatTotals {
   }
 
   /**
-   * Rebuilds the totals from the store: resolved conversations, bounded (no index on survey
-   * times, and no schema change for one view). Returns whether the bound was hit, so the caller can say so.
+   * Rebuilds the totals from the store: resolved conversations changed since the week began (a
+   * survey asked or answered in it changed its conversation then), bounded; no index on survey
+   * times, and no schema change for one view. Returns whether the bound was hit, so the caller can say so.
    */
-  async restore(list: (q: { status: ['resolved']; limit: number }) => Promise<Conversation[]>): Promise<boolean> {
-    const convs = await list({ status: ['resolved'], limit: RESTORE_LIMIT });
+  async restore(list: (q: { status: ['resolved']; updatedSince: Date; limit: number }) => Promise<Conversation[]>): Promise<boolean> {
     const week = this.weekStart();
+    const convs = await list({ status: ['resolved'], updatedSince: new Date(week), limit: RESTORE_LIMIT });
     for (const c of convs) if (Math.max(c.csat?.askedAt?.getTime() ?? 0, c.csat?.answeredAt?.getTime() ?? 0) >= week) this.notice(c);
     return convs.length >= RESTORE_LIMIT;
   }

@@ -87,7 +87,7 @@ describe('CSAT totals for the supervisor view (fake clock)', () => {
       return [conv('new', 'q', 'ann', answered(NOON - H, NOON - H, 4)), conv('old', 'q', 'ann', answered(NOON - 30 * 24 * H, NOON - 30 * 24 * H, 1))];
     });
     assert.equal(truncated, false);
-    assert.deepEqual(seen, [{ status: ['resolved'], limit: 20_000 }]);
+    assert.deepEqual(seen, [{ status: ['resolved'], updatedSince: new Date(2026, 5, 9), limit: 20_000 }]);
     assert.deepEqual(totals.summary().week.queues.map((x) => [x.answered, x.average]), [[1, 4]]);
   });
 });
