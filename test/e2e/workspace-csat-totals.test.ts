@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { WorkspaceBrowser } from '../helpers/browser.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { cid, connectAgent, connectVisitor, loginAgent, type FrameSocket } from '../helpers/clients.js';
-import { closeConversation, csatConfig, fakeClock, rated, surveyDue } from '../core/csat/csat-helpers.js';
+import { connectAgent, loginAgent, type FrameSocket } from '../helpers/clients.js';
+import { csatConfig, fakeClock, webRated } from '../core/csat/csat-helpers.js';
 
 const RED = 'rgb(180, 35, 24)';
 
@@ -22,19 +22,7 @@ describe('workspace Satisfaction table in the Queues tab (headless Chromium)', f
     const token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
     agent = await connectAgent(gw.workspaceUrl, token);
     // Two web customers rate 5 and 1: an average of 3, 50 % at 4–5 (red), both surveys answered.
-    const seen = new Set<string>();
-    for (const rating of [5, 1]) {
-      const v = await connectVisitor(gw.publicUrl);
-      v.socket.send({ type: 'send', clientId: cid(), text: 'Where is my parcel?' });
-      const conv = (await agent.wait((f) => f.type === 'conversation' && f.change === 'assigned' && !seen.has(f.conversation.id))).conversation;
-      seen.add(conv.id);
-      await closeConversation(gw, token, conv.id);
-      await surveyDue(gw, clock, 61_000, conv.id);
-      await v.socket.wait((f) => f.type === 'message' && f.message.content.event === 'csat');
-      v.socket.send({ type: 'send', clientId: cid(), text: String(rating) });
-      await rated(gw, conv.id);
-      await v.socket.close();
-    }
+    for (const rating of [5, 1]) await webRated(gw, clock, token, agent, rating);
   });
   after(async () => { await agent?.close(); await gw?.close(); await wb?.close(); });
   afterEach(async () => assert.deepEqual(await wb.reset(), [], 'no uncaught error in the page'));

@@ -3,31 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, eventually, type TestGateway } from '../../helpers/gateway.js';
-import { cid, connectAgent, connectVisitor, json, loginAgent, type FrameSocket, type Visitor } from '../../helpers/clients.js';
-import { closeConversation, csatConfig, fakeClock, rated, surveyDue } from './csat-helpers.js';
-
-/** A web visitor talks to the admin agent, who closes; the survey is asked and, given `rating`, answered by a reply digit. */
-const done = new Set<string>();
-async function ratedConversation(gw: TestGateway, clock: ReturnType<typeof fakeClock>, token: string, agent: FrameSocket, rating?: number): Promise<string> {
-  const v: Visitor = await connectVisitor(gw.publicUrl);
-  try {
-    v.socket.send({ type: 'send', clientId: cid(), text: 'Where is my parcel?' });
-    const conv = (await agent.wait((f) => f.type === 'conversation' && f.change === 'assigned' && !done.has(f.conversation.id))).conversation;
-    done.add(conv.id);
-    await closeConversation(gw, token, conv.id);
-    await surveyDue(gw, clock, 61_000, conv.id);
-    await v.socket.wait((f) => f.type === 'message' && f.message.content.event === 'csat');
-    if (rating !== undefined) {
-      const clientId = cid();
-      v.socket.send({ type: 'send', clientId, text: `${rating}` });
-      await v.socket.wait((f) => f.type === 'ack' && f.clientId === clientId);
-      await rated(gw, conv.id);
-    }
-    return conv.id;
-  } finally {
-    await v.socket.close();
-  }
-}
+import { connectAgent, json, loginAgent, type FrameSocket } from '../../helpers/clients.js';
+import { csatConfig, fakeClock, webRated } from './csat-helpers.js';
 
 const supervisor = async (gw: TestGateway, token: string) => {
   const r = await json(`${gw.workspaceUrl}/api/supervisor`, { headers: { Authorization: `Bearer ${token}` } });
@@ -54,9 +31,9 @@ describe('CSAT totals in the supervisor view (real gateway, web widget, fake clo
     const adminId = admin.agent.id;
     assert.deepEqual(await supervisor(gw, token), { today: { queues: [], agents: [] }, week: { queues: [], agents: [] } });
 
-    await ratedConversation(gw, clock, token, agent, 5);
-    await ratedConversation(gw, clock, token, agent, 2);
-    await ratedConversation(gw, clock, token, agent); // asked, never answered
+    await webRated(gw, clock, token, agent, 5);
+    await webRated(gw, clock, token, agent, 2);
+    await webRated(gw, clock, token, agent); // asked, never answered
     const want = { asked: 3, answered: 2, average: 3.5, csatPct: 50, responsePct: 67 };
     const s = await supervisor(gw, token);
     assert.deepEqual(s.today.queues, [{ queue: 'general', ...want }]);
