@@ -42,6 +42,7 @@ import { ContactService } from './contacts/contact-service.js';
 import { CsatService } from './csat/csat-service.js';
 import { SurveyTokens } from './csat/survey-token.js';
 import { ratingPageRoutes } from './csat/rating-page.js';
+import { CsatTotals } from './csat/csat-totals.js';
 import { SearchIndexer } from './search/indexer.js';
 import { Search } from './search/search.js';
 import { Snoozes } from './search/snooze.js';
@@ -88,7 +89,7 @@ interface Parts {
   source: ConfigSource; cfg: () => KefuConfig; logger: Logger; unlock: () => void;
   store: Store; cluster: Cluster; limiter: RateLimiter; media: MediaService; bus: ConversationBus; pool: AgentPool; assigner: Assigner;
   accounts: AgentAccounts; hub: AgentHub; sla: SlaMonitor; contacts: ContactService; snoozes: Snoozes; indexer: SearchIndexer; metrics: Metrics; registry: ChannelRegistry; dispatcher: OutboxDispatcher; web: WebChannel;
-  publicUpgrades: UpgradeRouter; workspaceUpgrades: UpgradeRouter; publicServer: Server; workspaceServer: Server; csat: CsatService;
+  publicUpgrades: UpgradeRouter; workspaceUpgrades: UpgradeRouter; publicServer: Server; workspaceServer: Server; csat: CsatService; csatTotals: CsatTotals;
   ready: { value: boolean }; teardowns: (() => void | Promise<void>)[];
 }
 
@@ -160,8 +161,11 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   });
   const snoozes = new Snoozes({ bus, logger: logger.child({ part: 'snooze' }), now });
   const indexer = new SearchIndexer({ bus, store, logger: logger.child({ part: 'search' }), enabled: c0.search.index });
+  const csatTotals = new CsatTotals(now);
+  bus.on('conversation', (c) => csatTotals.notice(c));
+  bus.on('remote:conversation', (c) => csatTotals.notice(c));
   const accounts = new AgentAccounts(store, () => cfg().routing.default_capacity, () => cfg().auth.session_ttl_h * 3600_000);
-  const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, sla, snoozes, onPresence: (n) => web.presence(n), channelHealth: () => channels().health() });
+  const hub = new AgentHub({ bus, accounts, assigner, pool, media, logger, sla, snoozes, csat: () => csatTotals.summary(), onPresence: (n) => web.presence(n), channelHealth: () => channels().health() });
   metrics = createMetrics({ waiting: () => assigner.waitingCount(), visitorSockets: () => web.connectionCount,
     agentSockets: () => hub.connectionCount, agentsOnline: () => pool.onlineCount(), outbox: () => store.outbox.depth() });
   registry = new ChannelRegistry({ bus, logger, config: cfg, media, upgrades: publicUpgrades, dispatcher, headers: publicHeaders,
@@ -215,7 +219,7 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   workspaceUpgrades.attach(workspaceServer);
   workspaceUpgrades.add('/ws/agent', (ws, req) => void hub.accept(ws, req));
   return { source, cfg, logger, unlock, store, cluster, limiter, media, bus, pool, assigner, accounts, hub, sla, contacts, snoozes, indexer, metrics, registry, dispatcher, web,
-    publicUpgrades, workspaceUpgrades, publicServer, workspaceServer, csat, ready, teardowns: [] };
+    publicUpgrades, workspaceUpgrades, publicServer, workspaceServer, csat, csatTotals, ready, teardowns: [] };
 }
 
 async function start(p: Parts, opts: GatewayOptions): Promise<void> {
@@ -247,6 +251,7 @@ async function start(p: Parts, opts: GatewayOptions): Promise<void> {
   await p.assigner.restore();
   await p.sla.restore();
   await p.snoozes.restore();
+  if (await p.csatTotals.restore((q) => p.store.listConversations(q))) logger.warn('csat: more resolved conversations this week than the supervisor totals read at start; the latest count only once they change again');
   // In the background: the first start after an upgrade indexes every stored message.
   void p.indexer.catchUp().then((n) => { if (n) logger.info({ messages: n }, 'search index caught up'); },
     (err) => logger.error({ err }, 'search catch-up failed; the next start tries again'));

@@ -118,7 +118,7 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   });
   authed.get('/me', (ctx) => { ctx.body = { ok: true, agent: publicAgent(me(ctx)) }; });
   authed.get('/agents', (ctx) => { ctx.body = { ok: true, agents: d.hub.agentList() }; });
-  authed.get('/supervisor', (ctx) => { ctx.body = { ok: true, queues: d.assigner.supervisorView(), channels: d.channels.health(), sla: d.hub.slaSummary() }; });
+  authed.get('/supervisor', (ctx) => { ctx.body = { ok: true, queues: d.assigner.supervisorView(), channels: d.channels.health(), sla: d.hub.slaSummary(), csat: d.hub.csatSummary() }; });
   // Admins only: the kept raw inputs can hold anyone's mail, not just a conversation's own customer.
   authed.get('/channels/problems', async (ctx) => {
     admin(ctx);

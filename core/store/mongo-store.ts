@@ -128,6 +128,7 @@ export class MongoStore implements Store {
     const filter: Doc = {};
     if (q.status?.length) filter.status = { $in: q.status };
     if (q.assigneeId) filter.assigneeId = q.assigneeId;
+    if (q.updatedSince) filter.updatedAt = { $gte: q.updatedSince };
     return this.findConversations(filter, { waitSince: 1, id: 1 }, q.limit ?? 500);
   }
 

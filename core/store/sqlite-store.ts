@@ -146,6 +146,7 @@ export class SqliteStore implements Store {
     const args: unknown[] = [];
     if (q.status?.length) { where.push(`status IN (${q.status.map(() => '?').join(',')})`); args.push(...q.status); }
     if (q.assigneeId) { where.push('assignee_id = ?'); args.push(q.assigneeId); }
+    if (q.updatedSince) { where.push('updated_at >= ?'); args.push(q.updatedSince.getTime()); }
     const sql = `SELECT * FROM conversations ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
       ORDER BY COALESCE(queued_at, updated_at) ASC LIMIT ?`;
     args.push(q.limit ?? 500);

@@ -93,6 +93,8 @@ export interface ChannelStateStore {
 export interface ConversationQuery {
   status?: ConversationStatus[];
   assigneeId?: string;
+  /** Changed at or after this time (a bounded read of recent conversations: the CSAT totals at start). */
+  updatedSince?: Date;
   limit?: number;
 }
 

@@ -40,6 +40,8 @@ export class AgentHub {
     channelHealth?: () => Record<string, unknown>;
     /** SLA clocks: each conversation's time left, breaches for the supervisor view. */
     sla?: SlaMonitor;
+    /** CSAT totals per queue and agent, today and the last 7 days (core/csat/csat-totals.ts). */
+    csat?: () => unknown;
     /** Snoozed conversations (core/search/snooze.ts): a conversation's `snooze`, if any. */
     snoozes?: { of(conversationId: string): unknown };
   }) {
@@ -77,12 +79,14 @@ export class AgentHub {
 
   slaSummary() { return this.d.sla?.supervisor(); }
 
+  csatSummary() { return this.d.csat?.(); }
+
   private lastSupervisor = '';
   /** Live supervisor view: sent when it changes, checked every 2 s (waits grow with time). */
   private supervisorTimer = setInterval(() => this.pushSupervisor(), 2000).unref();
 
   private supervisorFrame() {
-    return { type: 'supervisor', queues: this.d.assigner.supervisorView(), channels: this.d.channelHealth?.(), sla: this.slaSummary() };
+    return { type: 'supervisor', queues: this.d.assigner.supervisorView(), channels: this.d.channelHealth?.(), sla: this.slaSummary(), csat: this.csatSummary() };
   }
 
   pushSupervisor(): void {

@@ -44,6 +44,9 @@ const en = {
   slaNoBreach: 'No breach in the open conversations.', slaBreaches: 'SLA breaches',
   slaQueueHeads: ['Queue', 'Open with SLA', 'In breach now', 'By target', 'Breached while open'],
   slaAgentHeads: ['Agent', 'In breach now', 'Breached while open'],
+  // Satisfaction totals in the Queues tab (csat-view.ts)
+  csatTitle: 'Satisfaction', csatQueue: 'Queue', csatAgent: 'Agent', csatToday: 'Today', csatWeek: 'Last 7 days',
+  csatHeads: ['Period', 'Answered', 'Average', 'CSAT % (4–5)', 'Surveys asked', 'Response rate'], csatNone: 'No survey asked in the last 7 days.',
   // Delivery of replies to push channels (delivery-view.ts)
   dlvRetrying: 'Sending… retrying', dlvSending: 'Sending…', dlvSent: 'Sent', dlvDelivered: 'Delivered', dlvRead: 'Read',
   dlvAttemptFailed: (n: number, code: string, msg: string) => `Attempt ${n} failed (${code}): ${msg}. Trying again automatically.`,
@@ -114,6 +117,8 @@ const zh: typeof en = {
   slaNoBreach: '进行中的会话没有超时。', slaBreaches: 'SLA 超时',
   slaQueueHeads: ['队列', '有 SLA 的进行中会话', '当前超时', '按目标', '进行中曾超时'],
   slaAgentHeads: ['客服', '当前超时', '进行中曾超时'],
+  csatTitle: '满意度', csatQueue: '队列', csatAgent: '客服', csatToday: '今天', csatWeek: '近 7 天',
+  csatHeads: ['时段', '已评价', '平均分', '满意率（4–5 分）', '已发送调查', '回复率'], csatNone: '近 7 天没有发出满意度调查。',
   dlvRetrying: '发送中… 重试', dlvSending: '发送中…', dlvSent: '已发送', dlvDelivered: '已送达', dlvRead: '已读',
   dlvAttemptFailed: (n: number, code: string, msg: string) => `第 ${n} 次尝试失败（${code}）：${msg}。将自动重试。`,
   dlvQueuedAt: (at: string) => `${at} 排队`, dlvSentAt: (at: string) => `${at} 已发送`, dlvDeliveredAt: (at: string) => `${at} 已送达`,

@@ -3,6 +3,7 @@ import { S, api, invalidate, toast, type Conv } from './state';
 import { customerAddress, isEmail, isSms, optedOut, OPTED_OUT_LABEL, ticketState } from './channel-view';
 import { wechatRows } from './channel-wechat';
 import { slaTables } from './sla-view';
+import { csatTables } from './csat-view';
 import { contactSection } from './contact-view';
 import { t } from './i18n';
 
@@ -46,7 +47,7 @@ function fmtWait(s: number): string {
 }
 
 /** Supervisor view: per queue waiting, longest wait (red past max wait), agents and load. Live. */
-export function supervisorView(): HTMLElement {
+export function supervisorView(back: () => void): HTMLElement {
   const rows = S.queues.map((q) => h('tr', {},
     h('td', {}, h('b', {}, q.label || q.name), h('div', { class: 'dim' }, t.supQueueLine(q.name, q.priority, q.weight))),
     h('td', {}, q.open ? t.supOpen : t.supClosed),
@@ -55,8 +56,8 @@ export function supervisorView(): HTMLElement {
     h('td', {}, ...(q.agents.length ? q.agents.map((a) => h('div', {}, h('span', { class: `dot ${a.status}` }), `${a.name} ${a.load}/${a.capacity}`)) : [t.noAgent]))));
   const table = (heads: string[], body: HTMLElement[], cls = '') => h('table', { class: cls },
     h('thead', {}, h('tr', {}, ...heads.map((x) => h('th', {}, x)))), h('tbody', {}, ...body));
-  return h('div', { class: 'chat' }, h('div', { class: 'head' }, h('div', { class: 'who' }, t.supQueues), h('div', { class: 'grow' }), h('span', { class: 'dim' }, t.supLive)),
-    h('div', { class: 'sup' }, table(t.supHeads, rows), ...slaTables(),
+  return h('div', { class: 'chat' }, h('div', { class: 'head' }, h('button', { class: 'back', 'aria-label': t.back, onclick: back }, '‹'), h('div', { class: 'who' }, t.supQueues), h('div', { class: 'grow' }), h('span', { class: 'dim' }, t.supLive)),
+    h('div', { class: 'sup' }, table(t.supHeads, rows), ...slaTables(), ...csatTables(),
       h('h3', {}, t.supChannels), table(t.supChannelHeads, channelRows(), 'channels'),
       ...(S.me?.role === 'admin' ? [h('h3', {}, t.supNeedsAttention), table(t.supProblemHeads, problemRows(), 'problems')] : [])));
 }

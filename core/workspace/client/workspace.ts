@@ -7,12 +7,13 @@ import { sideContent, supervisorView } from './side';
 import { noteDelivery, refreshDeliveries } from './delivery-view';
 import { openCannedManager } from './canned';
 import { SLA_CSS, onBreachFrame, onSlaFrame, onSupervisorSla, receiveSla } from './sla-view';
+import { CSAT_CSS, onSupervisorCsat } from './csat-view';
 import { CONTACT_CSS, keepFocus, setContactOpener } from './contact-view';
 import { LANGS, lang, setLang, t, type Lang } from './i18n';
 import { SEARCH_CSS, openSearch } from './search-view';
 import { initNotify, noteFrame, titleTick } from './notify';
 
-document.head.append(h('style', {}, CSS + SLA_CSS + CONTACT_CSS + SEARCH_CSS));
+document.head.append(h('style', {}, CSS + SLA_CSS + CSAT_CSS + CONTACT_CSS + SEARCH_CSS));
 // A conversation of the contact may be resolved or not in the list yet: known first, then opened.
 setContactOpener((c) => { if (!S.convs.has(c.id)) { receiveSla(c); S.convs.set(c.id, c); } open(c.id); });
 const app = document.getElementById('app')!;
@@ -224,6 +225,7 @@ function onFrame(f: any): void {
       S.channels = f.channels ?? {};
       if (moved && S.tab === 'queues') refreshProblems();
       onSupervisorSla(f.sla);
+      onSupervisorCsat(f.csat);
       // The supervisor frame carries current loads: the team panel must agree with it.
       for (const q of f.queues) for (const a of q.agents) {
         const row = S.agents.find((x) => x.id === a.id);
@@ -284,6 +286,11 @@ function back(): void {
   invalidate('list', 'center', 'side');
 }
 
+function leaveQueues(): void {
+  S.tab = 'all';
+  invalidate('list', 'center');
+}
+
 function send(convId: string, text: string, priv: boolean, attachments?: any[]): void {
   const clientId = rid();
   const frame = attachments ? { type: 'send', conversationId: convId, clientId, attachments: attachments.map((a) => ({ mediaId: a.mediaId })), private: priv }
@@ -309,10 +316,11 @@ function paint(parts: Set<Part>): void {
     if (key !== centerKey) { pane?.remember(); pane = undefined; }
     centerKey = key;
     if (key && key !== 'queues') pane = new ChatPane(key, { send, back });
-    const el = key === 'queues' ? supervisorView() : pane ? pane.el : placeholderPane();
+    const el = key === 'queues' ? supervisorView(leaveQueues) : pane ? pane.el : placeholderPane();
     ui.center.replaceWith(el);
     ui.center = el;
-    ui.shell.classList.toggle('has-conv', !!pane);
+    // On a phone the Queues tab takes the screen like an open conversation, with the same back button.
+    ui.shell.classList.toggle('has-conv', !!pane || key === 'queues');
     pane?.mounted(focusOnMount);
     focusOnMount = false;
   } else if (pane) {

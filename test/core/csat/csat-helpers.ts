@@ -1,5 +1,5 @@
 import { eventually, type TestGateway } from '../../helpers/gateway.js';
-import { cid, connectAgent, json, loginAgent } from '../../helpers/clients.js';
+import { cid, connectAgent, connectVisitor, json, loginAgent, type FrameSocket } from '../../helpers/clients.js';
 import type { Csat } from '../../../core/model/message.js';
 
 /** The queue `general` with a survey `delay_s` after resolution, and `extra` TOML after it. */
@@ -62,3 +62,32 @@ export async function agentClosesAfterReply(gw: TestGateway, clock: ReturnType<t
 }
 
 export const SURVEY_TEXT = /1 \(poor\) to 5 \(excellent\)/;
+
+const rateSeen = new WeakMap<FrameSocket, Set<string>>();
+/**
+ * A new web visitor writes, `agent` (the admin's socket, online) gets the conversation and closes
+ * it, the survey falls due (61 s on the clock of `csatConfig(60)`), and with `rating` the visitor
+ * answers with the digit. Returns the conversation id.
+ */
+export async function webRated(gw: TestGateway, clock: ReturnType<typeof fakeClock>, agentToken: string, agent: FrameSocket, rating?: number): Promise<string> {
+  const seen = rateSeen.get(agent) ?? new Set<string>();
+  rateSeen.set(agent, seen);
+  const v = await connectVisitor(gw.publicUrl);
+  try {
+    v.socket.send({ type: 'send', clientId: cid(), text: 'Where is my parcel?' });
+    const conv = (await agent.wait((f) => f.type === 'conversation' && f.change === 'assigned' && !seen.has(f.conversation.id))).conversation;
+    seen.add(conv.id);
+    await closeConversation(gw, agentToken, conv.id);
+    await surveyDue(gw, clock, 61_000, conv.id);
+    await v.socket.wait((f) => f.type === 'message' && f.message.content.event === 'csat');
+    if (rating !== undefined) {
+      const clientId = cid();
+      v.socket.send({ type: 'send', clientId, text: String(rating) });
+      await v.socket.wait((f) => f.type === 'ack' && f.clientId === clientId);
+      await rated(gw, conv.id);
+    }
+    return conv.id;
+  } finally {
+    await v.socket.close();
+  }
+}

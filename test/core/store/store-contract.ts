@@ -136,6 +136,16 @@ function conversationContract(c: ContractContext): void {
       assert.deepEqual(ids(await c.s.listConversations({ limit: 1 })), [e.id]);
     });
 
+    it('lists conversations changed since a time (the CSAT totals\' read at start), the bound included', async () => {
+      const old = conversation('old', { status: 'resolved', updatedAt: at(5) });
+      const edge = conversation('edge', { status: 'resolved', updatedAt: at(20) });
+      const recent = conversation('recent', { status: 'resolved', updatedAt: at(40) });
+      const open = conversation('open', { status: 'assigned', assigneeId: 'A1', updatedAt: at(40) });
+      for (const x of [old, edge, recent, open]) await c.s.saveConversation(x);
+      const got = await c.s.listConversations({ status: ['resolved'], updatedSince: at(20) });
+      assert.deepEqual(got.map((x) => x.id), [edge.id, recent.id]);
+    });
+
     it('lists a conversation whose save is still in flight', async () => {
       const conv = conversation('in-flight', { status: 'queued', queuedAt: new Date() });
       const saving = c.s.saveConversation(conv);
