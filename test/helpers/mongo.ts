@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MongoClient } from 'mongodb';
@@ -82,3 +83,20 @@ function target(kind: MongoTarget['kind'], url: string): MongoTarget {
 export function mongoStoreConfig(t: MongoTarget, database: string): string {
   return `[store]\ndriver = "mongodb"\nurl = "${t.url}"\ndatabase = "${database}"\n`;
 }
+
+/**
+ * For the gateway tests on MongoDB, called inside a describe: each test gets a temp dir and a fresh
+ * database; after it, `close` runs (stop the gateway) and the database is dropped, the dir removed.
+ */
+export function perTestMongo(target: MongoTarget, prefix: string, close: () => Promise<void>): { readonly dir: string; readonly database: string } {
+  const t = { dir: '', database: '' };
+  beforeEach(() => { t.dir = mkdtempSync(join(tmpdir(), prefix)); t.database = target.freshDatabase(); });
+  afterEach(async () => {
+    await close();
+    const client = await MongoClient.connect(target.url);
+    try { await client.db(t.database).dropDatabase(); } finally { await client.close(); }
+    rmSync(t.dir, { recursive: true, force: true });
+  });
+  return t;
+}
+

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
 import { startGateway, eventually, type TestGateway } from '../helpers/gateway.js';
 import { cid, connectAgent, connectVisitor, loginAgent, type Visitor } from '../helpers/clients.js';
-import { mongoStoreConfig, mongoTarget } from '../helpers/mongo.js';
+import { mongoStoreConfig, mongoTarget, perTestMongo } from '../helpers/mongo.js';
 import { MongoStore } from '../../core/store/mongo-store.js';
 
 const target = await mongoTarget();
@@ -19,19 +17,12 @@ describe('gateway on [store] driver = "mongodb" (real gateway, real sockets)', (
     return;
   }
   let gw: TestGateway | undefined;
-  let dir: string;
-  let database: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'kefu-mongo-gw-')); database = target.freshDatabase(); });
-  afterEach(async () => {
+  const m = perTestMongo(target, 'kefu-mongo-gw-', async () => {
     await gw?.close();
     gw = undefined;
-    const client = await MongoClient.connect(target.url);
-    try { await client.db(database).dropDatabase(); } finally { await client.close(); }
-    rmSync(dir, { recursive: true, force: true });
   });
-  after(() => target.stop());
 
-  const start = async () => (gw = await startGateway(mongoStoreConfig(target, database), { dir }));
+  const start = async () => (gw = await startGateway(mongoStoreConfig(target, m.database), { dir: m.dir }));
   const say = async (v: Visitor, text: string) => {
     const clientId = cid();
     v.socket.send({ type: 'send', clientId, text });
@@ -56,7 +47,7 @@ describe('gateway on [store] driver = "mongodb" (real gateway, real sockets)', (
     await agent.close();
     await g.close();
     gw = undefined;
-    assert.ok(!existsSync(join(dir, 'kefu.db')), 'no SQLite file is made');
+    assert.ok(!existsSync(join(m.dir, 'kefu.db')), 'no SQLite file is made');
 
     g = await start();
     const stored = await g.store.listMessages(conv.id, {});
@@ -76,14 +67,14 @@ describe('gateway on [store] driver = "mongodb" (real gateway, real sockets)', (
   });
 
   it('the command-line tools work on the configured MongoDB: an agent added with `kefu agent add` logs in to the gateway', async () => {
-    mkdirSync(join(dir, 'config'));
-    writeFileSync(join(dir, 'config', 'kefu.toml'), mongoStoreConfig(target, database));
+    mkdirSync(join(m.dir, 'config'));
+    writeFileSync(join(m.dir, 'config', 'kefu.toml'), mongoStoreConfig(target, m.database));
     const cli = fileURLToPath(new URL('../../core/cli/kefu.js', import.meta.url));
     // Not spawnSync: the emulator may run in this process and must keep answering.
     const out = await promisify(execFile)(process.execPath, [cli, 'agent', 'add', '--login', 'alice', '--password', 'alice-pass-1'],
-      { cwd: dir, env: { ...process.env, KEFU_CONFIG: '' } });
+      { cwd: m.dir, env: { ...process.env, KEFU_CONFIG: '' } });
     assert.match(out.stdout, /alice/);
-    assert.ok(!existsSync(join(dir, 'data')), 'no SQLite file was made beside the MongoDB');
+    assert.ok(!existsSync(join(m.dir, 'data')), 'no SQLite file was made beside the MongoDB');
     const g = await start();
     assert.ok(await loginAgent(g.workspaceUrl, 'alice', 'alice-pass-1'));
   });

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { cid, connectAgent, connectVisitor, loginAgent } from '../../helpers/clients.js';
-import { mongoStoreConfig, mongoTarget } from '../../helpers/mongo.js';
+import { mongoStoreConfig, mongoTarget, perTestMongo } from '../../helpers/mongo.js';
 import { closeConversation, csatConfig, fakeClock, rated, surveyDue } from './csat-helpers.js';
 
 const target = await mongoTarget();
@@ -16,22 +12,15 @@ describe('CSAT on [store] driver = "mongodb" (real gateway, real sockets)', () =
     return;
   }
   let gw: TestGateway | undefined;
-  let dir: string;
-  let database: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'kefu-mongo-csat-')); database = target.freshDatabase(); });
-  afterEach(async () => {
+  const m = perTestMongo(target, 'kefu-mongo-csat-', async () => {
     await gw?.close();
     gw = undefined;
-    const client = await MongoClient.connect(target.url);
-    try { await client.db(database).dropDatabase(); } finally { await client.close(); }
-    rmSync(dir, { recursive: true, force: true });
   });
-  // No target.stop() here: the emulator is one per test process, and suites loaded after this one use it too.
 
   it('the held survey item survives a restart, is asked once it is due, and the rating is kept across another', async () => {
     const clock = fakeClock();
-    const config = `${mongoStoreConfig(target, database)}\n[ratelimit]\ncustomer_quota = 0\n${csatConfig(300)}`;
-    gw = await startGateway(config, { dir, now: clock.now });
+    const config = `${mongoStoreConfig(target, m.database)}\n[ratelimit]\ncustomer_quota = 0\n${csatConfig(300)}`;
+    gw = await startGateway(config, { dir: m.dir, now: clock.now });
     const token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
     const agent = await connectAgent(gw.workspaceUrl, token);
     let v = await connectVisitor(gw.publicUrl);
@@ -44,7 +33,7 @@ describe('CSAT on [store] driver = "mongodb" (real gateway, real sockets)', () =
     await v.socket.close();
     await gw.stop();
 
-    gw = await startGateway(config, { dir, now: clock.now });
+    gw = await startGateway(config, { dir: m.dir, now: clock.now });
     assert.equal((await gw.store.getConversation(id))!.csat?.state, 'scheduled', 'not asked before the delay, kept over the restart');
     v = await connectVisitor(gw.publicUrl, v.token);
     await surveyDue(gw, clock, 100_000, id);
@@ -54,7 +43,7 @@ describe('CSAT on [store] driver = "mongodb" (real gateway, real sockets)', () =
     await v.socket.close();
     await gw.stop();
 
-    gw = await startGateway(config, { dir, now: clock.now });
+    gw = await startGateway(config, { dir: m.dir, now: clock.now });
     const c = (await gw.store.getConversation(id))!;
     assert.deepEqual([c.status, c.csat?.state, c.csat?.rating, c.csat?.comment], ['resolved', 'answered', 4, 'fine']);
     const asked = (await gw.store.listMessages(id, {})).filter((m) => m.content.kind === 'event' && m.content.event === 'csat');

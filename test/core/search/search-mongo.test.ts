@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { cid, connectVisitor, json, loginAgent, type Visitor } from '../../helpers/clients.js';
-import { mongoStoreConfig, mongoTarget } from '../../helpers/mongo.js';
+import { mongoStoreConfig, mongoTarget, perTestMongo } from '../../helpers/mongo.js';
 
 const target = await mongoTarget();
 
@@ -16,23 +12,16 @@ describe('search, labels and snooze on a MongoDB gateway (real gateway, real soc
     return;
   }
   let gw: TestGateway | undefined;
-  let dir: string;
-  let database: string;
   let token: string;
   const visitors: Visitor[] = [];
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'kefu-mongo-search-')); database = target.freshDatabase(); });
-  afterEach(async () => {
+  const m = perTestMongo(target, 'kefu-mongo-search-', async () => {
     for (const v of visitors.splice(0)) await v.socket.close();
     await gw?.close();
     gw = undefined;
-    const client = await MongoClient.connect(target.url);
-    try { await client.db(database).dropDatabase(); } finally { await client.close(); }
-    rmSync(dir, { recursive: true, force: true });
   });
-  // No target.stop() here: the emulator is shared by every MongoDB file of the run, and store-contract-mongo stops it at the end.
 
   const start = async () => {
-    gw = await startGateway(`${mongoStoreConfig(target, database)}[ratelimit]\ncustomer_quota = 0\n[ai]\nenabled = false\n`, { dir });
+    gw = await startGateway(`${mongoStoreConfig(target, m.database)}[ratelimit]\ncustomer_quota = 0\n[ai]\nenabled = false\n`, { dir: m.dir });
     token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
     return gw;
   };
