@@ -3,17 +3,10 @@ import { mkdirSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
 import { WorkspaceBrowser } from '../helpers/browser.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { cid, connectVisitor, type Visitor } from '../helpers/clients.js';
+import { say, connectVisitor, type Visitor } from '../helpers/clients.js';
 
 const nameOf = (v: Visitor) => `Visitor ${v.visitorId.slice(-4).toUpperCase()}`;
 const H = 3600_000;
-
-async function say(v: Visitor, text: string): Promise<void> {
-  const clientId = cid();
-  v.socket.send({ type: 'send', clientId, text });
-  const ack = await v.socket.wait((f) => (f.type === 'ack' || f.type === 'error') && f.clientId === clientId);
-  assert.equal(ack.type, 'ack', JSON.stringify(ack));
-}
 
 /** docs/ only when asked (KEFU_UPDATE_DOCS=1): a test run must not rewrite committed pictures. */
 function shot(page: Page, name: string): Promise<Buffer> {

@@ -3,17 +3,11 @@ import { mkdirSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
 import { WorkspaceBrowser } from '../helpers/browser.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { cid, connectVisitor, json, loginAgent, type Visitor } from '../helpers/clients.js';
+import { say, connectVisitor, json, loginAgent, type Visitor } from '../helpers/clients.js';
 
 const M = 60_000;
 const RED = 'rgb(180, 35, 24)';
 const nameOf = (v: Visitor) => `Visitor ${v.visitorId.slice(-4).toUpperCase()}`;
-
-async function say(v: Visitor, text: string): Promise<void> {
-  const clientId = cid();
-  v.socket.send({ type: 'send', clientId, text });
-  await v.socket.wait((f) => f.type === 'ack' && f.clientId === clientId);
-}
 
 /**
  * The page's clock can be moved (Date.now plus __off) and its 30-second tick fired by hand

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { startGateway, eventually, type TestGateway } from '../helpers/gateway.js';
-import { cid, connectVisitor, json, loginAgent, type Visitor } from '../helpers/clients.js';
+import { say, cid, connectVisitor, json, loginAgent, type Visitor } from '../helpers/clients.js';
 
 
 /** A real PNG of the given size (one flat colour), so the browser decodes it and the server reads its size. */
@@ -31,13 +31,6 @@ function png(width: number, height: number): Buffer {
 }
 
 const nameOf = (v: Visitor) => `Visitor ${v.visitorId.slice(-4).toUpperCase()}`;
-
-async function say(v: Visitor, frame: string | Record<string, unknown>): Promise<void> {
-  const clientId = cid();
-  v.socket.send({ type: 'send', clientId, ...(typeof frame === 'string' ? { text: frame } : frame) });
-  const ack = await v.socket.wait((f) => (f.type === 'ack' || f.type === 'error') && f.clientId === clientId);
-  assert.equal(ack.type, 'ack', JSON.stringify(ack));
-}
 
 /** Two animation frames: whatever the page scheduled for the next paint has run. */
 const settle = (page: Page) => page.evaluate(() => new Promise<void>((r) => { const raf = (globalThis as any).requestAnimationFrame; raf(() => raf(() => r())); }));

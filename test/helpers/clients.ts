@@ -84,6 +84,18 @@ export async function connectAgent(workspaceUrl: string, token: string): Promise
 }
 
 let n = 0;
+/**
+ * A visitor sends text (or a whole send frame) over the widget socket; resolves with the ack,
+ * throws on an error frame. The same helper for every test that has a visitor write in.
+ */
+export async function say(v: Visitor, frame: string | Record<string, unknown>): Promise<any> {
+  const clientId = cid();
+  v.socket.send({ type: 'send', clientId, ...(typeof frame === 'string' ? { text: frame } : frame) });
+  const ack = await v.socket.wait((f) => (f.type === 'ack' || f.type === 'error') && f.clientId === clientId);
+  if (ack.type !== 'ack') throw new Error(`the send was refused: ${JSON.stringify(ack)}`);
+  return ack;
+}
+
 export const cid = () => `client${Date.now().toString(36)}${(n++).toString(36).padStart(4, '0')}`;
 
 /** Smallest valid PNG (1×1). */

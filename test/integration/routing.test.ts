@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { startGateway, eventually, type TestGateway } from '../helpers/gateway.js';
-import { cid, connectAgent, connectVisitor, json, loginAgent, type Visitor } from '../helpers/clients.js';
-
-async function say(v: Visitor, text: string): Promise<void> {
-  const id = cid();
-  v.socket.send({ type: 'send', clientId: id, text });
-  await v.socket.wait((f) => f.type === 'ack' && f.clientId === id);
-}
+import { say, cid, connectAgent, connectVisitor, json, loginAgent, type Visitor } from '../helpers/clients.js';
 
 describe('routing in the running gateway (real WebSockets)', () => {
   let gw: TestGateway;

@@ -5,17 +5,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, eventually, type TestGateway } from '../helpers/gateway.js';
-import { cid, connectAgent, connectVisitor, json, loginAgent, type FrameSocket, type Visitor } from '../helpers/clients.js';
+import { say, connectAgent, connectVisitor, json, loginAgent, type FrameSocket, type Visitor } from '../helpers/clients.js';
 import { verifySlackSignature } from '../../channels/api/verify.js';
 
 const M = 60_000;
 const SECRET = 'webhook-secret-1';
-
-async function say(v: Visitor, text: string): Promise<void> {
-  const id = cid();
-  v.socket.send({ type: 'send', clientId: id, text });
-  await v.socket.wait((f) => f.type === 'ack' && f.clientId === id);
-}
 
 /** A local webhook receiver that records every request. */
 async function receiver() {

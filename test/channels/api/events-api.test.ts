@@ -4,19 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import bolt from '@slack/bolt';
 import { startGateway, eventually, type TestGateway } from '../../helpers/gateway.js';
-import { cid, connectAgent, connectVisitor, json, loginAgent, type Visitor } from '../../helpers/clients.js';
+import { say, connectAgent, connectVisitor, json, loginAgent } from '../../helpers/clients.js';
 import { verifySlackSignature } from '../../../channels/api/verify.js';
 import type { SqliteStore } from '../../../core/store/sqlite-store.js';
 
 const { App, LogLevel } = bolt;
 const BOT_TOKEN = 'xoxb-kefu-test-bolt-token-0001';
 const SECRET = 'bolt-signing-secret-1';
-
-async function say(v: Visitor, text: string) {
-  const id = cid();
-  v.socket.send({ type: 'send', clientId: id, text });
-  return v.socket.wait((f) => f.type === 'ack' && f.clientId === id);
-}
 
 /** A bare HTTP endpoint that records what it receives and answers with `reply(n)`. */
 async function recorder(reply: (n: number, body: any) => number | string = () => 200) {

@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
 import webApi from '@slack/web-api';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { cid, connectVisitor, json, loginAgent, PNG_1X1, type Visitor } from '../../helpers/clients.js';
+import { say, connectVisitor, json, loginAgent, PNG_1X1, type Visitor } from '../../helpers/clients.js';
 import { ApiTokens, SCOPES } from '../../../channels/api/tokens.js';
 
 const { WebClient, LogLevel, WebClientEvent } = webApi;
-
-async function say(v: Visitor, text: string) {
-  const id = cid();
-  v.socket.send({ type: 'send', clientId: id, text });
-  return v.socket.wait((f) => f.type === 'ack' && f.clientId === id);
-}
 
 const slackError = (code: string) => (e: any) => { assert.equal(e.data?.error, code, JSON.stringify(e.data ?? e.message)); return true; };
 

@@ -3,15 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { cid, connectAgent, connectVisitor, json, loginAgent, type FrameSocket, type Visitor } from '../../helpers/clients.js';
+import { say, connectAgent, connectVisitor, json, loginAgent, type FrameSocket, type Visitor } from '../../helpers/clients.js';
 
 const CONFIG = '[ratelimit]\ncustomer_quota = 0\n[ai]\nenabled = false\n';
-
-async function say(v: Visitor, text: string): Promise<void> {
-  const clientId = cid();
-  v.socket.send({ type: 'send', clientId, text });
-  await v.socket.wait((f) => f.type === 'ack' && f.clientId === clientId);
-}
 
 /** Search, labels and snooze through the workspace API of a real gateway (SQLite, 127.0.0.1, port 0). */
 describe('workspace search, labels and snooze (HTTP API, real gateway)', () => {

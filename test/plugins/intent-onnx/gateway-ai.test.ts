@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway, eventually, type TestGateway } from '../../helpers/gateway.js';
-import { cid, connectAgent, connectVisitor, json, loginAgent, type Visitor } from '../../helpers/clients.js';
+import { say, connectAgent, connectVisitor, json, loginAgent, type Visitor } from '../../helpers/clients.js';
 import { trainIntentModel } from '../../../plugins/intent-onnx/trainer.js';
 import { DEFAULT_FEATURES } from '../../../plugins/intent-onnx/featurize.js';
 import { clock } from '../../../plugins/intent-onnx/index.js';
@@ -11,12 +11,6 @@ const ANSWERS = `[ai.answers]
 "问候" = "您好 {name}，我是{bot}！"
 "物流" = "包裹正在路上，请在「我的订单」查看物流。"
 `;
-
-async function say(v: Visitor, text: string) {
-  const id = cid();
-  v.socket.send({ type: 'send', clientId: id, text });
-  return v.socket.wait((f) => (f.type === 'ack' || f.type === 'error') && f.clientId === id);
-}
 
 const botReplies = (v: Visitor) => v.socket.frames.filter((f) => f.type === 'message' && f.message.from.role === 'bot');
 
