@@ -20,7 +20,7 @@ export function parseDockerfile(text: string): Stage[] {
       i++;
       // A comment line inside a continued instruction is skipped, as Docker does.
       if (/^\s*#/.test(lines[i])) continue;
-      joined = joined.replace(/\\\s*$/, ' ') + lines[i].trim();
+      joined = joined.replace(/\s*\\\s*$/, ' ') + lines[i].trim();
     }
     const m = /^\s*([A-Za-z]+)\s+(.*)$/.exec(joined);
     if (!m) throw new Error(`Dockerfile line ${start + 1}: cannot read "${joined}"`);
