@@ -41,7 +41,8 @@ export function parseDockerfile(text: string): Stage[] {
 
 /** JSON (exec) form of CMD/ENTRYPOINT/HEALTHCHECK CMD; shell form is refused: signals would go to /bin/sh. */
 export function execForm(args: string): string[] {
-  const parsed: unknown = JSON.parse(args);
+  let parsed: unknown;
+  try { parsed = JSON.parse(args); } catch { parsed = undefined; }
   if (!Array.isArray(parsed) || !parsed.every((a) => typeof a === 'string')) throw new Error(`not an exec-form array: ${args}`);
   return parsed;
 }
