@@ -94,6 +94,29 @@ describe('deployment files (Dockerfile, docker-compose.yml, deploy/haproxy.cfg) 
       assert.deepEqual(execForm(ops(runtime, 'CMD')[0].args), ['start']);
     });
 
+    it('what the runtime loads from node_modules is a production dependency (so --omit=dev keeps it)', () => {
+      const lock = JSON.parse(read('package-lock.json')).packages as Record<string, { dev?: boolean }>;
+      // The bundle's externals (scripts/build-assets.mjs) and the SQLite writer worker's imports, file by file.
+      const externals = JSON.parse(/external: (\[[^\]]*\])/.exec(read('scripts/build-assets.mjs'))![1].replace(/'/g, '"')) as string[];
+      const seen = new Set<string>();
+      const walk = (file: string) => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        for (const [, spec] of read(file).matchAll(/^import [^'"]*['"]([^'"]+)['"]/gm)) {
+          if (spec.startsWith('.')) walk(posix.join(posix.dirname(file), spec));
+          else if (!spec.startsWith('node:')) externals.push(spec);
+        }
+      };
+      walk('dist/core/store/sqlite-writer-worker.js');
+      assert.ok(externals.includes('better-sqlite3') && externals.includes('onnxruntime-node'), externals.join());
+      for (const spec of externals) {
+        const name = spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+        const entry = lock[`node_modules/${name}`];
+        // Absent: an optional peer (ws's bufferutil) that the code loads only if installed.
+        if (entry) assert.ok(!entry.dev, `${name} is loaded at run time but is a dev dependency`);
+      }
+    });
+
     it('runs as a non-root user, exposes the default ports and keeps ./data in a volume', () => {
       const user = ops(runtime, 'USER').at(-1)?.args;
       assert.ok(user && !/^(root|0)(:|$)/.test(user), `USER ${user}`);
