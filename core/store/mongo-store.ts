@@ -136,6 +136,12 @@ export class MongoStore implements Store {
     return this.findConversations({ id: { $gt: afterId }, ...(status?.length ? { status: { $in: status } } : {}) }, { id: 1 }, limit);
   }
 
+  async reread(id: string): Promise<Conversation | undefined> {
+    await this.queue.after(convKey(id)); // this node's own save of it goes first
+    const d = await this.convs.findOne({ id });
+    return d ? toConversation(d) : undefined;
+  }
+
   refreshed(conv: Conversation): void {
     const hit = this.convCache.get(conv.id);
     // A write of this node's own in flight, or an older remote copy arriving late, must not win.

@@ -262,7 +262,7 @@ export class AgentHub {
 
   agentList() {
     return this.d.pool.all().filter((s) => !s.agent.disabled).map((s) => ({
-      id: s.agent.id, name: s.agent.name, status: s.status, load: s.active.size, capacity: this.d.pool.capacity(s),
+      id: s.agent.id, name: s.agent.name, status: this.d.pool.status(s), load: s.active.size, capacity: this.d.pool.capacity(s),
     }));
   }
 
