@@ -52,6 +52,9 @@ export class AgentHub {
       this.broadcast({ type: 'conversation', change, conversation: this.view(c) });
       // Loads in the team panel change with every assignment, not only with presence.
       if (change !== 'updated' && change !== 'created') this.agentsChanged();
+      // Messages that came before the assignment (cluster mode assigns under a lock, after the
+      // message event; another node may have assigned it) reach the new assignee as history.
+      if ((change === 'assigned' || change === 'transferred') && c.assigneeId) this.catchUp(c.id, c.assigneeId);
     };
     d.bus.on('conversation', onConversation);
     d.bus.on('remote:conversation', onConversation);
@@ -194,6 +197,14 @@ export class AgentHub {
         if (!conn.open.has(id) && (await this.d.bus.store.getConversation(id))?.assigneeId !== conn.agent.id) continue;
         await this.history(conn, id, conn.seen.get(id)?.upTo, true);
       } catch (err) { this.d.logger.warn({ err, conversationId: id }, 'resync failed'); }
+    }
+  }
+
+  private catchUp(conversationId: string, agentId: string): void {
+    for (const conn of this.conns) {
+      if (conn.agent.id !== agentId || conn.open.has(conversationId)) continue;
+      this.history(conn, conversationId, this.seen(conn, conversationId).upTo, true)
+        .catch((err) => this.d.logger.warn({ err, conversationId }, 'catch-up after assignment failed'));
     }
   }
 
