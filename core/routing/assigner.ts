@@ -118,9 +118,10 @@ export class Assigner {
 
   waitingCount(): number { return this.queues.size; }
 
-  private enqueue(conv: Conversation, silent = false): void {
+  /** `remote`: another node's copy; the assigner reads this node's own (the store's) when it needs one. */
+  private enqueue(conv: Conversation, silent = false, remote = false): void {
     if (this.queues.has(conv.id)) this.queues.remove(conv.id);
-    this.convs.set(conv.id, conv);
+    if (!remote) this.convs.set(conv.id, conv);
     conv.queue = this.queues.add({ id: conv.id, queue: conv.queue, priority: conv.priority, queuedAt: (conv.queuedAt ?? conv.createdAt).getTime() });
     if (!silent && !this.isOpen(conv.queue) && !this.closedNotified.has(conv.id)) {
       this.closedNotified.add(conv.id);
@@ -149,7 +150,7 @@ export class Assigner {
     if (change === 'created') return;
     for (const s of this.opts.pool.all()) s.active.delete(conv.id);
     this.answered(conv.id);
-    if (conv.status === 'queued') return this.enqueue(conv, true);
+    if (conv.status === 'queued') return this.enqueue(conv, true, true);
     this.queues.remove(conv.id);
     this.convs.delete(conv.id);
     this.lastStatus.delete(conv.id);
