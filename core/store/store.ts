@@ -175,6 +175,11 @@ export interface Store {
 
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+  /**
+   * Sets `key` only if it has no value and returns the value that holds: processes starting
+   * together on one shared database agree on one (the visitor-token secret). Absent: one process.
+   */
+  claimMeta?(key: string, value: string): Promise<string>;
 
   /** Commits everything pending, then closes. */
   close(): Promise<void>;

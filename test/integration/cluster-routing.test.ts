@@ -68,8 +68,8 @@ describe('cluster mode: routing across three nodes (one MongoDB database, one re
 
   beforeEach(async () => {
     database = mongo.freshDatabase();
-    nodes = [];
-    for (const n of ['a', 'b', 'c']) nodes.push(await start(n));
+    // Started together on an empty database, as a deployment's nodes are: one admin, one visitor-token secret.
+    nodes = await Promise.all(['a', 'b', 'c'].map(start));
   });
   afterEach(async () => {
     for (const v of visitors.splice(0)) await v.socket.close();
@@ -77,6 +77,17 @@ describe('cluster mode: routing across three nodes (one MongoDB database, one re
     for (const g of nodes) await g.close();
     const client = await mongoClient();
     try { await client.db(database).dropDatabase(); } finally { await client.close(); }
+  });
+
+  it('nodes started together on an empty database agree on one admin and one visitor-token secret: a widget session from A resumes on C', async () => {
+    const [a, , c] = nodes;
+    const client = await mongoClient();
+    try { assert.equal(await client.db(database).collection('agents').countDocuments({ login: 'admin' }), 1); } finally { await client.close(); }
+    for (const g of nodes) await admin(g);
+    const v = await visitorOn(a, 'first on a');
+    const again = await connectVisitor(c.publicUrl, v.token);
+    visitors.push(again);
+    assert.equal(again.visitorId, v.visitorId);
   });
 
   it('a customer on node A is assigned automatically to the only agent, online on node C; the widget on A is told', async () => {
