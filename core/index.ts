@@ -12,6 +12,7 @@ import { defaultNodeId, singleNode, type Cluster } from './cluster/cluster.js';
 import { bridgeBus } from './cluster/bus-bridge.js';
 import { AgentPool } from './routing/agent-pool.js';
 import { Assigner } from './routing/assigner.js';
+import { shareRouting, sharedAssignment } from './routing/shared-routing.js';
 import { AgentAccounts } from './auth/agents.js';
 import { VisitorTokens } from './auth/visitor-token.js';
 import { MediaService } from './http/media.js';
@@ -147,7 +148,7 @@ async function build(opts: GatewayOptions): Promise<Parts> {
     deliverTo: (c, m) => channels().deliverTo(c, m),
   });
   const pool = new AgentPool(() => cfg().routing.agents);
-  const assigner = new Assigner({ bus, pool, logger, routing: () => cfg().routing,
+  const assigner = new Assigner({ bus, pool, logger, routing: () => cfg().routing, shared: sharedAssignment(cluster, bus),
     onQueueStatus: (conv, status) => channels().queueStatus(conv, status) });
   const now = opts.now ?? Date.now;
   const sla = new SlaMonitor({ bus, config: cfg, logger: logger.child({ part: 'sla' }), now,
@@ -249,6 +250,7 @@ async function start(p: Parts, opts: GatewayOptions): Promise<void> {
   // After the plugins: its ingest and decide steps go first, ahead of any bot's.
   p.teardowns.push(p.csat.start());
   await p.assigner.restore();
+  p.teardowns.push(shareRouting({ cluster: p.cluster, bus: p.bus, assigner: p.assigner, pool: p.pool, logger: logger.child({ part: 'routing' }) }));
   await p.sla.restore();
   await p.snoozes.restore();
   if (await p.csatTotals.restore((q) => p.store.listConversations(q))) logger.warn('csat: more resolved conversations this week than the supervisor totals read at start; the latest count only once they change again');

@@ -30,6 +30,24 @@ export interface SharedSecrets {
   refresh(key: string, stale: (current: SharedSecret | undefined) => boolean, fetch: () => Promise<SharedSecret>): Promise<SharedSecret>;
 }
 
+/** An agent's presence as one node sees it (its own workspace sockets). */
+export type PresenceStatus = 'online' | 'away';
+
+/**
+ * Agent presence across nodes. Each node reports the agents whose workspace sockets it holds;
+ * a node's report expires with the node (kill -9 included), so an agent whose only node died
+ * goes offline everywhere without anyone saying so.
+ */
+export interface SharedPresence {
+  /** `local` is read now and every second: this node's agents with at least one socket here. */
+  start(local: () => Map<string, PresenceStatus>): void;
+  /** Something in `local` changed: report now rather than at the next second. */
+  changed(): void;
+  /** The other nodes' agents (best status per agent), each time it changes. */
+  onChange(fn: (others: Map<string, PresenceStatus>) => void): void;
+  close(): Promise<void>;
+}
+
 /** A bus event as it crosses to the other nodes; `origin` is the producing node's id. */
 export type RemoteEvent = { origin: string } & (
   | { kind: 'message'; message: Message; conversation: Conversation }
@@ -65,6 +83,13 @@ export interface Cluster {
   secrets?: SharedSecrets;
   /** Absent on a single node: every event is local. */
   fanout?: Fanout;
+  /** Absent on a single node: presence is this node's own. */
+  presence?: SharedPresence;
+  /**
+   * Runs `fn` while this node holds the cluster-wide lock `name` (waits up to a few seconds for
+   * it, then rejects with `unavailable`). Absent on a single node: one process needs no lock.
+   */
+  exclusive?<T>(name: string, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -10,14 +10,19 @@ export interface AgentState {
   /** Conversation ids currently assigned (the load). */
   active: Set<string>;
   lastAssignedAt: number;
+  /** Cluster mode: the agent's best status on the other nodes (absent: no socket there). */
+  remote?: 'online' | 'away';
 }
+
+const RANK: Record<AgentStatus, number> = { offline: 0, away: 1, online: 2 };
 
 export type AgentOverrides = Record<string, { capacity?: number; skills?: string[] }>;
 
 /**
  * Presence, load and eligibility of agents. Capacity and skills come from the agent's record,
- * overridden live by `[routing.agents.<login>]`. Shared by the gateway and the simulator;
- * cluster-redis replaces the in-process state with a shared one.
+ * overridden live by `[routing.agents.<login>]`. Shared by the gateway and the simulator. In
+ * cluster mode each node's pool also learns the other nodes' presence (`remote`) and the load
+ * from every node's assignment events (core/routing/shared-routing.ts).
  */
 export class AgentPool {
   private agents = new Map<string, AgentState>();
@@ -36,6 +41,12 @@ export class AgentPool {
   }
 
   get(id: string): AgentState | undefined { return this.agents.get(id); }
+
+  /** The status routing goes by: this node's, or a better one another node reports (cluster mode). */
+  status(s: AgentState): AgentStatus {
+    return s.remote && RANK[s.remote] > RANK[s.status] ? s.remote : s.status;
+  }
+
   all(): AgentState[] { return [...this.agents.values()]; }
 
   capacity(s: AgentState): number { return this.overrides()[s.agent.login]?.capacity ?? s.agent.capacity; }
@@ -44,7 +55,7 @@ export class AgentPool {
   hasRoom(s: AgentState): boolean { return s.active.size < this.capacity(s); }
 
   eligible(s: AgentState, queue: string): boolean {
-    return s.status === 'online' && !s.agent.disabled && this.hasRoom(s) && this.serves(s, queue);
+    return this.status(s) === 'online' && !s.agent.disabled && this.hasRoom(s) && this.serves(s, queue);
   }
 
   anyEligible(queue: string): boolean {
@@ -67,14 +78,14 @@ export class AgentPool {
   slots(queue: string): number {
     let total = 0;
     for (const s of this.agents.values()) {
-      if (s.status === 'online' && !s.agent.disabled && this.serves(s, queue)) total += this.capacity(s);
+      if (this.status(s) === 'online' && !s.agent.disabled && this.serves(s, queue)) total += this.capacity(s);
     }
     return total;
   }
 
   onlineCount(): number {
     let n = 0;
-    for (const s of this.agents.values()) if (s.status === 'online' && !s.agent.disabled) n++;
+    for (const s of this.agents.values()) if (this.status(s) === 'online' && !s.agent.disabled) n++;
     return n;
   }
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { KefuError } from '../errors.js';
 import type { Conversation, Participant } from '../model/message.js';
 import type { ConversationBus } from '../bus/conversation-bus.js';
+import type { ConversationChange } from '../bus/events.js';
 import type { KefuConfig } from '../../config/schema.js';
 import type { AgentRecord } from '../store/store.js';
 import { AgentPool, type AgentState, type AgentStatus } from './agent-pool.js';
@@ -18,6 +19,16 @@ export interface AssignerOptions {
   /** Tells a waiting customer their place in line (the channel shows it when it can). */
   onQueueStatus?: (conv: Conversation, status: QueueStatus) => void;
   now?: () => number;
+  /** Cluster mode (core/routing/shared-routing.ts): every change of hands is checked against the shared store under a cluster lock. */
+  shared?: SharedAssignment;
+}
+
+export interface SharedAssignment {
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /** The conversation as the shared store has it now (not this node's cached copy). */
+  reread(id: string): Promise<Conversation | undefined>;
+  /** This node's presence changed (an agent's socket came, went, or their status was set here). */
+  presenceChanged(): void;
 }
 
 const SYSTEM: Participant = { id: 'system', role: 'system', name: 'kefu' };
@@ -41,6 +52,8 @@ export class Assigner {
   private assignedAt = new Map<string, number>();
   private returnedBy = new Map<string, { agentId: string; until: number }>();
   private running = false;
+  /** Only one node assigns automatically (the holder of the 'assigner' lease); the others keep the same queues. */
+  private leading = true;
   private again = false;
   private ticker: NodeJS.Timeout;
   private now: () => number;
@@ -53,9 +66,12 @@ export class Assigner {
       if (change === 'queued') this.enqueue(conv);
       if (change === 'updated') this.reprioritize(conv);
     });
-    opts.bus.on('message', (m, conv) => {
+    const onMessage = (m: { from: Participant; direction: string }, conv: Conversation) => {
       if (m.from.role === 'agent' && m.direction === 'outbound') this.answered(conv.id);
-    });
+    };
+    opts.bus.on('message', onMessage);
+    // An agent on another node answering ends this node's answer timer too.
+    opts.bus.on('remote:message', onMessage);
     // Aging thresholds and opening hours pass with time, not only with events.
     this.ticker = setInterval(() => { if (this.queues.size > 0) this.schedule(); }, TICK_MS);
     this.ticker.unref();
@@ -68,6 +84,21 @@ export class Assigner {
     this.schedules = new Map(r.queues.map((q) => [q.name, parseHours(q.hours)]));
     this.queues.configure(specs, r.strategy, r.aging, r.default_queue);
     for (const w of this.queues.all()) { const c = this.convs.get(w.id); if (c) c.queue = w.queue; }
+    this.schedule();
+  }
+
+  /** Cluster mode: becomes (or stops being) the node that assigns; the new one starts from the store. */
+  async setLeading(on: boolean): Promise<void> {
+    this.leading = on;
+    if (on) await this.reload();
+  }
+
+  /** Forgets the queues and loads and reads them again from the store (a new leader, a resync after missed events). */
+  async reload(): Promise<void> {
+    for (const w of this.queues.all()) this.queues.remove(w.id);
+    for (const s of this.opts.pool.all()) s.active.clear();
+    this.convs.clear();
+    await this.restore();
     this.schedule();
   }
 
@@ -87,8 +118,10 @@ export class Assigner {
 
   waitingCount(): number { return this.queues.size; }
 
-  private enqueue(conv: Conversation, silent = false): void {
-    this.convs.set(conv.id, conv);
+  /** `remote`: another node's copy; the assigner reads this node's own (the store's) when it needs one. */
+  private enqueue(conv: Conversation, silent = false, remote = false): void {
+    if (this.queues.has(conv.id)) this.queues.remove(conv.id);
+    if (!remote) this.convs.set(conv.id, conv);
     conv.queue = this.queues.add({ id: conv.id, queue: conv.queue, priority: conv.priority, queuedAt: (conv.queuedAt ?? conv.createdAt).getTime() });
     if (!silent && !this.isOpen(conv.queue) && !this.closedNotified.has(conv.id)) {
       this.closedNotified.add(conv.id);
@@ -108,6 +141,23 @@ export class Assigner {
     if (w.priority !== conv.priority) this.schedule();
   }
 
+  /**
+   * Cluster mode: another node changed `conv` (its event, already in this node's store cache).
+   * The queues and loads here follow; nothing is announced, the other node did that.
+   */
+  track(conv: Conversation, change: ConversationChange): void {
+    if (change === 'updated') return this.reprioritize(conv);
+    if (change === 'created') return;
+    for (const s of this.opts.pool.all()) s.active.delete(conv.id);
+    this.answered(conv.id);
+    if (conv.status === 'queued') return this.enqueue(conv, true, true);
+    this.queues.remove(conv.id);
+    this.convs.delete(conv.id);
+    this.lastStatus.delete(conv.id);
+    if (conv.status === 'assigned' && conv.assigneeId) this.opts.pool.get(conv.assigneeId)?.active.add(conv.id);
+    this.schedule();
+  }
+
   /** Runs assignment until nothing more fits; coalesces concurrent triggers. */
   schedule(): void {
     if (this.running) { this.again = true; return; }
@@ -120,6 +170,7 @@ export class Assigner {
 
   private async assignAll(): Promise<void> {
     const { pool } = this.opts;
+    if (!this.leading) return;
     for (;;) {
       const now = this.now();
       const eligible = (q: string) => this.isOpen(q, now) && pool.anyEligible(q);
@@ -136,11 +187,55 @@ export class Assigner {
       const conv = this.convs.get(next.id) ?? await this.opts.bus.store.getConversation(next.id);
       this.convs.delete(next.id);
       if (!conv || conv.status !== 'queued') continue;
-      await this.assign(conv, agent, 'assigned');
+      // Full by the shared count (another node's assignment not yet heard of): back in line.
+      if (await this.guarded(conv, agent, () => this.handTo(conv, agent, 'assigned')) === 'full') this.enqueue(conv, true);
     }
   }
 
+  /**
+   * Cluster mode: runs a change of hands under the cluster lock, only if the shared store still
+   * has the conversation as this node saw it (status and assignee) and, when `agent` is given,
+   * the agent has room by the shared store's count. Another node may have just assigned it, or
+   * filled the agent, and its event may not have arrived yet. Returns the reason it did not run.
+   */
+  private async guarded(conv: Conversation, agent: AgentState | undefined, fn: () => Promise<void>): Promise<'moved' | 'full' | undefined> {
+    const shared = this.opts.shared;
+    if (!shared) { await fn(); return undefined; }
+    // As the caller saw it: another change on this node may run first, while this one waits for the lock.
+    const seen = { status: conv.status, assigneeId: conv.assigneeId ?? undefined };
+    return shared.exclusive(async () => {
+      const now = await shared.reread(conv.id);
+      if (!now || now.status !== seen.status || (now.assigneeId ?? undefined) !== seen.assigneeId || conv.status !== seen.status) {
+        if (now) {
+          this.opts.bus.store.refreshed?.(now);
+          conv.status = now.status;
+          conv.assigneeId = now.assigneeId ?? undefined;
+          this.track(conv, now.status === 'queued' ? 'queued' : 'assigned');
+        }
+        return 'moved';
+      }
+      if (agent && agent.agent.id !== conv.assigneeId) {
+        const cap = this.opts.pool.capacity(agent);
+        const held = await this.opts.bus.store.listConversations({ status: ['assigned'], assigneeId: agent.agent.id, limit: cap + 1 });
+        if (held.filter((c) => c.id !== conv.id).length >= cap) {
+          for (const c of held) agent.active.add(c.id);
+          return 'full';
+        }
+      }
+      await fn();
+      return undefined;
+    });
+  }
+
   private async assign(conv: Conversation, agent: AgentState, change: 'assigned' | 'transferred'): Promise<void> {
+    const why = await this.guarded(conv, agent, () => this.handTo(conv, agent, change));
+    // Another node gave it to this very agent first (the assigning node, as they claimed it): done.
+    if (why === 'moved' && conv.status === 'assigned' && conv.assigneeId === agent.agent.id) return;
+    if (why === 'moved') throw new KefuError('invalid_state', 'Another agent or node changed this conversation first.');
+    if (why === 'full') throw new KefuError('agent_at_capacity');
+  }
+
+  private async handTo(conv: Conversation, agent: AgentState, change: 'assigned' | 'transferred'): Promise<void> {
     const prev = conv.assigneeId ? this.opts.pool.get(conv.assigneeId) : undefined;
     prev?.active.delete(conv.id);
     agent.active.add(conv.id);
@@ -195,15 +290,18 @@ export class Assigner {
     if (target.startsWith('queue:')) {
       const queue = target.slice(6);
       if (!this.queues.spec(queue)) throw new KefuError('validation_failed', `No queue "${queue}".`);
-      if (conv.assigneeId) this.opts.pool.get(conv.assigneeId)?.active.delete(conv.id);
-      this.answered(conv.id);
-      await this.opts.bus.updateConversation(conv, { status: 'queued', queue, assigneeId: undefined, queuedAt: new Date(this.now()) }, 'queued');
+      const why = await this.guarded(conv, undefined, async () => {
+        if (conv.assigneeId) this.opts.pool.get(conv.assigneeId)?.active.delete(conv.id);
+        this.answered(conv.id);
+        await this.opts.bus.updateConversation(conv, { status: 'queued', queue, assigneeId: undefined, queuedAt: new Date(this.now()) }, 'queued');
+      });
+      if (why) throw new KefuError('invalid_state', 'Another agent or node changed this conversation first.');
       return;
     }
     const agentId = target.replace(/^agent:/, '');
     const agent = this.requireAgent(agentId);
     if (conv.assigneeId === agentId) return;
-    if (agent.status !== 'online') throw new KefuError('invalid_state', `${agent.agent.name} is not online.`);
+    if (this.opts.pool.status(agent) !== 'online') throw new KefuError('invalid_state', `${agent.agent.name} is not online.`);
     if (!this.opts.pool.hasRoom(agent)) throw new KefuError('agent_at_capacity');
     await this.assign(conv, agent, 'transferred');
   }
@@ -214,17 +312,25 @@ export class Assigner {
    * same conversation again for a minute; the other causes already keep it from them (status).
    */
   async requeue(conv: Conversation, opts: { returned?: boolean } = {}): Promise<void> {
-    if (conv.assigneeId) {
-      this.opts.pool.get(conv.assigneeId)?.active.delete(conv.id);
-      if (opts.returned) this.returnedBy.set(conv.id, { agentId: conv.assigneeId, until: this.now() + RETURN_COOL_OFF_MS });
-    }
-    this.answered(conv.id);
-    // queuedAt = creation time puts it ahead of everything that arrived later: head of queue.
-    await this.opts.bus.updateConversation(conv, { status: 'queued', assigneeId: undefined, queuedAt: conv.createdAt }, 'queued');
+    // Changed meanwhile on another node: it is no longer this agent's to give back.
+    await this.guarded(conv, undefined, async () => {
+      if (conv.assigneeId) {
+        this.opts.pool.get(conv.assigneeId)?.active.delete(conv.id);
+        if (opts.returned) this.returnedBy.set(conv.id, { agentId: conv.assigneeId, until: this.now() + RETURN_COOL_OFF_MS });
+      }
+      this.answered(conv.id);
+      // queuedAt = creation time puts it ahead of everything that arrived later: head of queue.
+      await this.opts.bus.updateConversation(conv, { status: 'queued', assigneeId: undefined, queuedAt: conv.createdAt }, 'queued');
+    });
   }
 
   async resolve(conv: Conversation, by: Participant): Promise<void> {
     if (conv.status === 'resolved') return;
+    const why = await this.guarded(conv, undefined, () => this.closeConversation(conv, by));
+    if (why && (conv.status as string) !== 'resolved') throw new KefuError('invalid_state', 'Another agent or node changed this conversation first.');
+  }
+
+  private async closeConversation(conv: Conversation, by: Participant): Promise<void> {
     if (conv.assigneeId) this.opts.pool.get(conv.assigneeId)?.active.delete(conv.id);
     const started = this.assignedAt.get(conv.id);
     if (started) this.avgHandleMs = 0.9 * this.avgHandleMs + 0.1 * (this.now() - started); // EWMA for wait estimates
@@ -271,8 +377,8 @@ export class Assigner {
       return {
         name: q.name, label: q.label, priority: q.priority, weight: q.weight, maxWaitS: q.max_wait_s, open: this.isOpen(q.name, now),
         waiting: line.length, longestWaitS: line.length ? Math.round((now - Math.min(...line.map((w) => w.queuedAt))) / 1000) : 0,
-        agents: pool.all().filter((s) => !s.agent.disabled && s.status !== 'offline' && pool.serves(s, q.name))
-          .map((s) => ({ id: s.agent.id, name: s.agent.name, status: s.status, load: s.active.size, capacity: pool.capacity(s) })),
+        agents: pool.all().filter((s) => !s.agent.disabled && pool.status(s) !== 'offline' && pool.serves(s, q.name))
+          .map((s) => ({ id: s.agent.id, name: s.agent.name, status: pool.status(s), load: s.active.size, capacity: pool.capacity(s) })),
       };
     });
   }
@@ -282,6 +388,7 @@ export class Assigner {
     const s = this.requireAgent(agentId);
     const was = s.status;
     s.status = status;
+    this.opts.shared?.presenceChanged();
     if (status === 'online') this.schedule();
     if (status === 'away' && was !== 'away') void this.requeueAll(s).catch((err) => this.opts.logger.error({ err }, 're-queue on away failed'));
   }
@@ -292,6 +399,7 @@ export class Assigner {
     clearTimeout(this.graceTimers.get(agentId));
     this.graceTimers.delete(agentId);
     if (s.status === 'offline') s.status = 'online';
+    this.opts.shared?.presenceChanged();
     this.schedule();
   }
 
@@ -302,6 +410,9 @@ export class Assigner {
       this.graceTimers.delete(agentId);
       if (s.connections > 0) return;
       s.status = 'offline';
+      this.opts.shared?.presenceChanged();
+      // Still on another node's workspace: they keep their conversations.
+      if (this.opts.pool.status(s) !== 'offline') return;
       this.requeueAll(s).catch((err) => this.opts.logger.error({ err, agentId }, 're-queue after disconnect failed'));
     }, this.opts.routing().disconnect_grace_s * 1000);
     timer.unref();
@@ -314,6 +425,44 @@ export class Assigner {
       if (conv && conv.status === 'assigned' && conv.assigneeId === s.agent.id) await this.requeue(conv);
       else s.active.delete(id);
     }
+  }
+
+  /** Cluster mode: this node's own presence, for the other nodes. */
+  localPresence(): Map<string, 'online' | 'away'> {
+    const out = new Map<string, 'online' | 'away'>();
+    for (const s of this.opts.pool.all()) if (s.status !== 'offline' && !s.agent.disabled) out.set(s.agent.id, s.status);
+    return out;
+  }
+
+  /**
+   * Cluster mode: the other nodes' presence changed. An agent who went offline everywhere (their
+   * node died or they closed the last tab there) gets the disconnect grace, then the assigning
+   * node hands their conversations back; one who came online may be given work.
+   */
+  setRemotePresence(others: Map<string, 'online' | 'away'>, unknown: (id: string) => void): void {
+    let more = false;
+    for (const id of others.keys()) if (!this.opts.pool.get(id)) unknown(id);
+    for (const s of this.opts.pool.all()) {
+      const before = this.opts.pool.status(s);
+      s.remote = others.get(s.agent.id);
+      const after = this.opts.pool.status(s);
+      if (after === before) continue;
+      if (after === 'online') more = true;
+      if (after === 'offline' && this.leading) this.offlineElsewhere(s);
+    }
+    if (more) this.schedule();
+  }
+
+  private offlineElsewhere(s: AgentState): void {
+    const key = `remote:${s.agent.id}`;
+    clearTimeout(this.graceTimers.get(key));
+    const timer = setTimeout(() => {
+      this.graceTimers.delete(key);
+      if (this.opts.pool.status(s) !== 'offline' || !this.leading) return;
+      this.requeueAll(s).catch((err) => this.opts.logger.error({ err, agentId: s.agent.id }, 're-queue after the agent left every node failed'));
+    }, this.opts.routing().disconnect_grace_s * 1000);
+    timer.unref();
+    this.graceTimers.set(key, timer);
   }
 
   /** Makes an agent known to the pool (as offline until a workspace socket opens) so HTTP-only agents can work. */

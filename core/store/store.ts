@@ -125,6 +125,11 @@ export interface Store {
    * copy in place (callers hold it). Absent where nothing is cached across processes.
    */
   refreshed?(conv: Conversation): void;
+  /**
+   * The conversation as the shared database has it now, bypassing this process's cache (cluster
+   * mode checks a change of hands against it under a lock). Absent: getConversation is current.
+   */
+  reread?(id: string): Promise<Conversation | undefined>;
 
   /** Appends a message and advances its conversation's lastSeq in the same commit; with
    *  `deliverTo`, the message's outbox item (target `deliverTo`, key the conversation) is written
@@ -170,6 +175,11 @@ export interface Store {
 
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+  /**
+   * Sets `key` only if it has no value and returns the value that holds: processes starting
+   * together on one shared database agree on one (the visitor-token secret). Absent: one process.
+   */
+  claimMeta?(key: string, value: string): Promise<string>;
 
   /** Commits everything pending, then closes. */
   close(): Promise<void>;

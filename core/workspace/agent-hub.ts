@@ -52,6 +52,9 @@ export class AgentHub {
       this.broadcast({ type: 'conversation', change, conversation: this.view(c) });
       // Loads in the team panel change with every assignment, not only with presence.
       if (change !== 'updated' && change !== 'created') this.agentsChanged();
+      // Messages that came before the assignment (cluster mode assigns under a lock, after the
+      // message event; another node may have assigned it) reach the new assignee as history.
+      if ((change === 'assigned' || change === 'transferred') && c.assigneeId) this.catchUp(c.id, c.assigneeId);
     };
     d.bus.on('conversation', onConversation);
     d.bus.on('remote:conversation', onConversation);
@@ -197,6 +200,14 @@ export class AgentHub {
     }
   }
 
+  private catchUp(conversationId: string, agentId: string): void {
+    for (const conn of this.conns) {
+      if (conn.agent.id !== agentId || conn.open.has(conversationId)) continue;
+      this.history(conn, conversationId, this.seen(conn, conversationId).upTo, true)
+        .catch((err) => this.d.logger.warn({ err, conversationId }, 'catch-up after assignment failed'));
+    }
+  }
+
   private seen(conn: Conn, conversationId: string): SeenSeqs {
     let seen = conn.seen.get(conversationId);
     if (!seen) conn.seen.set(conversationId, (seen = new SeenSeqs()));
@@ -262,7 +273,7 @@ export class AgentHub {
 
   agentList() {
     return this.d.pool.all().filter((s) => !s.agent.disabled).map((s) => ({
-      id: s.agent.id, name: s.agent.name, status: s.status, load: s.active.size, capacity: this.d.pool.capacity(s),
+      id: s.agent.id, name: s.agent.name, status: this.d.pool.status(s), load: s.active.size, capacity: this.d.pool.capacity(s),
     }));
   }
 

@@ -64,8 +64,11 @@ describe('cluster mode: a visitor on node A and an agent on node B (one MongoDB 
     conversationId = created.conversation.id;
     const claim = await json(`${b.workspaceUrl}/api/conversations/${conversationId}/claim`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     assert.equal(claim.status, 200, JSON.stringify(claim.body));
-    agent.send({ type: 'open', conversationId, after: 0 });
-    await agent.wait((f) => f.type === 'history' && f.conversationId === conversationId);
+    // Assigned (by the assigning node or the claim), the agent is sent what came before as history;
+    // then it opens the conversation from the last seq it has, as the workspace does.
+    const caughtUp = await agent.wait((f) => f.type === 'history' && f.conversationId === conversationId);
+    agent.send({ type: 'open', conversationId, after: Math.max(0, ...caughtUp.messages.map((m: { seq: number }) => m.seq)) });
+    await agent.wait((f) => f.type === 'history' && f.conversationId === conversationId && f !== caughtUp);
   });
   afterEach(async () => {
     await visitor?.socket.close();

@@ -36,7 +36,9 @@ describe('cluster mode: a gateway on Redis, through a Redis outage (real redis-s
     const v = await connectVisitor(gw.publicUrl);
     assert.equal((await say(v, '你好, cluster?')).type, 'ack');
     const conv = (await agent.wait((f) => f.type === 'conversation' && f.change === 'assigned')).conversation;
-    await agent.wait((f) => f.type === 'message' && f.message.content.text === '你好, cluster?');
+    // Live, or (assigned under the cluster lock after the message event) as the assignee's catch-up history.
+    await agent.wait((f) => (f.type === 'message' && f.message.content.text === '你好, cluster?')
+      || (f.type === 'history' && f.conversationId === conv.id && f.messages.some((m: any) => m.content.text === '你好, cluster?')));
     const replyId = cid();
     agent.send({ type: 'send', conversationId: conv.id, clientId: replyId, text: 'yes, on Redis' });
     await agent.wait((f) => f.type === 'ack' && f.clientId === replyId);
