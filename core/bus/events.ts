@@ -33,6 +33,8 @@ export interface BusEvents {
   'remote:message': [message: Message, conversation: Conversation];
   'remote:conversation': [conversation: Conversation, change: ConversationChange];
   'remote:signal': [signal: Signal];
+  /** Delivery ticks of a vendor send made by another node (the workspace shows them; the API channel's kefu.delivery runs where it was sent). */
+  'remote:delivery': [update: DeliveryUpdate];
   /** Remote events may have been missed (the link to the other nodes came back): sockets catch up from the store. */
   resync: [];
 }

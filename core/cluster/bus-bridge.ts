@@ -11,6 +11,7 @@ export function bridgeBus(bus: ConversationBus, fanout: Fanout, nodeId: string):
   bus.on('message', (message, conversation) => fanout.publish({ origin, kind: 'message', message, conversation }));
   bus.on('conversation', (conversation, change) => fanout.publish({ origin, kind: 'conversation', conversation, change }));
   bus.on('signal', (signal) => fanout.publish({ origin, kind: 'signal', signal }));
+  bus.on('delivery', (update) => fanout.publish({ origin, kind: 'delivery', update }));
   fanout.onRemote((e) => {
     switch (e.kind) {
       case 'message':
@@ -21,6 +22,8 @@ export function bridgeBus(bus: ConversationBus, fanout: Fanout, nodeId: string):
         return void bus.emit('remote:conversation', e.conversation, e.change);
       case 'signal':
         return void bus.emit('remote:signal', e.signal);
+      case 'delivery':
+        return void bus.emit('remote:delivery', e.update);
     }
   });
   fanout.onResync(() => bus.emit('resync'));

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { ConversationChange, Signal } from '../bus/events.js';
 import type { Conversation, Message } from '../model/message.js';
+import type { DeliveryUpdate } from '../model/delivery.js';
 import { localLimiters, type LimiterFactory } from '../ratelimit/rate-limiter.js';
 
 /** A leader lease this node holds. */
@@ -52,7 +53,8 @@ export interface SharedPresence {
 export type RemoteEvent = { origin: string } & (
   | { kind: 'message'; message: Message; conversation: Conversation }
   | { kind: 'conversation'; conversation: Conversation; change: ConversationChange }
-  | { kind: 'signal'; signal: Signal });
+  | { kind: 'signal'; signal: Signal }
+  | { kind: 'delivery'; update: DeliveryUpdate });
 
 /**
  * Live delivery between nodes. Best effort: a publish may be lost (Redis away), so `onResync`

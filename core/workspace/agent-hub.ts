@@ -11,7 +11,7 @@ import type { Assigner } from '../routing/assigner.js';
 import type { AgentPool } from '../routing/agent-pool.js';
 import type { MediaService } from '../http/media.js';
 import { sendAll, sendBounded } from '../http/socket-send.js';
-import { withDeliveries } from '../model/delivery.js';
+import { withDeliveries, type DeliveryUpdate } from '../model/delivery.js';
 import { SeenSeqs } from './seen-seqs.js';
 import { parseAgentFrame } from './agent-frames.js';
 import { publicConversation, sessionToken } from './views.js';
@@ -61,10 +61,12 @@ export class AgentHub {
     // Clocks start, stop and fall due between conversation changes: every list shows them.
     d.sla?.on('changed', (c, sla) => this.broadcast({ type: 'sla', conversationId: c.id, sla }));
     d.sla?.on('breached', (b) => this.broadcast({ type: 'sla.breached', ...b }));
-    d.bus.on('delivery', (u) => {
+    const onDelivery = (u: DeliveryUpdate) => {
       void d.bus.store.getConversation(u.conversationId).then((c) => { if (c) this.toWatchers(c, { type: 'delivery', ...u }); })
         .catch((err) => d.logger.warn({ err }, 'delivery relay failed'));
-    });
+    };
+    d.bus.on('delivery', onDelivery);
+    d.bus.on('remote:delivery', onDelivery);
     const onSignal = (s: Signal) => {
       if (s.from.role !== 'customer') return;
       void d.bus.store.getConversation(s.conversationId).then((c) => {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Fanout, RemoteEvent } from '../../core/cluster/cluster.js';
 import type { RedisLink } from './connection.js';
 
-const KINDS = ['message', 'conversation', 'signal'] as const;
+const KINDS = ['message', 'conversation', 'signal', 'delivery'] as const;
 const ISO_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
 
 /** Timestamps are named *At throughout the model: they come back as Dates, as the local events carry them. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { MongoClient } from 'mongodb';
 import { startGateway, eventually, type TestGateway } from '../helpers/gateway.js';
-import { json, visitorSession } from '../helpers/clients.js';
+import { cid, connectAgent, json, loginAgent, visitorSession } from '../helpers/clients.js';
 import { mongoStoreConfig, mongoTarget } from '../helpers/mongo.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { ACCOUNTS, FakeTwilio, inbound, smsConfig, twilioPost } from '../channels/sms/fake-twilio.js';
@@ -65,6 +65,30 @@ describe('cluster mode: two gateways on one MongoDB database and one Redis (inbo
       const texts = (await smsInbound(g)).map((m) => (m.content.kind === 'text' ? m.content.text : ''));
       assert.deepEqual(texts, ['where is my parcel?', 'hello?'], 'one message each, seen alike from both nodes');
     }
+  });
+
+  it('delivery ticks cross nodes: an agent on B replies by SMS; Twilio\'s status callback lands on A; B\'s workspace shows sent, then delivered', async () => {
+    a = await start('a', 0);
+    b = await start('b', 0);
+    await eventually(() => a.channels.isRunning('sms') && b.channels.isRunning('sms'), 'sms running on both');
+    const token = await loginAgent(b.workspaceUrl, 'admin', b.adminPassword);
+    const agent = await connectAgent(b.workspaceUrl, token);
+    try {
+      assert.equal((await twilioPost(a.publicUrl, inbound(CUSTOMER, 'where is my parcel?'))).status, 200);
+      const conv = (await eventually(() => b.store.findConversationByRef({ channel: 'sms', account: ACCOUNTS.main.number, thread: CUSTOMER }), 'the conversation'))!;
+      const claim = await json(`${b.workspaceUrl}/api/conversations/${conv.id}/claim`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      assert.equal(claim.status, 200, JSON.stringify(claim.body));
+      const clientId = cid();
+      agent.send({ type: 'send', conversationId: conv.id, clientId, text: 'It left Hangzhou.' });
+      const ack = await agent.wait((f) => (f.type === 'ack' || f.type === 'error') && f.clientId === clientId);
+      assert.equal(ack.type, 'ack', JSON.stringify(ack));
+      await agent.wait((f) => f.type === 'delivery' && f.messageId === ack.id && f.state === 'sent');
+      const sent = fake.created.find((c) => c.Body === 'It left Hangzhou.')!;
+      const status = await twilioPost(a.publicUrl, { MessageSid: sent.sid, SmsSid: sent.sid, AccountSid: ACCOUNTS.main.sid, From: ACCOUNTS.main.number, To: CUSTOMER,
+        ApiVersion: '2010-04-01', MessageStatus: 'delivered', SmsStatus: 'delivered' }, { path: '/channels/sms/twilio/status' });
+      assert.equal(status.status, 204);
+      await agent.wait((f) => f.type === 'delivery' && f.messageId === ack.id && f.state === 'delivered');
+    } finally { await agent.close(); }
   });
 
   it('WeChat pushing the same message to both nodes at once stores it once; both are answered success', async () => {
