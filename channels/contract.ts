@@ -44,6 +44,12 @@ export interface ChannelAdapter {
    * channel shows messages live and its clients resume from the store (the web widget).
    */
   readonly pushes?: boolean;
+  /**
+   * A live channel whose customers may have several clients open (widget tabs): a customer's
+   * message stored on another node (cluster mode) is passed to `send` too, so the customer's
+   * clients on this node show it. The channel echoes on its own node itself.
+   */
+  readonly echoes?: boolean;
   /** This channel's `[channels.<name>]` config, checked before start and on every reload (an
    *  invalid slice keeps or puts the channel stopped, with the problem in its health). */
   readonly configSchema?: ZodType;

@@ -293,7 +293,8 @@ export class ChannelRegistry {
    */
   async deliverRemote(msg: Message, conv: Conversation): Promise<void> {
     const e = this.entries.get(conv.ref.channel);
-    if (msg.direction !== 'outbound' || msg.private || !e?.running || e.adapter.pushes) return;
+    if (msg.private || !e?.running || e.adapter.pushes) return;
+    if (msg.direction !== 'outbound' && !(e.adapter.echoes && msg.from.role === 'customer')) return;
     await e.adapter.send(msg, conv, { idempotencyKey: msg.id, attempt: 1 });
   }
 

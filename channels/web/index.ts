@@ -38,6 +38,7 @@ export interface WebChannelOptions {
  */
 export class WebChannel implements ChannelAdapter {
   readonly name = 'web';
+  readonly echoes = true;
   private ctx?: ChannelContext;
   private sockets = new Map<string, Set<WebSocket>>();
   private lastOnline = false;

@@ -42,6 +42,7 @@ const MAX_IDENTITIES = 10_000;
  */
 export class WechatMpChannel implements ChannelAdapter {
   readonly name = 'wechat_mp';
+  readonly echoes = true;
   readonly configSchema = configSchema;
   private ctx?: ChannelContext;
   private sockets = new Map<string, Set<WebSocket>>();

@@ -110,6 +110,16 @@ describe('cluster mode: a visitor on node A and an agent on node B (one MongoDB 
     assert.equal(onA.assigneeId, (await b.store.getConversation(conversationId))!.assigneeId);
   });
 
+  it('the visitor\'s own message shows in their other tab on node B (the echo crosses nodes)', async () => {
+    const other = await connectVisitor(b.publicUrl, visitor.token, Number.MAX_SAFE_INTEGER);
+    try {
+      await say('typed in the tab on A');
+      const echo = await other.socket.wait((f) => f.type === 'message' && f.message.content.text === 'typed in the tab on A');
+      assert.equal(echo.message.from.role, 'customer');
+      assert.equal(visitor.socket.frames.filter((f) => f.type === 'message' && f.message.content.text === 'typed in the tab on A').length, 0, 'not echoed to the tab that sent it');
+    } finally { await other.socket.close(); }
+  });
+
   it('Redis restarts mid-conversation: a visitor message published while it was down reaches the agent on B by resync, exactly once; the agent\'s reply meanwhile reaches the visitor\'s open widget on A by resync, exactly once, without reconnecting; live delivery works again after', async () => {
     await say('before');
     await eventually(() => agentTexts(agent, conversationId).includes('before'), '"before" on B');
