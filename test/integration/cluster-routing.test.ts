@@ -101,6 +101,17 @@ describe('cluster mode: routing across three nodes (one MongoDB database, one re
     assert.equal((await assignments()).get(frame.conversation.id), agent.id);
   });
 
+  it('queue positions on node A follow assignments made for agents on node B', async () => {
+    const [a, b] = nodes;
+    const waiting: Visitor[] = [];
+    for (let i = 0; i < 3; i++) waiting.push(await visitorOn(a, `in line ${i}`));
+    for (let i = 0; i < 3; i++) await waiting[i].socket.wait((f) => f.type === 'queue' && f.position === i + 1);
+    await agentOn(b, 'bea', 1);
+    await waiting[0].socket.wait((f) => f.type === 'message' && f.message.content.event === 'assigned');
+    await waiting[1].socket.wait((f) => f.type === 'queue' && f.position === 1);
+    await waiting[2].socket.wait((f) => f.type === 'queue' && f.position === 2);
+  });
+
   it('many agents on three nodes, many customers on three nodes: each conversation assigned once, no agent over capacity, claims racing the assigner included', async () => {
     const agents: { id: string; token: string; socket: FrameSocket }[] = [];
     for (let i = 0; i < 6; i++) agents.push(await agentOn(nodes[i % 3], `agent${i}`, 2));
