@@ -20,10 +20,12 @@ function revive(key: string, value: unknown): unknown {
  */
 export class RedisFanout implements Fanout {
   private events = new EventEmitter();
+  private readonly own: string;
   private subDown = false;
   private cmdDown = false;
 
   constructor(private link: RedisLink, private o: { prefix: string; nodeId: string; logger: Logger }) {
+    this.own = `{"origin":${JSON.stringify(o.nodeId)},`;
     this.events.on('error', (err: Error) => o.logger.error({ err }, 'fanout listener failed'));
     link.sub.on('close', () => { this.subDown = true; });
     link.cmd.on('close', () => { this.cmdDown = true; });
@@ -50,7 +52,8 @@ export class RedisFanout implements Fanout {
 
   publish(e: RemoteEvent): void {
     // A lost publish is made good by the resync that follows the reconnect.
-    this.link.cmd.publish(this.channel(e.kind), JSON.stringify(e)).catch(() => {});
+    const { origin: _, ...rest } = e;
+    this.link.cmd.publish(this.channel(e.kind), JSON.stringify({ origin: this.o.nodeId, ...rest })).catch(() => {});
   }
 
   onRemote(fn: (e: RemoteEvent) => void): void { this.events.on('remote', fn); }
@@ -58,6 +61,8 @@ export class RedisFanout implements Fanout {
   onResync(fn: () => void): void { this.events.on('resync', fn); }
 
   private receive(raw: string): void {
+    // A node hears its own publishes too; publish() puts the origin first, so they are dropped unparsed.
+    if (raw.startsWith(this.own)) return;
     let e: RemoteEvent;
     try { e = JSON.parse(raw, revive) as RemoteEvent; } catch { return this.o.logger.warn('unreadable cluster event dropped'); }
     if (!e || typeof e !== 'object' || e.origin === this.o.nodeId || !KINDS.includes(e.kind)) return;
