@@ -82,8 +82,9 @@ export function gatewayPorts(i = 0) {
 
 /** Starts the gateway from the built package with the bench config; returns { child, dir, ports }. */
 /** `extra` is appended to the [ai] section, `storeExtra` to [store] (the text-http-parts ablations);
- *  BENCH_EXTRA_TOML is appended as is (an A/B of one setting, e.g. "[search]\\nindex = false"). */
-export async function startGateway(extra = '', index = 0, storeExtra = '') {
+ *  BENCH_EXTRA_TOML is appended as is (an A/B of one setting, e.g. "[search]\\nindex = false"),
+ *  then `tail` (whole sections: the cluster scenario's [cluster] and agents). */
+export async function startGateway(extra = '', index = 0, storeExtra = '', tail = '') {
   const ports = gatewayPorts(index);
   const dir = mkdtempSync(join(tmpdir(), 'kefu-bench-'));
   const cfg = `[server]
@@ -113,6 +114,7 @@ ${extra}
 [routing.agents.admin]
 capacity = 1000
 ${process.env.BENCH_EXTRA_TOML ?? ''}
+${tail}
 `;
   writeFileSync(join(dir, 'kefu.toml'), cfg);
   // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway under load.
