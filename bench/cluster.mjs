@@ -12,7 +12,7 @@
 // TODO(issue 18): `--workers` with 100,000 idle visitor sockets on one machine and text crossing
 // workers (RSS per socket, errors) belongs here once `kefu start --workers N` exists.
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -37,6 +37,21 @@ const pong = (port) => new Promise((resolve) => {
   s.on('error', () => resolve(false));
 });
 
+/** Calls per Redis command so far (INFO commandstats): how many round trips a message costs. */
+const redisCalls = (port) => new Promise((resolve) => {
+  const s = createConnection({ port, host: '127.0.0.1' });
+  let got = '';
+  s.on('connect', () => s.write('INFO commandstats\r\n'));
+  s.on('data', (d) => {
+    got += d;
+    const len = Number(got.slice(1, got.indexOf('\r\n')));
+    if (Buffer.byteLength(got) < len + String(len).length + 5) return;
+    s.destroy();
+    resolve(Object.fromEntries([...got.matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g)].map((m) => [m[1], Number(m[2])])));
+  });
+  s.on('error', () => resolve({}));
+});
+
 /** redis-server as test/helpers/redis.ts starts it (no persistence), pinned with the gateways. */
 async function startRedis() {
   const port = await freePort();
@@ -47,7 +62,7 @@ async function startRedis() {
     if (i > 200 || child.exitCode !== null) throw new Error(`redis-server (${REDIS}) did not answer on ${port}`);
     await sleep(25);
   }
-  return { child, url: `redis://127.0.0.1:${port}` };
+  return { child, port, url: `redis://127.0.0.1:${port}` };
 }
 
 /** The shared store: a real MongoDB at MONGODB_URL, else the emulator in its own process (undefined: neither). */
@@ -74,10 +89,16 @@ function nodeToml(i, nodes, redisUrl) {
   return t;
 }
 
-/** CPU ms per process, every thread; the gateways' main threads apart. */
+/** Kernel-mode CPU ms of a process (stime): socket writes to processes on the same core show up here. */
+function sysMs(pid) {
+  return (Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[12]) * 1000) / 100;
+}
+
+/** CPU ms per process, every thread; the gateways' main threads and kernel time apart. */
 function cpuNow(parts) {
   const of = (cs) => cs.reduce((s, c) => s + cpuMs(c.pid), 0);
-  return { nodes: of(parts.nodes), main: parts.nodes.reduce((s, c) => s + mainThreadCpuMs(c.pid), 0), redis: of(parts.redis), store: of(parts.store) };
+  return { nodes: of(parts.nodes), main: parts.nodes.reduce((s, c) => s + mainThreadCpuMs(c.pid), 0), nodesSys: parts.nodes.reduce((s, c) => s + sysMs(c.pid), 0),
+    redis: of(parts.redis), store: of(parts.store) };
 }
 
 async function row({ nodes, cluster, shared, seconds }) {
@@ -93,11 +114,12 @@ async function row({ nodes, cluster, shared, seconds }) {
     const parts = { nodes: started.map((g) => g.child), redis: redis ? [redis.child] : [], store: store?.child ? [store.child] : [] };
     const driver = pinned(LOAD_CORE, [join(ROOT, 'bench/cluster-driver.mjs'), String(seconds), String(VISITORS), String(WINDOW)],
       { env: { BENCH_CLUSTER_NODES: JSON.stringify(urls) } });
-    let c0, c1, rss = 0;
+    let c0, c1, rss = 0, r0 = {}, r1 = {};
     for (;;) {
-      if (!c0 && driver.out.includes('measuring')) c0 = cpuNow(parts);
+      if (!c0 && driver.out.includes('measuring')) { c0 = cpuNow(parts); if (redis) r0 = await redisCalls(redis.port); }
       if (!c1 && driver.out.includes('stopped')) {
         c1 = cpuNow(parts);
+        if (redis) r1 = await redisCalls(redis.port);
         rss = [...parts.nodes, ...parts.redis, ...parts.store].reduce((s, c) => s + rssKb(c.pid), 0) / 1024;
       }
       if (driver.exitCode !== null) break;
@@ -110,7 +132,8 @@ async function row({ nodes, cluster, shared, seconds }) {
     const total = ['nodes', 'redis', 'store'].reduce((s, k) => s + (c1[k] - c0[k]), 0);
     return { ...r, nodes, store: shared ? store.kind : 'SQLite', cluster, rssMB: rss,
       cpuPerMsgUs: r.msgs ? (total * 1000) / r.msgs : null, mainCpuPerMsgUs: us('main'),
-      cpuUs: { nodes: us('nodes'), redis: us('redis'), store: us('store') },
+      cpuUs: { nodes: us('nodes'), nodesKernel: us('nodesSys'), redis: us('redis'), store: us('store') },
+      redisCallsPerMsg: Object.fromEntries(Object.keys(r1).map((k) => [k, (r1[k] - (r0[k] ?? 0)) / Math.max(1, r.msgs)])),
       // Where the server core's time went over the window (all server processes share it).
       storeShare: total ? (c1.store - c0.store) / total : 0, serverCoreBusy: total / (seconds * 1000) };
   } finally {
@@ -132,21 +155,24 @@ const ROWS = {
 export async function clusterScenario(seconds) {
   const wanted = (process.env.BENCH_CLUSTER_ROWS ?? Object.keys(ROWS).join(',')).split(',');
   const haveStore = !!(process.env.MONGODB_URL || process.env.KEFU_MONGO_EMULATOR_DIR);
-  if (!haveStore) process.stderr.write('cluster: neither MONGODB_URL nor KEFU_MONGO_EMULATOR_DIR is set: the shared-store rows are left out\n');
-  const results = {};
+  if (!haveStore && wanted.some((n) => ROWS[n]?.shared)) process.stderr.write('cluster: neither MONGODB_URL nor KEFU_MONGO_EMULATOR_DIR is set: the shared-store rows are left out\n');
+  const results = new Map(); // rows in the order asked (an object would put '1', '2', '3' first)
   for (const name of wanted) {
     if (!ROWS[name]) throw new Error(`unknown cluster row ${name}; choose from ${Object.keys(ROWS).join(',')}`);
     if (ROWS[name].shared && !haveStore) continue;
     process.stderr.write(`  cluster row ${name}…\n`);
-    results[name] = await row({ ...ROWS[name], seconds });
+    results.set(name, await row({ ...ROWS[name], seconds }));
   }
-  const base = results.single;
-  const one = results[1];
-  return Object.entries(results).map(([name, r]) => {
+  const base = results.get('single');
+  const one = results.get('1');
+  const sqlite = results.get('1-sqlite');
+  return [...results].map(([name, r]) => {
     const what = !r.cluster ? 'single mode, SQLite (baseline)'
       : r.store === 'SQLite' ? 'cluster mode, 1 node, SQLite + Redis'
         : `cluster mode, ${r.nodes} node${r.nodes > 1 ? 's' : ''}, ${r.store} store + Redis`;
-    const bound = r.store === 'emulator' ? `; bound by the emulator store (${(r.storeShare * 100).toFixed(0)}% of server CPU)` : '';
+    // The same cluster on SQLite is the control: the store is the only difference.
+    const share = `${(r.storeShare * 100).toFixed(0)}% of server CPU`;
+    const bound = r.store !== 'emulator' ? '' : !sqlite || r.rate < sqlite.rate / 2 ? `; bound by the emulator store (${share})` : `; emulator store: ${share}`;
     const ratio = name === 'single' ? '1.00×' : base ? `${(r.rate / base.rate).toFixed(2)}×` : '–';
     const toOne = one && r.nodes > 1 ? ` (${(r.rate / one.rate).toFixed(2)}× 1 node on the store)` : '';
     return { scenario: `cluster: ${name === 'single' ? 'single mode' : `${r.nodes} node${r.nodes > 1 ? 's' : ''}`}`, server: `kefu ${what}${bound}`, kefu: r, base, baseName: 'single mode, SQLite', ratio: ratio + toOne };
