@@ -175,6 +175,8 @@ export async function clusterScenario(seconds) {
     const bound = r.store !== 'emulator' ? '' : !sqlite || r.rate < sqlite.rate / 2 ? `; bound by the emulator store (${share})` : `; emulator store: ${share}`;
     const ratio = name === 'single' ? '1.00×' : base ? `${(r.rate / base.rate).toFixed(2)}×` : '–';
     const toOne = one && r.nodes > 1 ? ` (${(r.rate / one.rate).toFixed(2)}× 1 node on the store)` : '';
-    return { scenario: `cluster: ${name === 'single' ? 'single mode' : `${r.nodes} node${r.nodes > 1 ? 's' : ''}`}`, server: `kefu ${what}${bound}`, kefu: r, base, baseName: 'single mode, SQLite', ratio: ratio + toOne };
+    // Distinct names: bench:compare pairs rows of two runs by them.
+    const scenario = name === 'single' ? 'cluster: single mode' : `cluster: ${r.nodes} node${r.nodes > 1 ? 's' : ''} (${r.store === 'SQLite' ? 'SQLite' : 'shared store'})`;
+    return { scenario, server: `kefu ${what}${bound}`, kefu: r, base, baseName: 'single mode, SQLite', ratio: ratio + toOne };
   });
 }

@@ -23,7 +23,7 @@ describe('bench: the cluster scenario (smoke run, figures not asserted)', functi
     const { clusterScenario } = await import(new URL('../../../bench/cluster.mjs', import.meta.url).href);
     const rows = await clusterScenario(1);
     assert.deepEqual(rows.map((r: { scenario: string }) => r.scenario),
-      ['cluster: single mode', 'cluster: 1 node', ...(EMULATOR ? ['cluster: 2 nodes'] : [])]);
+      ['cluster: single mode', 'cluster: 1 node (SQLite)', ...(EMULATOR ? ['cluster: 2 nodes (shared store)'] : [])]);
     for (const r of rows) {
       const k = r.kefu;
       assert.ok(k.msgs > 0, `${r.scenario}: no message measured`);
