@@ -133,6 +133,7 @@ async function row({ nodes, cluster, shared, seconds }) {
     return { ...r, nodes, store: shared ? store.kind : 'SQLite', cluster, rssMB: rss,
       cpuPerMsgUs: r.msgs ? (total * 1000) / r.msgs : null, mainCpuPerMsgUs: us('main'),
       cpuUs: { nodes: us('nodes'), nodesKernel: us('nodesSys'), redis: us('redis'), store: us('store') },
+      cpuMsInWindow: Object.fromEntries(Object.keys(c1).map((k) => [k, c1[k] - c0[k]])),
       redisCallsPerMsg: Object.fromEntries(Object.keys(r1).map((k) => [k, (r1[k] - (r0[k] ?? 0)) / Math.max(1, r.msgs)])),
       // Where the server core's time went over the window (all server processes share it).
       storeShare: total ? (c1.store - c0.store) / total : 0, serverCoreBusy: total / (seconds * 1000) };
@@ -153,12 +154,12 @@ const ROWS = {
 
 /** The rows for run.mjs's table: each names its own server column; ratios are to the single-mode row. */
 export async function clusterScenario(seconds) {
-  const wanted = (process.env.BENCH_CLUSTER_ROWS ?? Object.keys(ROWS).join(',')).split(',');
+  const wanted = (process.env.BENCH_CLUSTER_ROWS ?? 'single,1-sqlite,1,2,3').split(','); // Object.keys would put '1', '2', '3' first
   const haveStore = !!(process.env.MONGODB_URL || process.env.KEFU_MONGO_EMULATOR_DIR);
   if (!haveStore && wanted.some((n) => ROWS[n]?.shared)) process.stderr.write('cluster: neither MONGODB_URL nor KEFU_MONGO_EMULATOR_DIR is set: the shared-store rows are left out\n');
-  const results = new Map(); // rows in the order asked (an object would put '1', '2', '3' first)
+  const results = new Map(); // rows in the order asked
   for (const name of wanted) {
-    if (!ROWS[name]) throw new Error(`unknown cluster row ${name}; choose from ${Object.keys(ROWS).join(',')}`);
+    if (!ROWS[name]) throw new Error(`unknown cluster row ${name}; choose from single,1-sqlite,1,2,3`);
     if (ROWS[name].shared && !haveStore) continue;
     process.stderr.write(`  cluster row ${name}…\n`);
     results.set(name, await row({ ...ROWS[name], seconds }));
