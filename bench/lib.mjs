@@ -121,7 +121,13 @@ ${tail}
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = pinned(SERVER_CORE, [...nodeArgs, join(ROOT, 'dist/kefu.mjs'), 'start', '--config', join(dir, 'kefu.toml')],
     { cwd: dir, env: { KEFU_ADMIN_PASSWORD: ADMIN_PASSWORD } });
-  await waitHttp(`http://127.0.0.1:${ports.workspace}/healthz`);
+  try {
+    await waitHttp(`http://127.0.0.1:${ports.workspace}/healthz`);
+  } catch (err) {
+    // Not left running (or silent): what it said is the reason.
+    await stop(child);
+    throw new Error(`${err.message}; the gateway said: ${(child.err ?? '').slice(-2000)}`);
+  }
   return { child, dir, ports };
 }
 
