@@ -72,12 +72,14 @@ export function stats(latencies) {
   return { n: xs.length, mean: xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length), p50: q(0.5), p99: q(0.99), max: xs[xs.length - 1] ?? NaN };
 }
 
-export const PORTS = { public: 18080, workspace: 18090, baseline: 18100 };
+/** Fixed so a run's figures are comparable; BENCH_PORT_BASE moves them (the suite's smoke run picks free ones). */
+const BASE = Number(process.env.BENCH_PORT_BASE ?? 18080);
+export const PORTS = { public: BASE, workspace: BASE + 10, baseline: BASE + 20 };
 export const ADMIN_PASSWORD = 'bench-admin-password';
 
 /** Ports of the i-th gateway process (the connections scenario can run several on one machine). */
 export function gatewayPorts(i = 0) {
-  return i === 0 ? { public: PORTS.public, workspace: PORTS.workspace } : { public: 18200 + 2 * i, workspace: 18201 + 2 * i };
+  return i === 0 ? { public: PORTS.public, workspace: PORTS.workspace } : { public: BASE + 120 + 2 * i, workspace: BASE + 121 + 2 * i };
 }
 
 /** Starts the gateway from the built package with the bench config; returns { child, dir, ports }. */
