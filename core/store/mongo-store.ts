@@ -276,6 +276,16 @@ export class MongoStore implements Store {
     });
   }
 
+  async setMetaOnce(key: string, value: string): Promise<string> {
+    try {
+      await this.meta.insertOne({ _id: keyId('meta', key), key, value });
+      return value;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      return (await this.getMeta(key)) ?? value;
+    }
+  }
+
   async close(): Promise<void> {
     await this.queue.settled();
     await this.client.close();

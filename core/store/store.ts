@@ -170,6 +170,12 @@ export interface Store {
 
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+  /**
+   * Stores `value` only if `key` has none yet and returns the stored one: several processes
+   * starting together on an empty shared store agree on one value (the visitor-token secret).
+   * Only a store several processes share needs it (SQLite is one process: it holds a lock file).
+   */
+  setMetaOnce?(key: string, value: string): Promise<string>;
 
   /** Commits everything pending, then closes. */
   close(): Promise<void>;
