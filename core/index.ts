@@ -188,8 +188,9 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   bus.on('message', (m, c) => { if (m.direction === 'inbound') metrics!.messageIn(c.ref.channel); });
   bus.on('rejected', (code, channel) => metrics!.rejected(code, channel));
   bus.on('signal', (s) => { if (s.from.role !== 'customer') registry!.typing(s).catch((err) => logger.warn({ err }, 'typing relay failed')); });
+  const teardowns: (() => void)[] = [];
   if (cluster.fanout) {
-    bridgeBus(bus, cluster.fanout, cluster.nodeId);
+    teardowns.push(bridgeBus(bus, cluster.fanout, cluster.nodeId));
     bus.on('remote:message', (m, c) => { registry!.deliverRemote(m, c).catch((err) => logger.warn({ err }, 'remote delivery failed')); });
     bus.on('remote:signal', (s) => { registry!.typingRemote(s).catch((err) => logger.warn({ err }, 'typing relay failed')); });
   }
@@ -223,7 +224,7 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   workspaceUpgrades.attach(workspaceServer);
   workspaceUpgrades.add('/ws/agent', (ws, req) => void hub.accept(ws, req));
   return { source, cfg, logger, unlock, store, cluster, limiter, media, bus, pool, assigner, accounts, hub, sla, contacts, snoozes, indexer, metrics, registry, dispatcher, web,
-    publicUpgrades, workspaceUpgrades, publicServer, workspaceServer, csat, csatTotals, ready, teardowns: [] };
+    publicUpgrades, workspaceUpgrades, publicServer, workspaceServer, csat, csatTotals, ready, teardowns };
 }
 
 async function start(p: Parts, opts: GatewayOptions): Promise<void> {

@@ -15,12 +15,23 @@ after(async () => { if (!('skip' in redis)) await redis.close(); });
 
 /** Texts of one role in a socket's frames (live `message` frames and the agent's `history` pages), in arrival order. */
 function texts(s: FrameSocket, conversationId: string, role: 'customer' | 'agent'): string[] {
-  const out: string[] = [];
+  return received(s, conversationId, role).map((m) => m.text);
+}
+
+function received(s: FrameSocket, conversationId: string, role: 'customer' | 'agent'): { seq: number; text: string }[] {
+  const out: { seq: number; text: string }[] = [];
   for (const f of s.frames) {
     const messages = f.type === 'message' ? [f.message] : f.type === 'history' && f.conversationId === conversationId ? f.messages : [];
-    for (const m of messages) if (m.from.role === role && m.content.kind === 'text') out.push(m.content.text);
+    for (const m of messages) if (m.from.role === role && m.content.kind === 'text') out.push({ seq: m.seq, text: m.content.text });
   }
   return out;
+}
+
+/** What a workspace shows: each message once, placed by seq (one made good by a resync arrives late). */
+function placed(s: FrameSocket, conversationId: string, role: 'customer' | 'agent'): string[] {
+  const got = received(s, conversationId, role);
+  assert.equal(new Set(got.map((m) => m.seq)).size, got.length, `no ${role} message twice: ${JSON.stringify(got)}`);
+  return got.sort((x, y) => x.seq - y.seq).map((m) => m.text);
 }
 
 describe('cluster mode: node failover (three gateway processes, one MongoDB database, one redis-server)', () => {
@@ -120,23 +131,23 @@ describe('cluster mode: node failover (three gateway processes, one MongoDB data
     await eventually(() => texts(first, conversationId, 'agent').length + texts(visitor.socket, conversationId, 'agent').length >= 15, 'the missed replies on C');
     const resumedIn = Date.now() - killedAt;
 
-    // The order is the store's (seq): a burst of sends not waiting for their acks may be stored in
-    // another order than sent (the bus looks each up for dedupe before it takes a seq), but every
-    // side must see exactly the stored sequence, each message once.
+    // Every side must see exactly the stored sequence, each message once, and that is the order sent
+    // (a burst not waiting for acks included: the bus gives seqs in arrival order, and the resent ones follow what A stored).
     const history = await json(`${c.url}/v1/visitor/messages?after=0`, { headers: { authorization: `Bearer ${visitor.token}` } });
     const stored = (role: string) => history.body.messages.filter((m: any) => m.from.role === role && m.content.kind === 'text').map((m: any) => m.content.text);
     const all = Array.from({ length: 15 }, (_, i) => `r${i + 1}`);
     const sent = ['hello', ...Array.from({ length: 12 }, (_, i) => `v${i + 1}`)];
-    assert.deepEqual([...stored('agent')].sort(), [...all].sort(), 'every reply stored once');
-    assert.deepEqual([...stored('customer')].sort(), [...sent].sort(), 'every visitor message stored once (the ones resent after the reconnect deduped)');
+    assert.deepEqual(stored('agent'), all, 'every reply stored once, in the order sent');
+    assert.deepEqual(stored('customer'), sent, 'every visitor message stored once (the ones resent after the reconnect deduped), in the order sent');
     assert.deepEqual([...texts(first, conversationId, 'agent'), ...texts(visitor.socket, conversationId, 'agent')], stored('agent'),
       'each agent reply once, in order, across the socket on A and the one on C');
     assert.ok(missedOnA >= 3, `the replies sent while A was dead came only after the reconnect (${missedOnA} missed on A)`);
+    // A message A stored and acknowledged but died before publishing reaches B by the resync its seq gap asks for (core/cluster/seq-gaps.ts).
     await eventually(() => texts(agent, conversationId, 'customer').length >= sent.length, 'every visitor message on B');
-    assert.deepEqual(texts(agent, conversationId, 'customer'), stored('customer'), 'each visitor message once, in order, at the agent');
-    assert.deepEqual(texts(agent, conversationId, 'agent'), stored('agent'), 'the agent\'s own replies once each, in order');
-    for (const t of ['hello', 'v1', 'v2', 'v3']) assert.equal(stored('customer').indexOf(t), sent.indexOf(t), `${t} (sent after the previous ack) in place`);
+    assert.deepEqual(placed(agent, conversationId, 'customer'), stored('customer'), 'each visitor message once, in order, at the agent');
+    assert.deepEqual(placed(agent, conversationId, 'agent'), stored('agent'), 'the agent\'s own replies once each, in order');
+    const late = received(agent, conversationId, 'customer').findIndex((m, i, all) => i > 0 && m.seq < all[i - 1].seq);
     // A figure for the README (not an assertion): kill -9 to everything resumed on C.
-    console.log(`      failover: ${inFlight} visitor sends in flight, ${missedOnA} replies missed on A, resumed on C ${resumedIn} ms after kill -9`);
+    console.log(`      failover: ${inFlight} visitor sends in flight, ${missedOnA} replies missed on A, resumed on C ${resumedIn} ms after kill -9${late >= 0 ? '; a message A acked but never published reached B by resync' : ''}`);
   });
 });
