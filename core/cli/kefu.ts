@@ -152,6 +152,8 @@ async function main(argv: string[]): Promise<number> {
       const { createGateway } = await import('../index.js');
       const gw = await createGateway({
         config: source,
+        // A worker's lines name it: N processes write to one stdout.
+        logger: w.isWorker() ? (await import('pino')).pino({ level: source.current.log.level, base: { svc: 'kefu', node: source.current.cluster.node_id } }) : undefined,
         onAdminCreated: (login, password) => console.log(`\n  First start: created admin agent\n    login:    ${login}\n    password: ${password}\n`),
       });
       let signals = 0;
