@@ -2,18 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { AgentAccounts } from './auth/agents.js';
 import { randomToken } from './model/ids.js';
 import type { Store } from './store/store.js';
+import { isKefuError } from './errors.js';
 
-/**
- * The secret visitor tokens are signed with: made on first start, kept in the store. On a shared
- * store every node reads the same one, so a visitor token from any node is good on every other;
- * nodes (workers) starting together on an empty store agree on one through setMetaOnce.
- */
+/** The secret visitor tokens are signed with: made on first start, kept in the store. */
 export async function ensureSecret(store: Store): Promise<Buffer> {
   let s = await store.getMeta('visitor_secret');
   if (!s) {
-    const made = randomBytes(32).toString('base64url');
-    if (store.setMetaOnce) s = await store.setMetaOnce('visitor_secret', made);
-    else await store.setMeta('visitor_secret', (s = made));
+    const mine = randomBytes(32).toString('base64url');
+    if (store.claimMeta) s = await store.claimMeta('visitor_secret', mine);
+    else await store.setMeta('visitor_secret', (s = mine));
   }
   return Buffer.from(s, 'base64url');
 }
@@ -25,8 +22,8 @@ export async function ensureAdmin(accounts: AgentAccounts, announce?: (login: st
   try {
     await accounts.create({ login: 'admin', name: 'Admin', password, role: 'admin' });
   } catch (err) {
-    // Another node (a worker started at the same moment) made it first: its password is the one announced.
-    if (await accounts.any()) return;
+    // Another node sharing the database made it first (cluster mode, started together).
+    if (isKefuError(err) && err.code === 'conflict') return;
     throw err;
   }
   announce?.('admin', process.env.KEFU_ADMIN_PASSWORD ? '(from KEFU_ADMIN_PASSWORD)' : password);

@@ -246,7 +246,9 @@ export class MongoStore implements Store {
 
   /** Keyed by login: a second agent with a login is refused even where unique indexes are not enforced. */
   async createAgent(a: AgentRecord): Promise<void> {
-    await this.agents.insertOne({ _id: keyId('agent', a.login), id: a.id, login: a.login, ...agentFields(a), createdAt: a.createdAt });
+    // The login is the _id: a second agent with one login (two nodes' first start) is refused.
+    await this.agents.insertOne({ _id: keyId('agent', a.login), id: a.id, login: a.login, ...agentFields(a), createdAt: a.createdAt })
+      .catch((err) => { throw isDuplicateKey(err) ? new KefuError('conflict', `agent "${a.login}" already exists`) : err; });
   }
   async updateAgent(a: AgentRecord): Promise<void> { await this.agents.updateOne({ id: a.id }, { $set: agentFields(a) }); }
   async getAgent(id: string): Promise<AgentRecord | undefined> { return toAgent(await this.agents.findOne({ id })); }
@@ -270,20 +272,21 @@ export class MongoStore implements Store {
   async getMedia(id: string): Promise<MediaRecord | undefined> { return toMedia(await this.media.findOne({ _id: keyId('media', id) })); }
 
   async getMeta(key: string): Promise<string | undefined> { return (await this.meta.findOne({ _id: keyId('meta', key) }))?.value; }
-  setMeta(key: string, value: string): Promise<void> {
-    return this.queue.run(`meta\u0000${key}`, async () => {
-      await this.meta.updateOne({ _id: keyId('meta', key) }, { $set: { key, value } }, { upsert: true });
-    });
-  }
-
-  async setMetaOnce(key: string, value: string): Promise<string> {
+  async claimMeta(key: string, value: string): Promise<string> {
     try {
       await this.meta.insertOne({ _id: keyId('meta', key), key, value });
       return value;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      return (await this.getMeta(key)) ?? value;
+      const held = await this.getMeta(key);
+      if (held === undefined) throw err;
+      return held;
     }
+  }
+  setMeta(key: string, value: string): Promise<void> {
+    return this.queue.run(`meta\u0000${key}`, async () => {
+      await this.meta.updateOne({ _id: keyId('meta', key) }, { $set: { key, value } }, { upsert: true });
+    });
   }
 
   async close(): Promise<void> {

@@ -171,11 +171,10 @@ export interface Store {
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
   /**
-   * Stores `value` only if `key` has none yet and returns the stored one: several processes
-   * starting together on an empty shared store agree on one value (the visitor-token secret).
-   * Only a store several processes share needs it (SQLite is one process: it holds a lock file).
+   * Sets `key` only if it has no value and returns the value that holds: processes starting
+   * together on one shared database agree on one (the visitor-token secret). Absent: one process.
    */
-  setMetaOnce?(key: string, value: string): Promise<string>;
+  claimMeta?(key: string, value: string): Promise<string>;
 
   /** Commits everything pending, then closes. */
   close(): Promise<void>;
