@@ -31,6 +31,7 @@ export const ERROR_CATALOGUE = {
   too_many_connections: { status: 429, message: 'Too many open connections for this visitor.' },
   unavailable: { status: 503, message: 'The gateway is shutting down or not ready.' },
   vendor_unavailable: { status: 502, message: 'The messaging vendor did not answer; retry later.' },
+  workers_need_cluster: { status: 500, message: 'More than one worker needs cluster mode ([cluster] redis_url) and the MongoDB store ([store] driver = "mongodb").' },
   internal: { status: 500, message: 'Internal error.' },
 } as const;
 
