@@ -46,4 +46,26 @@ describe('sends of one socket are stored in the order sent (gateway on MongoDB)'
     assert.deepEqual(of('customer'), ['first', ...texts]);
     assert.deepEqual(of('agent'), texts.map((t) => `r-${t}`));
   });
+
+  it('an agent\'s burst into a conversation not yet theirs: the first reply claims it, the rest wait for it and keep their order', async () => {
+    gw = await startGateway(`${mongoStoreConfig(target, m.database)}\n[ratelimit]\ncustomer_quota = 0\n`, { dir: m.dir });
+    const token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
+    const agent = await connectAgent(gw.workspaceUrl, token);
+    // Away: nothing is assigned to them automatically, so the replies must claim.
+    agent.send({ type: 'status', status: 'away' });
+    await agent.wait((f) => f.type === 'agents' && f.agents.some((x: { status: string }) => x.status === 'away'));
+    const v = await connectVisitor(gw.publicUrl);
+    await say(v, 'first');
+    const created = (await agent.wait((f) => f.type === 'conversation' && f.conversation.customer?.id)).conversation;
+    assert.notEqual(created.status, 'assigned');
+    const texts = Array.from({ length: 20 }, (_, i) => `r${i + 1}`);
+    const acks = await Promise.all(texts.map((text) => {
+      const clientId = cid();
+      agent.send({ type: 'send', conversationId: created.id, clientId, text });
+      return agent.wait((f) => (f.type === 'ack' || f.type === 'error') && f.clientId === clientId);
+    }));
+    assert.deepEqual(acks.map((x) => x.type), texts.map(() => 'ack'), JSON.stringify(acks.find((x) => x.type !== 'ack')));
+    const stored = await gw.store.listMessages(created.id, { afterSeq: 0, limit: 500 });
+    assert.deepEqual(stored.filter((x) => x.from.role === 'agent').map((x) => (x.content as { text: string }).text), texts);
+  });
 });
