@@ -82,6 +82,23 @@ const en = {
   showQuoted: 'Show quoted text', hideQuoted: 'Hide quoted text', loading: 'Loading…', quotedFailed: (e: string) => `Could not load the quoted text: ${e}`,
   wxClosed: 'Closed: the customer must write first', wxNoQuota: 'No messages left until the customer writes',
   wxLeft: (d: string, n: number, max: number) => `${d} left · ${n} of ${max} messages`, wxWindow: 'Reply window', wxOpenedFrom: 'Opened from',
+  // Contact in the side panel (contact-view.ts)
+  ctContact: 'Contact', ctError: (e: string) => `Contact: ${e}`, ctName: 'Name', ctCompany: 'Company', ctTags: 'Tags', ctNotes: 'Notes', ctSave: 'Save',
+  ctVerified: 'verified', ctUnverified: 'unverified', ctSplit: 'Split', ctSplitTitle: 'Not the same person: move this address (and what it told us) to a new contact',
+  ctSplitConfirm: (k: string) => `Split ${k} off into a new contact?`, ctOpenTitle: 'Open this conversation to reply on its channel', ctLastUsed: 'last used',
+  ctMaybeSame: 'This may be the same person as ', ctLink: 'Link', ctFindPlaceholder: 'Find a contact to link…', ctFind: 'Find a contact',
+  ctHistory: 'History', ctIdentities: 'Identities', ctConversations: (n: number) => `Conversations (${n})`,
+  ctLinkConfirm: (n: string) => `Link ${n} into this contact?`, ctNoMatch: 'No other contact matches.', ctSearchError: (e: string) => `Search: ${e}`,
+  ctHistoryError: (e: string) => `History: ${e}`, ctAudit_created: 'created', ctAudit_auto_link: 'auto link', ctAudit_link: 'link', ctAudit_split: 'split',
+  ctAudit_edit: 'edit', ctAudit_start: 'started a conversation',
+  ctWriteEmail: 'Write by e-mail', ctWriteSms: 'Write by SMS', ctWriteOn: (c: string) => `Write on ${c}`, ctSubject: 'Subject',
+  ctFirstMessage: 'The first message…', ctCancel: 'Cancel', ctStartError: (e: string) => `Could not start the conversation: ${e}`,
+  // Customer details in the side panel (side.ts)
+  cdEmail: 'E-mail', cdPhone: 'Phone', cdSms: 'SMS', cdDepartment: 'Department', cdTitle: 'Title', cdGroup: 'Group', cdCc: 'Cc', cdTicket: 'Ticket',
+  cdName: 'Name', cdId: 'Id', cdChannel: 'Channel', cdQueue: 'Queue', cdSince: 'Since', cdMessages: 'Messages', cdTags: 'Tags', cdTeam: 'Team',
+  ticket_open: 'open', ticket_pending: 'pending', ticket_solved: 'solved',
+  cdShow: 'Customer and contact', cdHide: 'Back to the conversation',
+  cdSatisfaction: 'Satisfaction', cdComment: 'Comment', cdSurveyDue: (at: string) => `survey due ${at}`, cdSurveyAsked: 'asked, no answer yet',
 };
 
 const zh: typeof en = {
@@ -149,6 +166,21 @@ const zh: typeof en = {
   showQuoted: '显示引用内容', hideQuoted: '隐藏引用内容', loading: '加载中…', quotedFailed: (e: string) => `无法加载引用内容：${e}`,
   wxClosed: '已关闭：需客户先发消息', wxNoQuota: '客户再次发消息前无法继续发送',
   wxLeft: (d: string, n: number, max: number) => `剩余 ${d} · 已发 ${n}/${max} 条`, wxWindow: '回复窗口', wxOpenedFrom: '进入来源',
+  ctContact: '联系人', ctError: (e: string) => `联系人：${e}`, ctName: '姓名', ctCompany: '公司', ctTags: '标签', ctNotes: '备注', ctSave: '保存',
+  ctVerified: '已验证', ctUnverified: '未验证', ctSplit: '拆分', ctSplitTitle: '不是同一个人：将此地址（及其带来的信息）移到新联系人',
+  ctSplitConfirm: (k: string) => `将 ${k} 拆分为新联系人？`, ctOpenTitle: '打开此会话，在它的渠道上回复', ctLastUsed: '最近使用',
+  ctMaybeSame: '可能与此人是同一人：', ctLink: '关联', ctFindPlaceholder: '查找要关联的联系人…', ctFind: '查找联系人',
+  ctHistory: '历史记录', ctIdentities: '身份', ctConversations: (n: number) => `会话（${n}）`,
+  ctLinkConfirm: (n: string) => `将 ${n} 关联到此联系人？`, ctNoMatch: '没有其他匹配的联系人。', ctSearchError: (e: string) => `搜索：${e}`,
+  ctHistoryError: (e: string) => `历史记录：${e}`, ctAudit_created: '创建', ctAudit_auto_link: '自动关联', ctAudit_link: '关联', ctAudit_split: '拆分',
+  ctAudit_edit: '编辑', ctAudit_start: '发起会话',
+  ctWriteEmail: '发邮件', ctWriteSms: '发短信', ctWriteOn: (c: string) => `通过 ${c} 发送`, ctSubject: '主题',
+  ctFirstMessage: '第一条消息…', ctCancel: '取消', ctStartError: (e: string) => `无法发起会话：${e}`,
+  cdEmail: '邮箱', cdPhone: '电话', cdSms: '短信', cdDepartment: '部门', cdTitle: '职位', cdGroup: '群组', cdCc: '抄送', cdTicket: '工单',
+  cdName: '姓名', cdId: 'ID', cdChannel: '渠道', cdQueue: '队列', cdSince: '开始于', cdMessages: '消息数', cdTags: '标签', cdTeam: '团队',
+  ticket_open: '待处理', ticket_pending: '等待客户', ticket_solved: '已解决',
+  cdShow: '客户与联系人', cdHide: '返回会话',
+  cdSatisfaction: '满意度', cdComment: '评价', cdSurveyDue: (at: string) => `将于 ${at} 发送调查`, cdSurveyAsked: '已发送，尚未评价',
 };
 
 export type Strings = typeof en;
@@ -181,6 +213,9 @@ export function statusName(s: string): string {
   const key = `status_${s}` as keyof Strings;
   return typeof t[key] === 'string' ? (t[key] as string) : s;
 }
+
+/** An e-mail ticket's state (channel-view.ts ticketState) as shown; the chip's class stays the state itself. */
+export function ticketName(s: 'open' | 'pending' | 'solved'): string { return t[`ticket_${s}`]; }
 
 /** Dates and times in the workspace's language, not the OS's. */
 export const locale = () => (lang === 'zh' ? 'zh-CN' : 'en');

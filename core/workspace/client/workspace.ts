@@ -269,7 +269,11 @@ function switchLanguage(next: Lang): void {
   if (ui) buildShell();
 }
 
+/** Below 980 px the side panel (customer, contact) is hidden; the chat head's ⓘ shows it over the conversation. */
+export function showSide(on: boolean): void { ui?.shell.classList.toggle('side-open', on); }
+
 function open(id: string): void {
+  showSide(false);
   if (S.current && S.current !== id) sendFrame({ type: 'leave', conversationId: S.current });
   S.current = id;
   S.unread.delete(id);
@@ -281,6 +285,7 @@ function open(id: string): void {
 }
 
 function back(): void {
+  showSide(false);
   if (S.current) sendFrame({ type: 'leave', conversationId: S.current });
   S.current = undefined;
   invalidate('list', 'center', 'side');
