@@ -27,7 +27,7 @@ function tokenAt(ta: HTMLTextAreaElement): { start: number; query: string } | un
  * will be sent), Esc closes. Its keydown listener must be added before the box's own (Enter sends).
  */
 export class CannedPicker {
-  readonly el = h('ul', { class: 'canned-picker', role: 'listbox', 'aria-label': 'canned replies', hidden: true });
+  readonly el = h('ul', { class: 'canned-picker', role: 'listbox', 'aria-label': i18n.t.cannedManager, hidden: true });
   private shown: Canned[] = [];
   private sel = 0;
   private token?: { start: number; query: string };

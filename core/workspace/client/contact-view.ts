@@ -1,6 +1,6 @@
 import { h, ago } from './dom';
 import { S, api, customerName, toast, type Conv } from './state';
-import { locale, statusName, t } from './i18n';
+import { lang, locale, statusName, t } from './i18n';
 
 /**
  * The contact in the side panel: who the customer is across channels (name, company, the
@@ -33,18 +33,19 @@ let opener: (c: Conv) => void = () => {};
 /** workspace.ts hands over how a conversation is opened. */
 export function setContactOpener(fn: (c: Conv) => void): void { opener = fn; }
 
-const panels = new Map<string, { el: HTMLElement; view?: View }>();
+/** `lang`: the language the panel was painted in; a switch repaints it from the view it holds. */
+const panels = new Map<string, { el: HTMLElement; view?: View; lang: string }>();
 
 /** side.ts's hook: the contact block of the open conversation (loaded once per opening). */
 export function contactSection(convId: string | undefined): HTMLElement[] {
   if (!convId) return [];
   let p = panels.get(convId);
   if (!p) {
-    p = { el: h('div', { class: 'contact', 'data-conversation': convId }, h('h3', {}, t.ctContact), h('div', { class: 'dim' }, t.loading)) };
+    p = { el: h('div', { class: 'contact', 'data-conversation': convId }, h('h3', {}, t.ctContact), h('div', { class: 'dim' }, t.loading)), lang };
     for (const k of panels.keys()) if (k !== S.current) panels.delete(k);
     panels.set(convId, p);
     void load(convId);
-  }
+  } else if (p.lang !== lang && p.view) paintPanel(convId);
   return [p.el];
 }
 
@@ -65,6 +66,7 @@ const cid = (v: View) => encodeURIComponent(v.contact.id);
 function paintPanel(convId: string): void {
   const p = panels.get(convId)!;
   const v = p.view!;
+  p.lang = lang;
   const field = (name: string, label: string, value = '', area = false) => [h('label', { for: `ct-${name}` }, label),
     area ? h('textarea', { id: `ct-${name}`, name, rows: 2 }, value) : h('input', { id: `ct-${name}`, name, value })];
   const form = h('form', { class: 'edit', onsubmit: (e: Event) => { e.preventDefault(); save(convId, form as HTMLFormElement); } },

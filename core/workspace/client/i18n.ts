@@ -98,6 +98,11 @@ const en = {
   cdName: 'Name', cdId: 'Id', cdChannel: 'Channel', cdQueue: 'Queue', cdSince: 'Since', cdMessages: 'Messages', cdTags: 'Tags', cdTeam: 'Team',
   ticket_open: 'open', ticket_pending: 'pending', ticket_solved: 'solved',
   cdShow: 'Customer and contact', cdHide: 'Back to the conversation',
+  brandWorkspace: ' workspace',
+  // System events written by the server, shown by type (message-view.ts eventText)
+  evCsat: (q: string) => `Satisfaction survey sent: ${q}`, evAssigned: (n: string) => `${n} joined the conversation`,
+  evResolved: (n: string) => `${n} closed the conversation`, evTheAgent: 'The agent', evJoin: 'Opened the chat',
+  evJoinFrom: (f: string) => `Opened the chat from "${f}"`, visitorName: (code: string) => `Visitor ${code}`, wechatUserName: (code: string) => `WeChat user ${code}`,
   cdSatisfaction: 'Satisfaction', cdComment: 'Comment', cdSurveyDue: (at: string) => `survey due ${at}`, cdSurveyAsked: 'asked, no answer yet',
 };
 
@@ -180,6 +185,10 @@ const zh: typeof en = {
   cdName: '姓名', cdId: 'ID', cdChannel: '渠道', cdQueue: '队列', cdSince: '开始于', cdMessages: '消息数', cdTags: '标签', cdTeam: '团队',
   ticket_open: '待处理', ticket_pending: '等待客户', ticket_solved: '已解决',
   cdShow: '客户与联系人', cdHide: '返回会话',
+  brandWorkspace: ' 工作台',
+  evCsat: (q: string) => `已发送满意度调查：${q}`, evAssigned: (n: string) => `${n} 已接入会话`,
+  evResolved: (n: string) => `${n} 结束了会话`, evTheAgent: '客服', evJoin: '客户打开了会话',
+  evJoinFrom: (f: string) => `客户从「${f}」打开了会话`, visitorName: (code: string) => `访客 ${code}`, wechatUserName: (code: string) => `微信用户 ${code}`,
   cdSatisfaction: '满意度', cdComment: '评价', cdSurveyDue: (at: string) => `将于 ${at} 发送调查`, cdSurveyAsked: '已发送，尚未评价',
 };
 

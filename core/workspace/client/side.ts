@@ -1,5 +1,5 @@
 import { h } from './dom';
-import { S, api, invalidate, toast, type Conv } from './state';
+import { S, api, invalidate, placeholderName, toast, type Conv } from './state';
 import { customerAddress, isEmail, isSms, optedOut, ticketState } from './channel-view';
 import { wechatRows } from './channel-wechat';
 import { slaTables } from './sla-view';
@@ -22,7 +22,7 @@ export function sideContent(): HTMLElement[] {
     if (c.meta?.cc) contact.push([t.cdCc, c.meta.cc]);
     contact.push([t.cdTicket, ticketName(ticketState(c)!)]);
   }
-  const customer = c ? [h('div', {}, h('h3', {}, t.customer), dl([[t.cdName, c.customer.name ?? '—'], ...contact, [t.cdId, c.customer.id], [t.cdChannel, c.channel], [t.cdQueue, c.queue],
+  const customer = c ? [h('div', {}, h('h3', {}, t.customer), dl([[t.cdName, c.customer.name ? placeholderName(c.customer.name) : '—'], ...contact, [t.cdId, c.customer.id], [t.cdChannel, c.channel], [t.cdQueue, c.queue],
     [t.cdSince, new Date(c.createdAt).toLocaleString(locale())], [t.cdMessages, c.lastSeq], [t.cdTags, c.tags.join(', ') || '—'], ...csatRows(c)]))] : [];
   return [
     h('button', { class: 'side-close', 'aria-label': t.cdHide, onclick: () => document.querySelector('.shell')?.classList.remove('side-open') }, '×'),

@@ -145,5 +145,13 @@ export function visible(tab: Tab = S.tab): Conv[] {
 
 /** SMS and e-mail customers without a name go by their number or address, not the internal `sms:…` id. */
 const ADDRESSED = new Set(['sms', 'sms_gateway', 'email']);
-export const customerName = (c: Conv) => c.customer.name
+export const customerName = (c: Conv) => (c.customer.name && placeholderName(c.customer.name))
   ?? (ADDRESSED.has(c.channel) && c.customer.id.startsWith(`${c.channel}:`) ? c.customer.id.slice(c.channel.length + 1) : c.customer.id);
+
+/** The names channels make up for a customer they know nothing about ("Visitor 3F2A", "WeChat user 9KQ2"), in the workspace's language. */
+export function placeholderName(name: string): string {
+  const visitor = /^Visitor ([A-Z0-9_-]{4})$/.exec(name)?.[1];
+  if (visitor) return t.visitorName(visitor);
+  const wechat = /^WeChat user ([A-Z0-9_-]{4})$/.exec(name)?.[1];
+  return wechat ? t.wechatUserName(wechat) : name;
+}

@@ -73,7 +73,7 @@ function buildShell(): void {
   const center = placeholderPane();
   const side = h('div', { class: 'side' });
   const shell = h('div', { class: 'shell' },
-    h('div', { class: 'bar' }, h('div', { class: 'brand' }, 'ke', h('span', {}, 'fu'), h('i', { class: 'wide' }, ' workspace')), h('div', { class: 'grow' }),
+    h('div', { class: 'bar' }, h('div', { class: 'brand' }, 'ke', h('span', {}, 'fu'), h('i', { class: 'wide' }, t.brandWorkspace)), h('div', { class: 'grow' }),
       conn, status, h('button', { class: 'search-open', title: t.search, 'aria-label': t.search, onclick: () => openSearch(openAt) },
         h('span', { class: 'wide' }, t.search), h('span', { class: 'narrow' }, t.searchShort)),
       h('button', { class: 'canned-open', title: t.canned, 'aria-label': t.canned, onclick: () => void openCannedManager() },
