@@ -3,6 +3,8 @@ import { startGateway, eventually, type TestGateway } from '../helpers/gateway.j
 import { connectVisitor, json, loginAgent, say } from '../helpers/clients.js';
 import type { EmailChannel } from '../../channels/email/index.js';
 import { Relay, deliver, emailConfig } from '../channels/email/mail-helpers.js';
+import { FakeTwilio, inbound, smsConfig, twilioPost } from '../channels/sms/fake-twilio.js';
+import { identitySignature } from '../../core/contacts/identify-signature.js';
 
 const EMAIL = 'li.lei@example.com';
 
@@ -87,5 +89,45 @@ describe('contacts over real sockets: an agent starts an e-mail conversation on 
     assert.deepEqual(await codes({ identity: `email:${EMAIL}`, text: '   ' }), [422, 'validation_failed']);
     assert.equal(relay.received.length, 0);
     assert.equal((await gw.store.listConversations({ limit: 50 })).filter((c) => c.ref.channel === 'email').length, 0, 'nothing created');
+  });
+});
+
+describe('contacts over real sockets: writing first by SMS (Twilio fake)', () => {
+  const SECRET = 'shop-identity-secret-outbound-1';
+  const PHONE = '+15557650001';
+  let fake: FakeTwilio;
+  let gw: TestGateway;
+  let token: string;
+  beforeEach(async () => {
+    fake = await new FakeTwilio().listen();
+    gw = await startGateway(`${smsConfig(fake)}\n[channels.web]\nidentity_secret = "${SECRET}"\n[ratelimit]\ncustomer_quota = 0\n`);
+    await eventually(() => gw.channels.isRunning('sms'), 'sms running');
+    token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
+  });
+  afterEach(async () => { await gw?.close(); await fake?.close(); });
+
+  const api = (path: string, body?: unknown) => json(`${gw.workspaceUrl}/api${path}`, body === undefined
+    ? { headers: { authorization: `Bearer ${token}` } } : { method: 'POST', headers: { authorization: `Bearer ${token}` }, json: body });
+
+  it('a number the contact already texted from is answered in that conversation (409 conversation_exists naming it), nothing texted', async () => {
+    assert.equal((await twilioPost(gw.publicUrl, inbound(PHONE, 'Texting about order 77'))).status, 200);
+    const sms = await eventually(async () => (await gw.store.listConversations({})).find((c) => c.ref.channel === 'sms'), 'the SMS conversation');
+    const v = await connectVisitor(gw.publicUrl);
+    const r = await json(`${gw.publicUrl}/v1/visitor/identify`, { method: 'POST', headers: { authorization: `Bearer ${v.token}` },
+      json: { id: 'u-9', phone: PHONE, signature: identitySignature(SECRET, 'u-9'), phone_signature: identitySignature(SECRET, `phone:${PHONE}`) } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    // This browser's conversation joins the signed user's contact (the signature proves it is them right now).
+    const ack = await say(v, 'Also on the web');
+    await v.socket.close();
+    const webConv = (await gw.store.getMessage(ack.id))!.conversationId;
+    const contact = (await api(`/conversations/${webConv}/contact`)).body;
+    assert.ok(contact.conversations.some((c: any) => c.id === sms!.id), 'the verified phone linked the SMS conversation');
+    await gw.outbox.pump();
+    const texted = fake.created.length; // the bot's answer to the first text, if any
+    const again = await api(`/contacts/${contact.contact.id}/start`, { identity: `phone:${PHONE}`, text: 'Hi again' });
+    assert.deepEqual([again.status, again.body.error?.code, again.body.error?.conversationId], [409, 'conversation_exists', sms!.id]);
+    await gw.outbox.pump();
+    assert.equal(fake.created.filter((m) => m.Body === 'Hi again').length, 0, 'nothing texted');
+    assert.equal(fake.created.length, texted);
   });
 });
