@@ -55,7 +55,7 @@ export class CannedPicker {
 
   private render(): void {
     if (this.shown.length === 0) {
-      this.el.replaceChildren(h('li', { class: 'dim' }, this.token?.query ? `No canned reply matches /${this.token.query}` : 'No canned replies yet'));
+      this.el.replaceChildren(h('li', { class: 'dim' }, this.token?.query ? i18n.t.cannedNoMatch(this.token.query) : i18n.t.cannedNone));
     } else {
       this.el.replaceChildren(...this.shown.map((r, i) => h('li', { role: 'option', 'aria-selected': String(i === this.sel), class: i === this.sel ? 'sel' : '',
         onmousedown: (e: Event) => { e.preventDefault(); this.sel = i; this.insert(); } },

@@ -68,7 +68,7 @@ const en = {
   // Canned replies (canned.ts)
   cannedError: (e: string) => `Canned replies: ${e}`, cannedManager: 'canned replies', cannedShortcutHint: 'refund', cannedTitleHint: 'Refund policy',
   cannedTextHint: 'Hi {customer.name}, …', cannedIntentsHint: 'intents, comma separated', cannedScope: 'scope', cannedMine: 'Mine', cannedTeam: 'Team',
-  cannedDelete: 'Delete', cannedNone: 'No canned replies yet.', cannedAdd: 'Add',
+  cannedDelete: 'Delete', cannedNone: 'No canned replies yet.', cannedNoMatch: (q: string) => `No canned reply matches /${q}`, cannedAdd: 'Add',
   cannedHelp: 'Type / in a reply box to insert one. Variables: {customer.name}, {agent.name}, {conversation.id}.',
   cannedHeads: ['Shortcut', 'Title', 'Text', 'Library', 'Intents', ''],
   // Messages, files, voice (message-view.ts, audio-view.ts)
@@ -159,7 +159,7 @@ const zh: typeof en = {
   qrNoPicture: '无法生成图片；请将以下文字生成二维码后扫描：',
   cannedError: (e: string) => `快捷回复：${e}`, cannedManager: '快捷回复', cannedShortcutHint: 'tuikuan', cannedTitleHint: '退款政策',
   cannedTextHint: '您好 {customer.name}，…', cannedIntentsHint: '意图，用逗号分隔', cannedScope: '范围', cannedMine: '我的', cannedTeam: '团队',
-  cannedDelete: '删除', cannedNone: '还没有快捷回复。', cannedAdd: '添加',
+  cannedDelete: '删除', cannedNone: '还没有快捷回复。', cannedNoMatch: (q: string) => `没有匹配 /${q} 的快捷回复`, cannedAdd: '添加',
   cannedHelp: '在回复框输入 / 即可插入。变量：{customer.name}、{agent.name}、{conversation.id}。',
   cannedHeads: ['快捷键', '标题', '内容', '所属', '意图', ''],
   messageDeleted: '消息已删除', sendingMeta: '发送中…', privateMeta: ' · 内部备注', download: '下载', imageAlt: '图片', file: '文件',
@@ -225,6 +225,32 @@ export function statusName(s: string): string {
 
 /** An e-mail ticket's state (channel-view.ts ticketState) as shown; the chip's class stays the state itself. */
 export function ticketName(s: 'open' | 'pending' | 'solved'): string { return t[`ticket_${s}`]; }
+
+/**
+ * The server's errors (core/errors.ts, by stable code) in Chinese. In English the server's own
+ * message is shown, often more precise (it names the field); in Chinese, the code's text.
+ */
+const zhErrors: Record<string, string> = {
+  bad_request: '请求格式有误。', invalid_json: '请求内容不是有效的 JSON。', validation_failed: '有字段缺失或格式不对。',
+  payload_too_large: '内容超过了允许的大小。', unsupported_media_type: '不支持此内容类型。', invalid_image: '不是支持的图片格式（png、jpeg、gif、webp）。',
+  image_too_large: '图片像素超过了允许的上限。', invalid_audio: '不是支持的录音格式（mp3、aac、m4a、wav、silk）。',
+  unauthorized: '缺少或无效的登录凭证。', invalid_token: '令牌无效或已过期。', invalid_signature: '签名不匹配。',
+  invalid_login_code: '微信登录码无效、已使用或已过期，请重新调用 wx.login。', forbidden: '此账号无权执行该操作。',
+  forbidden_origin: '不接受来自此来源的请求。', not_found: '未找到。', channel_disabled: '此渠道已停用。',
+  conversation_not_found: '会话不存在。', agent_not_found: '客服不存在。', agent_at_capacity: '该客服已没有空余接待量。',
+  invalid_state: '会话当前状态下无法执行此操作。', conflict: '与已有数据冲突。',
+  channel_cannot_start: '此渠道无法主动发起会话：需客户先发消息。', identity_not_of_contact: '此身份不属于该联系人（或属于另一个联系人，请先关联）。',
+  conversation_exists: '该联系人在此渠道已有会话，请在其中回复。',
+  window_expired: '渠道的回复窗口已关闭：需客户先发消息（微信：客户最后一条消息后 48 小时）。',
+  quota_exhausted: '客户再次发消息前，渠道不允许继续发送（微信：每条消息 5 条，打开会话后 2 条）。',
+  rate_limited: '消息过多，请稍后重试。', too_many_connections: '此访客打开的连接过多。', unavailable: '网关正在关闭或尚未就绪。',
+  vendor_unavailable: '消息服务商没有响应，请稍后重试。', internal: '内部错误。',
+};
+
+/** What an API error says to the agent, in the workspace's language. */
+export function errorText(code: string | undefined, message: string): string {
+  return lang === 'zh' && code && zhErrors[code] ? zhErrors[code] : message;
+}
 
 /** Dates and times in the workspace's language, not the OS's. */
 export const locale = () => (lang === 'zh' ? 'zh-CN' : 'en');

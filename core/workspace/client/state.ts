@@ -1,5 +1,5 @@
 import { h } from './dom';
-import { t } from './i18n';
+import { errorText, t } from './i18n';
 
 export type Conv = { id: string; channel: string; customer: { id: string; name?: string }; status: string; queue: string; assigneeId?: string;
   createdAt: string; updatedAt: string; queuedAt?: string; lastSeq: number; lastMessageAt?: string; tags: string[]; waitingOn?: 'agent' | 'customer'; intent?: { label: string; score: number };
@@ -84,7 +84,9 @@ export async function api(path: string, body?: unknown): Promise<any> {
   const res = await fetch(path, body === undefined ? { credentials: 'same-origin' }
     : { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const json = await res.json().catch(() => ({}));
-  if (!res.ok || json.ok === false) throw Object.assign(new Error(json?.error?.message ?? res.statusText), { code: json?.error?.code, status: res.status });
+  if (!res.ok || json.ok === false) {
+    throw Object.assign(new Error(errorText(json?.error?.code, json?.error?.message ?? res.statusText)), { code: json?.error?.code, status: res.status });
+  }
   return json;
 }
 

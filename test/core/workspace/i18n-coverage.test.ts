@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ERROR_CATALOGUE } from '../../../core/errors.js';
 
 /** The product's name, drawn in two colours ("ke" + "fu"): the same in every language. */
 const BRAND = new Set(['ke', 'fu']);
+/** The server's own English, matched to translate it (message-view.ts eventText): not shown as such. */
+const ENGLISH_ON_PURPOSE = ['Opened the chat', 'The agent'];
 const CLIENT = fileURLToPath(new URL('../../../../core/workspace/client/', import.meta.url));
 
 /**
@@ -21,6 +24,12 @@ export function untranslated(file: string, src: string): string[] {
     new RegExp(String.raw`(?:title|placeholder|'aria-label'|alt|label)\s*:\s*(?:${literal})`, 'g'),
     new RegExp(String.raw`\b(?:toast|confirm|prompt|alert)\(\s*(?:${literal})`, 'g'),
   ];
+  // Anywhere else in code (not comments): a literal that reads as a sentence (three words or more, capitalised).
+  const code = src.split('\n').filter((l) => !/^\s*(\/\/|\/?\*)/.test(l)).join('\n');
+  for (const m of code.matchAll(new RegExp(literal, 'g'))) {
+    const text = (m[1] ?? m[2] ?? '').replace(/\$\{[^}]*(\}|$)/g, ' ');
+    if (/^[A-Z][a-z]+(\s+[a-z]+){2,}/.test(text.trim()) && !ENGLISH_ON_PURPOSE.some((x) => text.includes(x))) found.push(`${file}: ${m[0].slice(0, 120)}`);
+  }
   for (const re of patterns) {
     for (const m of src.matchAll(re)) {
       // Code inside ${…} is not text (an unclosed one is a nested template the literal pattern cut short).
@@ -43,8 +52,16 @@ describe('workspace catalogue: every string a person reads is in both languages'
     const hits = untranslated('x.ts', [
       "h('h3', {}, 'Contact')", "h('button', { class: 'a', onclick: () => go({ x: 1 }) }, 'Save')", "h('span', { title: 'Open it' }, x)",
       "toast(`Search: ${e}`)", "h('b', {}, t.ctName)", "h('span', {}, '—')", "h('div', { class: 'dim' }, '×')",
+      "x ? `No canned reply matches /${q}` : 'No canned replies yet'", "const cls = on ? 'chip on' : 'chip'",
     ].join('\n'));
-    assert.equal(hits.length, 4, hits.join('\n'));
+    assert.equal(hits.length, 6, hits.join('\n'));
+  });
+
+  it('every server error code has its Chinese text (the API\'s errors in a zh workspace)', () => {
+    const src = readFileSync(`${CLIENT}i18n.ts`, 'utf8');
+    const block = src.slice(src.indexOf('const zhErrors'), src.indexOf('};', src.indexOf('const zhErrors')));
+    const zh = new Set([...block.matchAll(/(\w+): '/g)].map((m) => m[1]));
+    assert.deepEqual(Object.keys(ERROR_CATALOGUE).filter((c) => !zh.has(c)), []);
   });
 
   it('both catalogues hold the same keys with the same kind of value', async () => {
