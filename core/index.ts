@@ -214,7 +214,8 @@ async function build(opts: GatewayOptions): Promise<Parts> {
     channels: { health: () => registry!.health(), retry: (id) => registry!.outbox.retry(id), problems: () => registry!.problems(),
       dismissProblem: (channel, id) => registry!.dismissProblem(channel, id) },
     contacts: { service: contacts, attributeKeys: () => cfg().contacts.attributes,
-      starters: { list: () => registry!.starters(), target: (channel, t) => registry!.outboundTarget(channel, t) } },
+      starters: { list: () => registry!.starters(), target: (channel, t) => registry!.outboundTarget(channel, t) },
+      hasRoom: (id) => { const s = pool.get(id); return !s || pool.hasRoom(s); } },
     search: { search: new Search(store, (t, n) => customersMatching(store, contacts, t, n)), snoozes } }).callback());
   publicUpgrades.attach(publicServer);
   workspaceUpgrades.attach(workspaceServer);

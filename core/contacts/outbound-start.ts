@@ -17,6 +17,8 @@ export interface StartDeps {
   starters: Starters;
   /** The assigner's claim: capacity counts as for a conversation taken from the queue. */
   claim(conv: Conversation, agentId: string): Promise<void>;
+  /** Checked first, so an agent at capacity does not leave an empty conversation behind (claim still decides). */
+  hasRoom?(agentId: string): boolean;
 }
 
 export interface StartRequest {
@@ -50,6 +52,8 @@ export async function startConversation(d: StartDeps, r: StartRequest): Promise<
   if (!channel) throw new KefuError('channel_cannot_start', `No running channel can start a conversation with a ${kind} identity.`);
   const key = `${view.contact.id}:${r.clientId}`;
   const target = await d.starters.target(channel, { kind, value, name: view.contact.name, subject: r.subject, key });
+  // A retry of a start that already made its conversation is let through: it is counted already.
+  if (d.hasRoom && !d.hasRoom(r.agent.id) && !(await d.bus.store.findConversationByRef(target.ref))) throw new KefuError('agent_at_capacity');
   const address = `${target.ref.channel}:${target.externalId}`;
   // An e-mail address is never a verified address (kefu cannot know who reads it); a number is as verified as the identity was.
   await d.contacts.claimAddress(view.contact.id, address, identity.verified && target.ref.channel !== 'email', r.agent, r.identity);

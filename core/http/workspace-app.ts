@@ -38,7 +38,7 @@ export interface WorkspaceDeps {
   /** Contacts of the side panel (core/contacts) and the custom attribute keys agents may edit. */
   contacts: { service: ContactService; attributeKeys: () => readonly string[];
     /** The channels that can write first (agent-started conversations on another identity). */
-    starters?: Starters };
+    starters?: Starters; hasRoom?: (agentId: string) => boolean };
   /** Search, labels and snooze (core/search). */
   search?: Omit<SearchRouteDeps, 'bus' | 'view'>;
 }
@@ -106,7 +106,8 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   const admin = (ctx: Koa.Context) => { if (me(ctx).role !== 'admin') throw new KefuError('forbidden'); };
   mountCannedRoutes(authed, new CannedReplies(d.bus.store.channelState), me);
   mountContactRoutes(authed, { contacts: d.contacts.service, store: d.bus.store, conversationView: publicConversation, attributeKeys: d.contacts.attributeKeys, me,
-    start: d.contacts.starters && { bus: d.bus, starters: d.contacts.starters, claim: (c, agentId) => d.assigner.claim(c, agentId) } });
+    start: d.contacts.starters && { bus: d.bus, starters: d.contacts.starters, claim: (c, agentId) => d.assigner.claim(c, agentId),
+      hasRoom: d.contacts.hasRoom } });
   if (d.search) mountSearchRoutes(authed, { ...d.search, bus: d.bus, view: publicConversation }, me);
   const conversation = async (id: string) => {
     const c = await d.bus.store.getConversation(id);

@@ -14,7 +14,8 @@ describe('contacts over real sockets: an agent starts an e-mail conversation on 
   let token: string;
   beforeEach(async () => {
     relay = await new Relay().listen();
-    gw = await startGateway(`${emailConfig(relay.port)}\n[ratelimit]\ncustomer_quota = 0\n\n[[plugins]]\nname = "offline-notice"\n`);
+    // Capacity 1: the admin (HTTP only, never auto-assigned) holds just what they start.
+    gw = await startGateway(`${emailConfig(relay.port)}\n[ratelimit]\ncustomer_quota = 0\n[routing.agents.admin]\ncapacity = 1\n\n[[plugins]]\nname = "offline-notice"\n`);
     await eventually(() => gw.channels.isRunning('email'), 'email running');
     token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
   });
@@ -61,6 +62,10 @@ describe('contacts over real sockets: an agent starts an e-mail conversation on 
 
     const again = await api(`/contacts/${contactId}/start`, body);
     assert.deepEqual([again.status, again.body.conversation.id, again.body.message.id], [200, conv.id, r.body.message.id]);
+    // At capacity, another start is refused before anything is made (the retry above was let through).
+    const full = await api(`/contacts/${contactId}/start`, { ...body, clientId: 'start-2' });
+    assert.deepEqual([full.status, full.body.error?.code], [409, 'agent_at_capacity']);
+    assert.equal((await gw.store.listConversations({ limit: 50 })).filter((c) => c.ref.channel === 'email').length, 1, 'no empty conversation left behind');
 
     const view = await api(`/contacts/${contactId}`);
     assert.deepEqual(view.body.conversations.map((c: any) => c.id).sort(), [conv.id, webConv].sort());
