@@ -218,7 +218,9 @@ async function build(opts: GatewayOptions): Promise<Parts> {
     origins: () => cfg().server.workspace_origins, trustedProxies: () => cfg().server.trusted_proxies,
     channels: { health: () => registry!.health(), retry: (id) => registry!.outbox.retry(id), problems: () => registry!.problems(),
       dismissProblem: (channel, id) => registry!.dismissProblem(channel, id) },
-    contacts: { service: contacts, attributeKeys: () => cfg().contacts.attributes },
+    contacts: { service: contacts, attributeKeys: () => cfg().contacts.attributes,
+      starters: { list: () => registry!.starters(), target: (channel, t) => registry!.outboundTarget(channel, t) },
+      hasRoom: (id) => { const s = pool.get(id); return !s || pool.hasRoom(s); } },
     search: { search: new Search(store, (t, n) => customersMatching(store, contacts, t, n)), snoozes } }).callback();
   const workspaceServer = createServer((req, res) => { named(res); void workspaceApp(req, res); });
   publicUpgrades.attach(publicServer);

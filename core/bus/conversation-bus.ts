@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { KefuError } from '../errors.js';
 import { newId } from '../model/ids.js';
-import { textOf, type Content, type Conversation, type InboundMessage, type Message, type Participant } from '../model/message.js';
+import { textOf, type Content, type Conversation, type ConversationRef, type InboundMessage, type Message, type Participant } from '../model/message.js';
 import { DuplicateSource, type Store } from '../store/store.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import { compose, type Middleware, type PipelineContext, type Stage, STAGES } from './pipeline.js';
@@ -301,6 +301,27 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     const next = prev.then(task, task);
     this.tails.set(conversationId, next);
     next.then(() => { if (this.tails.get(conversationId) === next) this.tails.delete(conversationId); });
+  }
+
+  /**
+   * A conversation an agent starts on a channel the customer has not written on (the side
+   * panel's "write by e-mail / SMS"): created as a customer's first message would create it, with
+   * nothing sent yet; the first message is an ordinary send(). `created: false` when the ref
+   * already has one (a retried start, or an SMS number the customer texted before).
+   */
+  async openConversation(t: { ref: ConversationRef; customer: { externalId: string; name?: string }; meta?: Record<string, string>; queue?: string }):
+    Promise<{ conversation: Conversation; created: boolean }> {
+    const existing = await this.opts.store.findConversationByRef(t.ref);
+    if (existing) return { conversation: existing, created: false };
+    const key = `${t.ref.channel}\u0000${t.ref.account}\u0000${t.ref.thread}`;
+    let creating = this.creating.get(key);
+    const mine = !creating;
+    if (!creating) {
+      creating = this.createConversation({ ref: t.ref, customer: t.customer, meta: t.meta, hints: { queue: t.queue }, content: { kind: 'text', text: '' } });
+      this.creating.set(key, creating);
+      creating.finally(() => this.creating.delete(key)).catch(() => {});
+    }
+    return { conversation: await creating, created: mine };
   }
 
   /** Resolves once every accepted message has gone through all stages (tests, shutdown). */
