@@ -237,7 +237,7 @@ const zhErrors: Record<string, string> = {
   unauthorized: '缺少或无效的登录凭证。', invalid_token: '令牌无效或已过期。', invalid_signature: '签名不匹配。',
   invalid_login_code: '微信登录码无效、已使用或已过期，请重新调用 wx.login。', forbidden: '此账号无权执行该操作。',
   forbidden_origin: '不接受来自此来源的请求。', not_found: '未找到。', channel_disabled: '此渠道已停用。',
-  conversation_not_found: '会话不存在。', agent_not_found: '客服不存在。', agent_at_capacity: '该客服已没有空余接待量。',
+  conversation_not_found: '会话不存在。', agent_not_found: '客服不存在。', agent_at_capacity: '该客服已没有空余接待量。', workers_need_cluster: '多进程（--workers）需要集群模式：Redis 与 MongoDB 存储。',
   invalid_state: '会话当前状态下无法执行此操作。', conflict: '与已有数据冲突。',
   channel_cannot_start: '此渠道无法主动发起会话：需客户先发消息。', identity_not_of_contact: '此身份不属于该联系人（或属于另一个联系人，请先关联）。',
   conversation_exists: '该联系人在此渠道已有会话，请在其中回复。',
