@@ -13,7 +13,7 @@ const [a, b] = files.map((f) => JSON.parse(readFileSync(f, 'utf8')));
 
 const f = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '–' : Number(x).toFixed(d));
 const delta = (x, y) => (x && y ? `${y >= x ? '+' : ''}${(((y - x) / x) * 100).toFixed(0)} %` : '–');
-const ratio = (r) => (r.scenario === 'coldstart' ? r.kefu.coldMs / r.base.coldMs : r.kefu.rate / r.base.rate);
+const ratio = (r) => (!r.base ? null : r.scenario === 'coldstart' ? r.kefu.coldMs / r.base.coldMs : r.kefu.rate / r.base.rate);
 
 console.log(`old: ${a.date} (${files[0]})\nnew: ${b.date} (${files[1]})\n`);
 console.log('| scenario | ratio old → new | msgs/s old → new | p99 ms old → new | CPU µs/msg old → new |');

@@ -72,18 +72,21 @@ export function stats(latencies) {
   return { n: xs.length, mean: xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length), p50: q(0.5), p99: q(0.99), max: xs[xs.length - 1] ?? NaN };
 }
 
-export const PORTS = { public: 18080, workspace: 18090, baseline: 18100 };
+/** Fixed so a run's figures are comparable; BENCH_PORT_BASE moves them (the suite's smoke run picks free ones). */
+const BASE = Number(process.env.BENCH_PORT_BASE ?? 18080);
+export const PORTS = { public: BASE, workspace: BASE + 10, baseline: BASE + 20 };
 export const ADMIN_PASSWORD = 'bench-admin-password';
 
 /** Ports of the i-th gateway process (the connections scenario can run several on one machine). */
 export function gatewayPorts(i = 0) {
-  return i === 0 ? { public: PORTS.public, workspace: PORTS.workspace } : { public: 18200 + 2 * i, workspace: 18201 + 2 * i };
+  return i === 0 ? { public: PORTS.public, workspace: PORTS.workspace } : { public: BASE + 120 + 2 * i, workspace: BASE + 121 + 2 * i };
 }
 
 /** Starts the gateway from the built package with the bench config; returns { child, dir, ports }. */
 /** `extra` is appended to the [ai] section, `storeExtra` to [store] (the text-http-parts ablations);
- *  BENCH_EXTRA_TOML is appended as is (an A/B of one setting, e.g. "[search]\\nindex = false"). */
-export async function startGateway(extra = '', index = 0, storeExtra = '') {
+ *  BENCH_EXTRA_TOML is appended as is (an A/B of one setting, e.g. "[search]\\nindex = false"),
+ *  then `tail` (whole sections: the cluster scenario's [cluster] and agents). */
+export async function startGateway(extra = '', index = 0, storeExtra = '', tail = '') {
   const ports = gatewayPorts(index);
   const dir = mkdtempSync(join(tmpdir(), 'kefu-bench-'));
   const cfg = `[server]
@@ -113,13 +116,20 @@ ${extra}
 [routing.agents.admin]
 capacity = 1000
 ${process.env.BENCH_EXTRA_TOML ?? ''}
+${tail}
 `;
   writeFileSync(join(dir, 'kefu.toml'), cfg);
   // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway under load.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = pinned(SERVER_CORE, [...nodeArgs, join(ROOT, 'dist/kefu.mjs'), 'start', '--config', join(dir, 'kefu.toml')],
     { cwd: dir, env: { KEFU_ADMIN_PASSWORD: ADMIN_PASSWORD } });
-  await waitHttp(`http://127.0.0.1:${ports.workspace}/healthz`);
+  try {
+    await waitHttp(`http://127.0.0.1:${ports.workspace}/healthz`);
+  } catch (err) {
+    // Not left running (or silent): what it said is the reason.
+    await stop(child);
+    throw new Error(`${err.message}; the gateway said: ${(child.err ?? '').slice(-2000)}`);
+  }
   return { child, dir, ports };
 }
 

@@ -2,17 +2,20 @@
 // the same run on the same machine. Server pinned to core 0, load generator to core 1 (taskset).
 // Scenarios: text-http text-ws image mixed connections coldstart. Results: bench/results/*.json.
 // Not in the default run: text-http-parts (where text-http's time goes: the same load with intent
-// scoring off, with the per-commit fsync off, and with both off, next to the same bare Koa).
+// scoring off, with the per-commit fsync off, and with both off, next to the same bare Koa), and
+// cluster (bench/cluster.mjs: single mode next to cluster mode on 1, 2, 3 nodes; ~2 minutes).
 import { spawn, execFileSync } from 'node:child_process';
 import { writeFileSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { clusterScenario } from './cluster.mjs';
 import { ADMIN_PASSWORD, LOAD_CORE, PORTS, ROOT, SERVER_CORE, cpuMs, mainThreadCpuMs, drive, pinned, rssKb, sleep, startGateway, stop, waitHttp } from './lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // coldstart first: it wants a quiet machine, and right after the connections scenario the kernel
 // is still tearing down ~40,000 sockets (measured: 312 ms there against 264 ms alone).
 const ALL = ['coldstart', 'text-http', 'text-ws', 'image', 'mixed', 'connections'];
+const OPT_IN = ['text-http-parts', 'cluster'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 
 async function measure(child, run) {
@@ -119,6 +122,7 @@ const scenarios = {
     try { base = await run([b], 'baseline', [`http://127.0.0.1:${PORTS.baseline}`], Math.min(total, 19000)); } finally { await stop(b); }
     return { kefu, base, baseName: 'bare ws server' };
   },
+  cluster: () => clusterScenario(SECONDS),
   coldstart: async () => {
     const runs = Number(process.env.BENCH_COLDSTART_RUNS ?? 10);
     const once = async (args, url, opts) => {
@@ -145,7 +149,7 @@ const scenarios = {
 const f = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '–' : Number(x).toFixed(d));
 const results = [];
 for (const name of wanted) {
-  if (!scenarios[name]) { console.error(`unknown scenario ${name}; choose from ${ALL.join(' ')}`); process.exit(1); }
+  if (!scenarios[name]) { console.error(`unknown scenario ${name}; choose from ${[...ALL, ...OPT_IN].join(' ')}`); process.exit(1); }
   process.stderr.write(`running ${name}…\n`);
   const r = await scenarios[name]();
   if (Array.isArray(r)) results.push(...r); else results.push({ scenario: name, ...r });
@@ -167,6 +171,8 @@ for (const r of results) {
     lines.push(`| | ${r.baseName} | – | ${f(r.base.coldMs)} to first 200 | – | – | 0 | – | – | |`);
     continue;
   }
+  // A row that names its own server and ratio (the cluster scenario's rows share one baseline row).
+  if (r.server) { lines.push(row(r.scenario, r.server, r.kefu, r.ratio)); continue; }
   const k = r.kefu, b = r.base;
   const name = r.scenario === 'connections' ? `connections: ${k.connections} idle sockets${k.processes > 1 ? ` over ${k.processes} gateway processes` : ''}, then text on top` : r.scenario;
   const sockets = (x) => (r.scenario === 'connections' ? `; ${f(x.kbPerConn, 1)} kB per idle socket` : '');

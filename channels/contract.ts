@@ -76,11 +76,38 @@ export interface ChannelAdapter {
   typing?(conv: Conversation, signal: Signal): Promise<void>;
   /** Shows a waiting customer their place in line and the estimated wait. */
   queueStatus?(conv: Conversation, status: QueueStatus): Promise<void>;
+  /**
+   * Agent-started conversations: the identity kinds (`email`, `phone`) this channel can write to
+   * first, without the customer having written. Absent: it cannot (the web widget reaches a
+   * visitor only while their page is open; WeChat and DingTalk only within their reply windows).
+   */
+  readonly startsOn?: readonly string[];
+  /**
+   * Where a conversation started by an agent goes: the ref and customer id for the identity's
+   * `value` (an address, an E.164 number), with whatever the channel keeps to send there (an
+   * e-mail ticket with its subject). `key` is stable per start request, so a retried start finds
+   * the same ref. Nothing is sent here: the first message goes through the outbox like any reply.
+   */
+  outboundTarget?(t: OutboundStart): Promise<OutboundTarget>;
   /** What an admin must look at by hand (a mail that could not be read, kept as a file): shown in
    *  the workspace's Queues view, so nothing the channel could not take is lost silently. */
   problems?(): Promise<ChannelProblem[]>;
   /** An admin has dealt with a problem: it leaves the list (its kept file stays). False if unknown. */
   dismissProblem?(id: string): Promise<boolean>;
+}
+
+export interface OutboundStart {
+  kind: string;
+  value: string;
+  name?: string;
+  subject?: string;
+  key: string;
+}
+
+export interface OutboundTarget {
+  ref: ConversationRef;
+  externalId: string;
+  meta?: Record<string, string>;
 }
 
 export interface ChannelProblem {

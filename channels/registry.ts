@@ -12,7 +12,7 @@ import type { UpgradeRouter } from '../core/http/upgrade.js';
 import { JsonRoutes } from '../core/http/json-routes.js';
 import type { OutboxDispatcher } from '../core/outbox/dispatcher.js';
 import type { QueueStatus } from '../core/routing/assigner.js';
-import type { ChannelAdapter, ChannelContext, ChannelProblem, HealthState } from './contract.js';
+import type { ChannelAdapter, ChannelContext, ChannelProblem, HealthState, OutboundStart, OutboundTarget } from './contract.js';
 import { ChannelOutbox, channelTarget } from './kit/channel-outbox.js';
 import { publicUrlOf, readRawBody } from './kit/webhook.js';
 
@@ -85,6 +85,23 @@ export class ChannelRegistry {
 
   get(name: string): ChannelAdapter | undefined { return this.entries.get(name)?.adapter; }
   isRunning(name: string): boolean { return this.entries.get(name)?.running ?? false; }
+
+  /** The running channels an agent can start a conversation on, with the identity kinds each writes to. */
+  starters(): { channel: string; kinds: readonly string[] }[] {
+    return [...this.entries].filter(([, e]) => e.running && e.adapter.startsOn?.length && e.adapter.outboundTarget)
+      .map(([channel, e]) => ({ channel, kinds: e.adapter.startsOn! }));
+  }
+
+  /** The target of an agent-started conversation; refuses a channel that is unknown, stopped or cannot start one. */
+  async outboundTarget(channel: string, t: OutboundStart): Promise<OutboundTarget> {
+    const e = this.entries.get(channel);
+    if (!e) throw new KefuError('validation_failed', `No channel "${channel}".`);
+    if (!e.adapter.outboundTarget || !e.adapter.startsOn?.includes(t.kind)) {
+      throw new KefuError('channel_cannot_start', `The ${channel} channel cannot start a conversation with a ${t.kind || 'such'} identity.`);
+    }
+    if (!e.running) throw new KefuError('channel_disabled', `The ${channel} channel is disabled.`);
+    return e.adapter.outboundTarget(t);
+  }
 
   /** Per channel: running, stopped, or what its vendor connection last reported. */
   health(): Record<string, ChannelHealth> {

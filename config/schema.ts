@@ -124,6 +124,8 @@ export const configSchema = z.object({
     key_prefix: z.string().regex(/^[A-Za-z0-9._:{}-]{1,64}$/, 'letters, digits, . _ : { } -').default('kefu:'), // (restart)
     /** A leader lease (vendor long connection, WeChat token refresh) lapses this long after its holder stops renewing. */
     lease_ttl_ms: z.number().int().min(1000).max(120_000).default(10_000), // (restart)
+    /** Gateway processes on this machine (`kefu start --workers N` wins): a supervising primary forks them, sharing the ports. >1 needs redis_url and the MongoDB store. */
+    workers: z.number().int().min(1).max(64).default(1), // (restart)
   }).strict().transform((c) => ({ ...c, mode: c.mode ?? (c.redis_url ? 'redis' as const : 'single' as const) }))
     .refine((c) => c.mode !== 'redis' || /^rediss?:\/\//.test(c.redis_url),
       { message: 'mode = "redis" needs redis_url = "redis://…" (or rediss://…)', path: ['redis_url'] }).prefault({}),
@@ -260,6 +262,6 @@ export type KefuConfig = z.infer<typeof configSchema>;
 export const RESTART_KEYS = [
   'server.host', 'server.public_port', 'server.workspace_host', 'server.workspace_port',
   'store.driver', 'store.path', 'store.url', 'store.database', 'store.media_dir', 'store.synchronous', 'store.writer',
-  'cluster.mode', 'cluster.redis_url', 'cluster.node_id', 'cluster.key_prefix', 'cluster.lease_ttl_ms',
+  'cluster.mode', 'cluster.redis_url', 'cluster.node_id', 'cluster.key_prefix', 'cluster.lease_ttl_ms', 'cluster.workers',
   'search.index',
 ] as const;

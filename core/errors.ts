@@ -25,12 +25,16 @@ export const ERROR_CATALOGUE = {
   agent_at_capacity: { status: 409, message: 'The agent has no free capacity.' },
   invalid_state: { status: 409, message: 'Not possible in the conversation\'s current state.' },
   conflict: { status: 409, message: 'Conflicts with existing data.' },
+  channel_cannot_start: { status: 422, message: 'This channel cannot start a conversation: the customer must write first.' },
+  identity_not_of_contact: { status: 422, message: 'This identity is not one of the contact\'s.' },
+  conversation_exists: { status: 409, message: 'The contact already has a conversation there: reply in it.' },
   window_expired: { status: 409, message: 'The channel\'s reply window has closed: the customer must write first (WeChat: 48 hours after their last message).' },
   quota_exhausted: { status: 409, message: 'The channel allows no more messages until the customer writes again (WeChat: 5 per message, 2 after opening the chat).' },
   rate_limited: { status: 429, message: 'Too many messages; retry later.' },
   too_many_connections: { status: 429, message: 'Too many open connections for this visitor.' },
   unavailable: { status: 503, message: 'The gateway is shutting down or not ready.' },
   vendor_unavailable: { status: 502, message: 'The messaging vendor did not answer; retry later.' },
+  workers_need_cluster: { status: 500, message: 'More than one worker needs cluster mode ([cluster] redis_url) and the MongoDB store ([store] driver = "mongodb").' },
   internal: { status: 500, message: 'Internal error.' },
 } as const;
 

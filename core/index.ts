@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -131,9 +131,11 @@ async function build(opts: GatewayOptions): Promise<Parts> {
     : singleNode(defaultNodeId(c0.cluster.node_id));
   const limiter = cluster.limiters('customer', c0.ratelimit.customer_quota, c0.ratelimit.burst);
   const media = new MediaService(store, resolve(c0.store.media_dir), () => cfg().server.max_upload_bytes, () => cfg().server.max_image_pixels);
-  const publicUpgrades = new UpgradeRouter();
+  // Cluster mode: every answer names the node (worker) that gave it, for operators behind a balancer (and the tests).
+  const nodeHeader: Record<string, string> = cluster.mode === 'redis' ? { 'X-Kefu-Node': cluster.nodeId } : {};
+  const publicUpgrades = new UpgradeRouter({ headers: nodeHeader });
   // The workspace socket carries every conversation: only the workspace's own pages may open it.
-  const workspaceUpgrades = new UpgradeRouter({ accept: (req) => fromOwnOrigin(req.headers, cfg().server.workspace_origins) });
+  const workspaceUpgrades = new UpgradeRouter({ accept: (req) => fromOwnOrigin(req.headers, cfg().server.workspace_origins), headers: nodeHeader });
   const dispatcher = new OutboxDispatcher({ outbox: store.outbox, logger: logger.child({ part: 'outbox' }), now: opts.now });
 
   // The registry and the bus need each other (the bus hands stored messages to channels, the
@@ -187,8 +189,9 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   bus.on('message', (m, c) => { if (m.direction === 'inbound') metrics!.messageIn(c.ref.channel); });
   bus.on('rejected', (code, channel) => metrics!.rejected(code, channel));
   bus.on('signal', (s) => { if (s.from.role !== 'customer') registry!.typing(s).catch((err) => logger.warn({ err }, 'typing relay failed')); });
+  const teardowns: (() => void)[] = [];
   if (cluster.fanout) {
-    bridgeBus(bus, cluster.fanout, cluster.nodeId);
+    teardowns.push(bridgeBus(bus, cluster.fanout, cluster.nodeId));
     bus.on('remote:message', (m, c) => { registry!.deliverRemote(m, c).catch((err) => logger.warn({ err }, 'remote delivery failed')); });
     bus.on('remote:signal', (s) => { registry!.typingRemote(s).catch((err) => logger.warn({ err }, 'typing relay failed')); });
   }
@@ -208,19 +211,23 @@ async function build(opts: GatewayOptions): Promise<Parts> {
   const publicApp = createPublicApp({ logger, routes: registry.router.routes() as never, media,
     pages: [ratingPageRoutes({ csat, tokens: surveyTokens, store }).routes() as never] }).callback();
   // The channels' hot JSON endpoints first (no Koa on the per-message path), then Koa.
-  publicServer = createServer((req, res) => { if (!registry!.json.serve(req, res)) void publicApp(req, res); });
-  const workspaceServer = createServer(createWorkspaceApp({ bus, accounts, assigner, hub, media, metrics, logger,
+  const named = (res: ServerResponse) => { for (const [k, v] of Object.entries(nodeHeader)) res.setHeader(k, v); };
+  publicServer = createServer((req, res) => { named(res); if (!registry!.json.serve(req, res)) void publicApp(req, res); });
+  const workspaceApp = createWorkspaceApp({ bus, accounts, assigner, hub, media, metrics, logger,
     sessionTtlMs: () => cfg().auth.session_ttl_h * 3600_000, ready: () => ready.value && cluster.ready(), cluster: () => cluster.health(),
     origins: () => cfg().server.workspace_origins, trustedProxies: () => cfg().server.trusted_proxies,
     channels: { health: () => registry!.health(), retry: (id) => registry!.outbox.retry(id), problems: () => registry!.problems(),
       dismissProblem: (channel, id) => registry!.dismissProblem(channel, id) },
-    contacts: { service: contacts, attributeKeys: () => cfg().contacts.attributes },
-    search: { search: new Search(store, (t, n) => customersMatching(store, contacts, t, n)), snoozes } }).callback());
+    contacts: { service: contacts, attributeKeys: () => cfg().contacts.attributes,
+      starters: { list: () => registry!.starters(), target: (channel, t) => registry!.outboundTarget(channel, t) },
+      hasRoom: (id) => { const s = pool.get(id); return !s || pool.hasRoom(s); } },
+    search: { search: new Search(store, (t, n) => customersMatching(store, contacts, t, n)), snoozes } }).callback();
+  const workspaceServer = createServer((req, res) => { named(res); void workspaceApp(req, res); });
   publicUpgrades.attach(publicServer);
   workspaceUpgrades.attach(workspaceServer);
   workspaceUpgrades.add('/ws/agent', (ws, req) => void hub.accept(ws, req));
   return { source, cfg, logger, unlock, store, cluster, limiter, media, bus, pool, assigner, accounts, hub, sla, contacts, snoozes, indexer, metrics, registry, dispatcher, web,
-    publicUpgrades, workspaceUpgrades, publicServer, workspaceServer, csat, csatTotals, ready, teardowns: [] };
+    publicUpgrades, workspaceUpgrades, publicServer, workspaceServer, csat, csatTotals, ready, teardowns };
 }
 
 async function start(p: Parts, opts: GatewayOptions): Promise<void> {

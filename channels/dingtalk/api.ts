@@ -79,6 +79,27 @@ export class DingtalkApi {
     return r.processQueryKey ?? '';
   }
 
+  /**
+   * An interactive card from the operator's template (card/instances/createAndDeliver), its
+   * clicks called back over the stream. To a one-to-one chat by staffId, or to the group.
+   */
+  async sendCard(app: DingtalkApp, route: ReplyRoute, card: { templateId: string; outTrackId: string; params: Record<string, string> }): Promise<string> {
+    const group = !!route.openConversationId;
+    if (!group && !route.staffId) throw fail('The customer has no staffId: a card cannot be delivered to them.', { retryable: false, code: 'no_staff_id' });
+    const token = await this.token(app);
+    const body = {
+      cardTemplateId: card.templateId, outTrackId: card.outTrackId, callbackType: 'STREAM', userIdType: 1, cardData: { cardParamMap: card.params },
+      openSpaceId: group ? `dtv1.card//IM_GROUP.${route.openConversationId}` : `dtv1.card//IM_ROBOT.${route.staffId}`,
+      ...(group ? { imGroupOpenSpaceModel: { supportForward: false }, imGroupOpenDeliverModel: { robotCode: route.robotCode } }
+        : { imRobotOpenSpaceModel: { supportForward: false }, imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode: route.robotCode } }),
+    };
+    const r = await this.withToken(app, () => this.call('POST', `${this.base('api_base')}/v1.0/card/instances/createAndDeliver`, body, { 'x-acs-dingtalk-access-token': token })) as
+      { success?: boolean; result?: { deliverResults?: { success?: boolean; errorMsg?: string }[] } };
+    const failed = r.result?.deliverResults?.find((d) => d.success === false);
+    if (r.success === false || failed) throw fail(`card not delivered: ${failed?.errorMsg ?? 'success=false'}`, { retryable: false, code: 'card_not_delivered' });
+    return card.outTrackId;
+  }
+
   /** Uploads a file as robot media (legacy media/upload); resolves with its media_id. */
   async upload(app: DingtalkApp, data: Buffer, name: string, mime: string, type: 'image' | 'file'): Promise<string> {
     const form = new FormData();

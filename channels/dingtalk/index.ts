@@ -13,6 +13,7 @@ import { DingtalkApi } from './api.js';
 import { loadSdk, openStream, type StreamConnection } from './stream.js';
 import { AppsHealth } from './health.js';
 import { fileTypeOf, partsOf, type Part } from './reply.js';
+import { outTrackIdOf, parseCardClick, surveyCardParams } from './card.js';
 import { employeeMeta, People } from './people.js';
 import { withinLimit } from '../kit/text.js';
 import { ProblemList } from '../kit/problem-list.js';
@@ -75,7 +76,8 @@ export class DingtalkChannel implements ChannelAdapter {
             const s = this.settings();
             current = await openStream({ app, gatewayUrl: `${s.api_base.replace(/\/$/, '')}/v1.0/gateway/connections/open`,
               keepaliveMs: s.keepalive_ms, timeoutMs: s.api_timeout_ms, warn: (what, detail) => ctx.logger.warn({ app: app.name, ...detail }, what),
-              onCallback: (data) => this.callback(ctx, app, data) }, signal);
+              onCallback: (data) => this.callback(ctx, app, data),
+              onCard: s.csat_card_template_id ? (data, id) => this.cardClick(ctx, app, data, id) : undefined }, signal);
             return current;
           },
         });
@@ -126,6 +128,32 @@ export class DingtalkChannel implements ChannelAdapter {
       }
       throw err;
     }
+  }
+
+  /**
+   * A click on the survey card. Only the conversation's own customer rates it (anyone in a group
+   * sees the card); the rating becomes their reply "<n>", stored (deduped on the callback's id,
+   * which a redelivery keeps) and taken by core/csat like a typed digit, before DingTalk is
+   * answered. The answer updates the card's `rated` variable, so the template can show the choice.
+   */
+  private async cardClick(ctx: ChannelContext, app: DingtalkApp, raw: string, callbackId: string): Promise<object> {
+    const click = parseCardClick(raw);
+    if (click.kind === 'ignored') { ctx.logger.info({ app: app.name, reason: click.reason }, 'dingtalk: card callback ignored'); return {}; }
+    const convId = await ctx.state.get(`card:${click.outTrackId}`);
+    const conv = convId ? await ctx.store.getConversation(convId) : undefined;
+    if (!conv || conv.ref.account !== app.robot_code || conv.customer.id !== `dingtalk:${click.userId}`) {
+      ctx.logger.info({ app: app.name, outTrackId: click.outTrackId }, 'dingtalk: card click by someone other than the conversation\'s customer, ignored');
+      return {};
+    }
+    if (conv.status !== 'resolved' || conv.csat?.state !== 'asked') return {};
+    try {
+      await ctx.ingest({ ref: conv.ref, customer: { externalId: click.userId }, sourceId: `card:${callbackId}`, content: { kind: 'text', text: String(click.rating) } });
+    } catch (err) {
+      if (!(err instanceof KefuError && err.status < 500 && err.code !== 'rate_limited')) throw err;
+      ctx.logger.warn({ app: app.name, code: err.code }, 'dingtalk: card rating refused');
+      return {};
+    }
+    return { cardData: { cardParamMap: { rated: String(click.rating) } } };
   }
 
   private async inbound(ctx: ChannelContext, app: DingtalkApp, m: RobotInbound): Promise<boolean> {
@@ -199,11 +227,19 @@ export class DingtalkChannel implements ChannelAdapter {
   async send(msg: Message, conv: Conversation, opts: SendOptions): Promise<SendResult> {
     const ctx = this.ctx!;
     if (msg.content.kind === 'event' && !msg.content.text) return { sourceId: '', skipped: true };
-    const parts = partsOf(msg);
-    if (parts.length === 0) return { sourceId: '', skipped: true };
     const route = await this.routeOf(conv);
     const app = this.apps().find((a) => a.robot_code === route.robotCode);
     if (!app) throw new ChannelError('dingtalk', `No configured app has robot code ${route.robotCode}.`, { retryable: false, code: 'no_app' });
+    const survey = msg.content.kind === 'event' && msg.content.event === 'csat' ? msg.content.survey : undefined;
+    const template = this.settings().csat_card_template_id;
+    // The card's click comes back over the stream: an HTTP-mode app, or a customer with no staffId (an outside contact), gets the links.
+    if (survey && template && app.mode === 'stream' && (route.staffId || route.openConversationId)) {
+      const outTrackId = outTrackIdOf(msg.id);
+      await ctx.state.set(`card:${outTrackId}`, conv.id); // before sending: a fast click must find it
+      return { sourceId: await this.api.sendCard(app, route, { templateId: template, outTrackId, params: surveyCardParams(survey.question) }) };
+    }
+    const parts = partsOf(msg);
+    if (parts.length === 0) return { sourceId: '', skipped: true };
     let last = '';
     for (const [i, part] of parts.entries()) {
       const done = parts.length > 1 ? `part:${opts.idempotencyKey}:${i}` : undefined;

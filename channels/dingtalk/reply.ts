@@ -28,8 +28,8 @@ export function partsOf(msg: Message): Part[] {
 
 /**
  * The satisfaction survey as markdown: one link per rating to the signed rating page, where the
- * choice is confirmed (DingTalk's interactive cards need a template made in its console and a card
- * callback; links need neither). Replying with the digit works too.
+ * choice is confirmed. Used when no card template is configured (`csat_card_template_id`, see
+ * card.ts), for HTTP-mode apps and for customers without a staffId. Replying with the digit works too.
  */
 export function surveyReply(question: string, url: string): Reply {
   const labels = ['', '1 很差', '2 较差', '3 一般', '4 满意', '5 非常满意'];

@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import type { DWClientDownStream } from 'dingtalk-stream';
 import type { Connection } from '../kit/reconnect.js';
 import type { DingtalkApp } from './types.js';
+import { CARD_TOPIC } from './card.js';
 
 type Sdk = typeof import('dingtalk-stream');
 
@@ -24,6 +25,8 @@ export interface StreamOptions {
   timeoutMs: number;
   /** Stores one robot callback; resolves true when DingTalk may be told it was received (the ack). */
   onCallback: (data: string) => Promise<boolean>;
+  /** A card button's callback (the CSAT card), given only when a card template is configured: its answer (a card update) is the ack. */
+  onCard?: (data: string, messageId: string) => Promise<object>;
   /** Something worth a log line (never a secret). */
   warn: (what: string, detail?: object) => void;
 }
@@ -127,6 +130,20 @@ export async function openStream(o: StreamOptions, signal: AbortSignal): Promise
     inflight.add(work);
     void work.finally(() => inflight.delete(work));
   });
+
+  if (o.onCard) {
+    const onCard = o.onCard;
+    client.config.subscriptions.push({ type: 'CALLBACK', topic: CARD_TOPIC });
+    client.registerCallbackListener(CARD_TOPIC, (msg: DWClientDownStream) => {
+      const id = msg?.headers?.messageId;
+      if (typeof id !== 'string' || !id) return;
+      // As for messages: acknowledged once the rating is stored, so a crash means a redelivery.
+      const work = onCard(typeof msg.data === 'string' ? msg.data : '', id).then((answer) => client.socketCallBackResponse(id, answer),
+        (err) => o.warn('dingtalk: card callback not stored; DingTalk will redeliver it', { err: (err as Error).message }));
+      inflight.add(work);
+      void work.finally(() => inflight.delete(work));
+    });
+  }
 
   client.on('error', (err: Error) => o.warn('dingtalk: stream client error', { err: err.message }));
   const abort = () => socket?.terminate();

@@ -41,6 +41,12 @@ export const configSchema = z.object({
   media_timeout_ms: z.number().int().min(100).max(50_000).default(15_000),
   /** Show employees' names and departments to agents (needs the contact read permission). */
   lookup_employees: z.boolean().default(true),
+  /**
+   * The satisfaction survey as an interactive card: the id of a card template made in DingTalk's
+   * card platform (five buttons whose callback params carry `rating` 1–5, see the README). Stream
+   * apps only (the click comes back over the stream); unset, or an HTTP-mode app: signed links.
+   */
+  csat_card_template_id: z.string().regex(/^[\w.-]{1,128}$/).optional(),
   /** A cached employee is looked up again after this many hours. */
   employee_ttl_h: z.number().min(0).max(24 * 365).default(24),
 }).strict().superRefine((c, ctx) => {

@@ -1,11 +1,11 @@
 import type { TicketInfo } from './types.js';
 
-/** "Re: <the ticket's subject> [#T…]": one Re:, one tag, however many rounds the thread had. */
-export function replySubject(subject: string, ticket: string): string {
+/** "Re: <the ticket's subject> [#T…]": one Re:, one tag, however many rounds the thread had; no Re: on the first mail of a ticket we started. */
+export function replySubject(subject: string, ticket: string, first = false): string {
   let base = subject.replace(/\[#T[A-Z0-9]+\]/gi, ' ');
   while (/^\s*(re|aw|sv|回复|答复)\s*[:：]/i.test(base)) base = base.replace(/^\s*(re|aw|sv|回复|答复)\s*[:：]/i, '');
   base = base.replace(/\s+/g, ' ').trim() || 'Your request';
-  return `Re: ${base} [#${ticket}]`;
+  return `${first ? '' : 'Re: '}${base} [#${ticket}]`;
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -6,7 +6,8 @@ import type { SMTPServer as SMTPServerType, SMTPServerDataStream } from 'smtp-se
 import type { Attachment, Content, Conversation, Message } from '../../core/model/message.js';
 import { textOf } from '../../core/model/message.js';
 import { KefuError } from '../../core/errors.js';
-import { ChannelError, type ChannelAdapter, type ChannelContext, type ChannelProblem, type SendOptions, type SendResult } from '../contract.js';
+import { ChannelError, type ChannelAdapter, type ChannelContext, type ChannelProblem, type OutboundStart, type OutboundTarget, type SendOptions, type SendResult } from '../contract.js';
+import { emailKey } from '../../core/contacts/identity-keys.js';
 import { configSchema, type EmailConfig, type MailInput, type TicketInfo } from './types.js';
 import { parseMail, type InboundMail } from './parse.js';
 import { sendMail, type Nodemailer } from './api.js';
@@ -44,6 +45,9 @@ export class EmailChannel implements ChannelAdapter {
   /** Unprocessable mails (kept as .eml) and IMAP mails over max_bytes, for admins. */
   private kept = new ProblemList(() => this.ctx!.state, 'unprocessable');
   private poller?: ImapPoller;
+
+  /** Agents may write first to a contact's e-mail address (a new ticket, sent from the outbox). */
+  readonly startsOn = ['email'] as const;
 
   /** The port the SMTP listener is bound to (tests listen on port 0). */
   get smtpPort(): number | undefined { return (this.server?.server.address() as AddressInfo | null)?.port; }
@@ -230,6 +234,22 @@ export class EmailChannel implements ChannelAdapter {
     ctx.logger.error({ reason, mediaId: file.mediaId }, 'e-mail: unprocessable mail kept as a .eml file');
   }
 
+  /**
+   * A ticket an agent opens to write to the address first. Its id comes from the start's key,
+   * so a retried start finds the same ticket (and conversation) instead of mailing twice.
+   */
+  async outboundTarget(t: OutboundStart): Promise<OutboundTarget> {
+    const email = emailKey(t.value)?.slice('email:'.length);
+    if (!email) throw new KefuError('validation_failed', `${t.value} is not an e-mail address.`);
+    const s = this.settings();
+    if (this.accepts(email)) throw new KefuError('validation_failed', 'That is one of our own support addresses.');
+    const ticket = Tickets.idFor(t.key);
+    const subject = (t.subject ?? '').replace(/[\r\n]+/g, ' ').trim().slice(0, 200) || s.from_name;
+    // acked: an acknowledgement answers a customer's first mail; this ticket began with ours.
+    await this.tickets!.update(ticket, (old) => old ?? { email, name: t.name, subject, references: [], acked: true });
+    return { ref: refOf(ticket), externalId: email, meta: { subject, email } };
+  }
+
   /** The kept mails (and mails left in the IMAP mailbox), newest first, for the admins' "Needs attention" list. */
   problems(): Promise<ChannelProblem[]> { return this.kept.list(); }
 
@@ -263,7 +283,8 @@ export class EmailChannel implements ChannelAdapter {
     const body = survey ? surveyMail(survey.question, survey.url) : { text: quoteText(text, info), html: quoteHtml(text, info) };
     await sendMail(this.libs!.nodemailer, s.relay, {
       from: `"${s.from_name.replace(/["\\]/g, '')}" <${s.address}>`, replyTo: `${local}+${ticket.toLowerCase()}@${domain}`, to: info.email,
-      subject: replySubject(info.subject, ticket), messageId: ours, inReplyTo: info.lastInbound ?? info.references.at(-1), references: info.references,
+      // The first mail of a ticket an agent started is no reply: no "Re:".
+      subject: replySubject(info.subject, ticket, !info.lastInbound && info.references.length === 0), messageId: ours, inReplyTo: info.lastInbound ?? info.references.at(-1), references: info.references,
       text: body.text, html: body.html, attachments: files,
       headers: { 'X-Kefu-Ticket': ticket, 'X-Auto-Response-Suppress': 'OOF, AutoReply',
         // RFC 3834: our acknowledgement is automatic, so well-behaved auto-responders leave it unanswered.

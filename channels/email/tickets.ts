@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ChannelState } from '../contract.js';
 import type { InboundMail } from './parse.js';
 import type { TicketInfo } from './types.js';
@@ -17,6 +17,11 @@ export class Tickets {
 
   static newId(): string {
     return `T${[...randomBytes(9)].map((b) => ALPHABET[b % 32]).join('')}`;
+  }
+
+  /** A ticket id that is always the same for one key (an agent's start request, retried). */
+  static idFor(key: string): string {
+    return `T${[...createHash('sha256').update(`ticket:${key}`).digest().subarray(0, 9)].map((b) => ALPHABET[b % 32]).join('')}`;
   }
 
   /** Our Message-ID for an outbound message: stable per message, so a retried send keeps it. */

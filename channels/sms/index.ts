@@ -2,7 +2,8 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Attachment, Conversation, InboundMessage, Message } from '../../core/model/message.js';
 import { textOf } from '../../core/model/message.js';
-import { ChannelError, type ChannelAdapter, type ChannelContext, type SendOptions, type SendResult } from '../contract.js';
+import { ChannelError, type ChannelAdapter, type ChannelContext, type OutboundStart, type OutboundTarget, type SendOptions, type SendResult } from '../contract.js';
+import { KefuError } from '../../core/errors.js';
 import { accountsOf, configSchema, type SmsAccount, type SmsConfig, type TwilioForm } from './types.js';
 import { verifyTwilio } from './verify.js';
 import { formParams, parse, type Parsed } from './parse.js';
@@ -27,6 +28,23 @@ export class SmsChannel implements ChannelAdapter {
   readonly configSchema = configSchema;
   private ctx?: ChannelContext;
   private api = new TwilioApi(() => this.settings().api_base, () => this.settings().api_timeout_ms);
+
+  /** Agents may text a contact's number first (from the first configured sender). */
+  readonly startsOn = ['phone'] as const;
+
+  /**
+   * Where an agent's first text goes: the first account's Messaging Service, else its first
+   * number; the conversation is keyed as if the customer had texted that sender, so their answer
+   * lands in it. A number that texted STOP is refused here rather than failing in the outbox.
+   */
+  async outboundTarget(t: OutboundStart): Promise<OutboundTarget> {
+    if (!/^\+[1-9]\d{6,14}$/.test(t.value)) throw new KefuError('validation_failed', `${t.value} is not an E.164 number.`);
+    const account = accountsOf(this.settings())[0];
+    const sender = account?.messaging_service_sid ?? account?.numbers[0];
+    if (!sender) throw new KefuError('channel_cannot_start', 'No sender: configure [channels.sms] numbers or messaging_service_sid.');
+    if (await this.optedOut(t.value)) throw new KefuError('invalid_state', 'The customer has opted out (texted STOP); they must text START first.');
+    return { ref: { channel: 'sms', account: sender, thread: t.value }, externalId: t.value };
+  }
 
   async start(ctx: ChannelContext): Promise<void> {
     this.ctx = ctx;

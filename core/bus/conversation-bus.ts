@@ -2,13 +2,14 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { KefuError } from '../errors.js';
 import { newId } from '../model/ids.js';
-import { textOf, type Content, type Conversation, type InboundMessage, type Message, type Participant } from '../model/message.js';
+import { textOf, type Content, type Conversation, type ConversationRef, type InboundMessage, type Message, type Participant } from '../model/message.js';
 import { DuplicateSource, type Store } from '../store/store.js';
 import type { RateLimiter } from '../ratelimit/rate-limiter.js';
 import { compose, type Middleware, type PipelineContext, type Stage, STAGES } from './pipeline.js';
 import type { BusEvents, ConversationChange, Signal } from './events.js';
 import { validateContent } from './validate-content.js';
 import { Coalescer } from './coalescer.js';
+import { ArrivalOrder, type Turn } from './arrival-order.js';
 
 /** Typing and read signals per conversation, each way: at most one a second (the latest read seq wins). */
 const SIGNAL_INTERVAL_MS = 1000;
@@ -81,6 +82,9 @@ export class ConversationBus extends EventEmitter<BusEvents> {
   /** Post-ingest processing is chained per conversation to keep stage order = seq order. */
   private tails = new Map<string, Promise<void>>();
   private creating = new Map<string, Promise<Conversation>>();
+  /** Seqs follow arrival order per conversation and direction (arrival-order.ts); a message's place, until it is written. */
+  private order = new ArrivalOrder();
+  private turns = new WeakMap<Message, Turn>();
   // A trailing signal is emitted from a timer: a listener that throws must not become an uncaught exception.
   private signals = new Coalescer<Signal>(SIGNAL_INTERVAL_MS, (_key, s) => {
     try { this.emit('signal', s); } catch (err) { this.opts.logger.error({ err }, 'signal listener failed'); }
@@ -126,6 +130,8 @@ export class ConversationBus extends EventEmitter<BusEvents> {
 
   /** Accepts an inbound message; resolves once it is durable (or known as a duplicate). */
   async ingest(inbound: InboundMessage): Promise<IngestResult> {
+    // Taken before the first await: the conversation is not known yet, its ref is.
+    const turn = this.order.take(`in\u0000${inbound.ref.channel}\u0000${inbound.ref.account}\u0000${inbound.ref.thread}`);
     try {
       validateContent(inbound.content, this.opts.limits().maxTextChars);
       const conv = await this.conversationFor(inbound);
@@ -138,6 +144,7 @@ export class ConversationBus extends EventEmitter<BusEvents> {
           from: conv.customer, content: inbound.content, sentAt: inbound.sentAt ?? new Date(),
         };
         const ctx: PipelineContext = { stage: 'ingest', message, conversation: conv, inbound, handled: false, state: {} };
+        this.turns.set(message, turn);
         await this.runners.get('ingest')!(ctx);
         this.after(conv.id, () => this.processInbound(ctx, wait > 0));
         return message;
@@ -146,22 +153,33 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     } catch (err) {
       if (err instanceof KefuError) this.emit('rejected', err.code, inbound.ref.channel);
       throw err;
+    } finally {
+      turn.done();
     }
   }
 
   /** Stores an outbound message (agent, bot or system) and sends it to the customer's channel. */
   async send(req: OutboundRequest): Promise<IngestResult> {
     validateContent(req.content, this.opts.limits().maxTextChars);
-    const conv = await this.opts.store.getConversation(req.conversationId);
-    if (!conv) throw new KefuError('conversation_not_found');
-    const result = await this.dedupe(conv, req.clientId, async () => {
-      const message: Message = {
-        id: newId('M'), seq: 0, conversationId: conv.id, sourceId: req.clientId, direction: 'outbound',
-        from: req.from, content: req.content, sentAt: new Date(), private: req.private || undefined, threadId: req.threadId,
-      };
-      await this.runners.get('send')!({ stage: 'send', message, conversation: conv, handled: false, state: {} });
-      return message;
-    });
+    const turn = this.order.take(`out\u0000${req.conversationId}`);
+    let result: IngestResult;
+    let conv: Conversation;
+    try {
+      const found = await this.opts.store.getConversation(req.conversationId);
+      if (!found) throw new KefuError('conversation_not_found');
+      conv = found;
+      result = await this.dedupe(conv, req.clientId, async () => {
+        const message: Message = {
+          id: newId('M'), seq: 0, conversationId: conv.id, sourceId: req.clientId, direction: 'outbound',
+          from: req.from, content: req.content, sentAt: new Date(), private: req.private || undefined, threadId: req.threadId,
+        };
+        this.turns.set(message, turn);
+        await this.runners.get('send')!({ stage: 'send', message, conversation: conv, handled: false, state: {} });
+        return message;
+      });
+    } finally {
+      turn.done();
+    }
     if (result.status === 'accepted') {
       this.emit('message', result.message, conv);
       // Private notes stay inside; the adapter decides which event kinds its channel can show.
@@ -254,11 +272,16 @@ export class ConversationBus extends EventEmitter<BusEvents> {
   }
 
   private async persist(ctx: PipelineContext, deliverTo?: string): Promise<void> {
+    const turn = this.turns.get(ctx.message);
+    if (turn) await turn.ready;
     const conv = ctx.conversation;
     ctx.message.seq = ++conv.lastSeq;
     conv.lastMessageAt = ctx.message.sentAt;
     if (!ctx.message.private && ctx.message.content.kind !== 'event') conv.waitingOn = ctx.message.direction === 'inbound' ? 'agent' : 'customer';
-    await this.opts.store.appendMessage(ctx.message, conv, deliverTo);
+    const written = this.opts.store.appendMessage(ctx.message, conv, deliverTo);
+    // The seq is taken (SQLite: just above; MongoDB: in its per-conversation write queue, in call order): the next may go.
+    turn?.done();
+    await written;
   }
 
   private async processInbound(ingested: PipelineContext, overQuota = false): Promise<void> {
@@ -278,6 +301,27 @@ export class ConversationBus extends EventEmitter<BusEvents> {
     const next = prev.then(task, task);
     this.tails.set(conversationId, next);
     next.then(() => { if (this.tails.get(conversationId) === next) this.tails.delete(conversationId); });
+  }
+
+  /**
+   * A conversation an agent starts on a channel the customer has not written on (the side
+   * panel's "write by e-mail / SMS"): created as a customer's first message would create it, with
+   * nothing sent yet; the first message is an ordinary send(). `created: false` when the ref
+   * already has one (a retried start, or an SMS number the customer texted before).
+   */
+  async openConversation(t: { ref: ConversationRef; customer: { externalId: string; name?: string }; meta?: Record<string, string>; queue?: string }):
+    Promise<{ conversation: Conversation; created: boolean }> {
+    const existing = await this.opts.store.findConversationByRef(t.ref);
+    if (existing) return { conversation: existing, created: false };
+    const key = `${t.ref.channel}\u0000${t.ref.account}\u0000${t.ref.thread}`;
+    let creating = this.creating.get(key);
+    const mine = !creating;
+    if (!creating) {
+      creating = this.createConversation({ ref: t.ref, customer: t.customer, meta: t.meta, hints: { queue: t.queue }, content: { kind: 'text', text: '' } });
+      this.creating.set(key, creating);
+      creating.finally(() => this.creating.delete(key)).catch(() => {});
+    }
+    return { conversation: await creating, created: mine };
   }
 
   /** Resolves once every accepted message has gone through all stages (tests, shutdown). */

@@ -26,10 +26,14 @@ Options:
   -c, --config FILE         configuration file (default: ./config/kefu.toml, else the built-in default;
                             or env KEFU_CONFIG)
   -h, --help                help for any command`,
-  start: `Usage: kefu start [--config FILE]
+  start: `Usage: kefu start [--config FILE] [--workers N]
 
 Starts one gateway node. On first start it creates an admin agent and prints its login
-(password from KEFU_ADMIN_PASSWORD when set). SIGTERM/SIGINT shut down gracefully.`,
+(password from KEFU_ADMIN_PASSWORD when set). SIGTERM/SIGINT shut down gracefully.
+
+--workers N (default [cluster] workers, 1): N gateway processes on this machine sharing the
+ports, each a cluster node (<node_id>-w1 … -wN), supervised (a crashed one is restarted). N > 1
+needs cluster mode ([cluster] redis_url) and [store] driver = "mongodb".`,
   agent: `Usage:
   kefu agent add --login LOGIN [--name NAME] [--password PW] [--role agent|admin] [--capacity N] [--skills q1,q2]
   kefu agent list
@@ -121,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
       input: { type: 'string' }, output: { type: 'string' }, model: { type: 'string' }, dim: { type: 'string' }, epochs: { type: 'string' },
       lr: { type: 'string' }, dropout: { type: 'string' }, 'label-smoothing': { type: 'string' }, 'min-count': { type: 'string' }, ensemble: { type: 'string' }, 'token-dropout': { type: 'string' },
       seed: { type: 'string' }, 'negative-weight': { type: 'string' }, top: { type: 'string' }, quiet: { type: 'boolean' }, valid: { type: 'string' },
-      scopes: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, filter: { type: 'string' },
+      scopes: { type: 'string' }, workers: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, filter: { type: 'string' },
     },
   });
   const [command, sub, arg] = positionals;
@@ -130,24 +134,37 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'start': {
-      const { createGateway } = await import('../index.js');
       const source = ConfigSource.fromFile(configPath(values.config));
-      const gw = await createGateway({
-        config: source,
-        onAdminCreated: (login, password) => console.log(`\n  First start: created admin agent\n    login:    ${login}\n    password: ${password}\n`),
-      });
+      const w = await import('./workers.js');
+      const workers = w.workerCount(values.workers, source.current);
       const host = (h: string) => (h === '0.0.0.0' || h === '::' ? 'localhost' : h);
       const c = source.current.server;
-      console.log(`  kefu is running (config ${source.file})
-    demo shop + widget:  http://${host(c.host)}:${gw.publicPort}/demo
-    agent workspace:     http://${host(c.workspace_host)}:${gw.workspacePort}/
+      const banner = (publicPort: number, workspacePort: number, what: string) => console.log(`  kefu is running${what} (config ${source.file})
+    demo shop + widget:  http://${host(c.host)}:${publicPort}/demo
+    agent workspace:     http://${host(c.workspace_host)}:${workspacePort}/
 `);
+      if (workers > 1 && !w.isWorker()) {
+        w.checkWorkers(source.current, workers);
+        source.close();
+        return w.superviseWorkers({ count: workers, config: source.current,
+          onListening: (ports) => banner(ports[0].publicPort, ports[0].workspacePort, ` with ${workers} workers: ${ports.map((p) => p.node).join(', ')}`) });
+      }
+      const { createGateway } = await import('../index.js');
+      const gw = await createGateway({
+        config: source,
+        // A worker's lines name it: N processes write to one stdout.
+        logger: w.isWorker() ? (await import('pino')).pino({ level: source.current.log.level, base: { svc: 'kefu', node: source.current.cluster.node_id } }) : undefined,
+        onAdminCreated: (login, password) => console.log(`\n  First start: created admin agent\n    login:    ${login}\n    password: ${password}\n`),
+      });
       let signals = 0;
       const shutdown = (sig: string) => {
-        if (++signals > 1) process.exit(1);
+        // The primary's stop after a Ctrl-C (which the worker got too) is not a second signal.
+        if (sig !== 'primary' && ++signals > 1) process.exit(1);
         gw.logger.info({ sig }, 'shutting down');
         gw.stop().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
       };
+      if (w.isWorker()) w.serveAsWorker({ publicPort: gw.publicPort, workspacePort: gw.workspacePort }, () => shutdown('primary'));
+      else banner(gw.publicPort, gw.workspacePort, '');
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
       return -1; // keep running
@@ -181,7 +198,8 @@ async function main(argv: string[]): Promise<number> {
     case 'config': {
       if (sub !== 'check') { console.log(HELP.config); return 1; }
       const file = configPath(arg ?? values.config);
-      loadConfigFile(file);
+      const checked = loadConfigFile(file);
+      (await import('./workers.js')).checkWorkers(checked, checked.cluster.workers);
       console.log(`${file}: OK`);
       return 0;
     }
@@ -273,5 +291,5 @@ main(process.argv.slice(2)).then((code) => { if (code >= 0) process.exitCode = c
   else if (err?.code && typeof err.code === 'string' && err.toJSON) console.error(`error: ${err.code}: ${err.message}`);
   else if (err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') console.error(err.message);
   else console.error(err);
-  process.exitCode = err instanceof ConfigError ? 2 : 1;
+  process.exitCode = err instanceof ConfigError || err?.code === 'workers_need_cluster' ? 2 : 1;
 });

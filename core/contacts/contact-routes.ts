@@ -4,7 +4,9 @@ import { KefuError } from '../errors.js';
 import type { Conversation } from '../model/message.js';
 import type { AgentRecord, Store } from '../store/store.js';
 import { readJson, str } from '../http/body.js';
+import { newId } from '../model/ids.js';
 import type { ContactPatch, ContactService, ContactView } from './contact-service.js';
+import { startConversation, type StartDeps } from './outbound-start.js';
 
 export interface ContactRouteDeps {
   contacts: ContactService;
@@ -13,6 +15,8 @@ export interface ContactRouteDeps {
   conversationView: (c: Conversation) => unknown;
   attributeKeys: () => readonly string[];
   me: (ctx: Koa.Context) => AgentRecord;
+  /** Starting a conversation on another identity of the contact (absent: the panel offers none). */
+  start?: Omit<StartDeps, 'contacts'>;
 }
 
 /**
@@ -22,7 +26,8 @@ export interface ContactRouteDeps {
  */
 export function mountContactRoutes(r: Router, d: ContactRouteDeps): void {
   const json = (v: ContactView) => ({ ok: true, contact: v.contact, identities: v.identities.map(({ key, verified, address, source }) => ({ key, verified, address, source })),
-    conversations: v.conversations.map(d.conversationView), suggestions: v.suggestions, attributeKeys: d.attributeKeys() });
+    conversations: v.conversations.map(d.conversationView), suggestions: v.suggestions, attributeKeys: d.attributeKeys(),
+    starters: d.start?.starters.list() ?? [] });
   const actor = (ctx: Koa.Context) => ({ id: d.me(ctx).id, name: d.me(ctx).name });
 
   r.get('/conversations/:id/contact', async (ctx) => {
@@ -49,6 +54,20 @@ export function mountContactRoutes(r: Router, d: ContactRouteDeps): void {
     const b = await readJson(ctx, 1024);
     const merged = await d.contacts.link(ctx.params.id, str(b, 'other', { required: true, max: 64 })!, actor(ctx));
     ctx.body = json(await d.contacts.view(merged.id));
+  });
+  // The first message of a conversation on another of the contact's identities (e-mail, SMS).
+  r.post('/contacts/:id/start', async (ctx) => {
+    if (!d.start) throw new KefuError('channel_cannot_start');
+    const b = await readJson(ctx, 64 * 1024);
+    const text = str(b, 'text', { required: true })!;
+    if (!text.trim()) throw new KefuError('validation_failed', 'Write the first message.');
+    const agent = d.me(ctx);
+    const res = await startConversation({ ...d.start, contacts: d.contacts }, {
+      contactId: ctx.params.id, identity: str(b, 'identity', { required: true, max: 300 })!, channel: str(b, 'channel', { max: 40 }),
+      text, subject: str(b, 'subject', { max: 200 }), clientId: str(b, 'clientId', { max: 64 }) ?? newId('S'),
+      agent: { id: agent.id, role: 'agent', name: agent.name } });
+    ctx.status = res.created ? 201 : 200;
+    ctx.body = { ok: true, conversation: d.conversationView(res.conversation), message: res.message };
   });
   r.post('/contacts/:id/split', async (ctx) => {
     const b = await readJson(ctx, 1024);

@@ -236,6 +236,28 @@ export class ContactService {
     });
   }
 
+  /**
+   * An agent starts a conversation on one of the contact's identities: its channel address
+   * (`email:li@…`, `sms:+86…`) becomes the contact's before the conversation exists, so the
+   * conversation is theirs from its first event. An address another contact holds is refused:
+   * the agent links the two first (never a merge on the agent's guess, silently).
+   */
+  claimAddress(id: string, address: string, verified: boolean, actor: Actor, identity: string): Promise<string> {
+    return this.serial(async () => {
+      const c = await this.get(id);
+      const owner = await this.db.addressOwner(address);
+      if (owner) {
+        if (await this.resolve(owner.contactId) === c.id) return c.id;
+        throw new KefuError('identity_not_of_contact', `${address} belongs to another contact: link the two contacts first.`);
+      }
+      const now = this.now();
+      await this.db.putIdentities([{ key: address, contactId: c.id, verified, address: true, source: address, createdAt: now }]);
+      await this.db.audit({ contactId: c.id, at: now, actorId: actor.id, actorName: actor.name, action: 'start', keys: [identity, address], reason: 'conversation started by an agent' });
+      this.seen.delete(address);
+      return c.id;
+    });
+  }
+
   /** An agent says an address (and what it taught us) is someone else: it moves to a new contact. */
   split(id: string, address: string, actor: Actor): Promise<ContactRecord> {
     return this.serial(async () => {

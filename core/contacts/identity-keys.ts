@@ -6,7 +6,7 @@ import type { Conversation } from '../model/message.js';
  * | key | from | verified |
  * |---|---|---|
  * | the customer id (`web:v…`, `sms:+1…`, `email:…`, `feishu:ou_…`) | every conversation | yes, except e-mail (From is forgeable) |
- * | `phone:<E.164>` | an inbound SMS (`sms`, `sms_gateway`) | yes: the carrier delivered it from that number |
+ * | `phone:<E.164>` | an inbound SMS (`sms`, `sms_gateway`) | yes: the carrier delivered it from that number (not in a conversation an agent started) |
  * | `email:<lower-cased>` | an inbound mail's sender | no: anyone can write any From |
  * | `wechat_unionid:<id>` | WeChat (mini-program, service account) meta | yes: WeChat's own login |
  * | `shop:<user id>`, `email:`, `phone:` | `kefu.identify()` | the id when signed; e-mail and phone only with their own signature |
@@ -44,7 +44,8 @@ export function factsOf(conv: Conversation): Fact[] {
   const external = conv.customer.id.slice(conv.customer.id.indexOf(':') + 1);
   if (SMS_CHANNELS.has(conv.ref.channel)) {
     const k = phoneKey(external);
-    if (k) out.push({ key: k, verified: true });
+    // A conversation an agent started (core/contacts/outbound-start.ts) was written to the number, not from it: no proof.
+    if (k) out.push({ key: k, verified: !conv.meta?.started });
   }
   const mail = conv.meta?.email ?? (conv.ref.channel === 'email' ? external : undefined);
   if (mail) {

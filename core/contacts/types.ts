@@ -33,7 +33,8 @@ export interface IdentityRecord {
   createdAt: Date;
 }
 
-export type AuditAction = 'created' | 'auto_link' | 'link' | 'split' | 'edit';
+/** `start`: an agent started a conversation on one of the contact's identities, which became an address. */
+export type AuditAction = 'created' | 'auto_link' | 'link' | 'split' | 'edit' | 'start';
 
 export interface AuditEntry {
   contactId: string;

@@ -10,6 +10,7 @@ import type { SurveyTokens } from './survey-token.js';
 const MAX_FORM_BYTES = 8 * 1024;
 const LABELS = ['', '1 · Very poor 很差', '2 · Poor 较差', '3 · OK 一般', '4 · Good 满意', '5 · Excellent 非常满意'];
 // Text only: nothing loads from anywhere, no script runs, the form posts back here only, no page may frame it.
+// On a phone (test/e2e/csat-page.test.ts, 375 px): no sideways scroll, every choice and the button at least 48 px tall (a finger).
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -89,8 +90,9 @@ function page(koa: Context, status: number, title: string, body: string): void {
   koa.type = 'text/html; charset=utf-8';
   koa.body = `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1d2433}h1{font-size:1.3rem}
-fieldset{border:0;padding:0;margin:0 0 1rem}.r{display:block;padding:.6rem .8rem;margin:.3rem 0;border:1px solid #d4d8df;border-radius:8px}
+fieldset{border:0;padding:0;margin:0 0 1rem}.r{display:flex;align-items:center;gap:.6rem;min-height:48px;box-sizing:border-box;padding:.5rem .8rem;margin:.35rem 0;border:1px solid #d4d8df;border-radius:8px;cursor:pointer}
+.r input{width:1.25rem;height:1.25rem;margin:0;flex:none}.r:has(input:checked){border-color:#2f6fed;background:#eef4ff}
 textarea{display:block;width:100%;min-height:5rem;box-sizing:border-box;margin:.3rem 0 1rem;font:inherit}
-button{font:inherit;padding:.6rem 1.4rem;border:0;border-radius:8px;background:#2f6fed;color:#fff}blockquote{color:#4a5261;border-left:3px solid #d4d8df;margin:0;padding-left:.8rem}</style>
+button{font:inherit;min-height:48px;padding:.6rem 1.6rem;border:0;border-radius:8px;background:#2f6fed;color:#fff;cursor:pointer}blockquote{color:#4a5261;border-left:3px solid #d4d8df;margin:0;padding-left:.8rem}</style>
 </head><body><h1>${esc(title)}</h1>${body}</body></html>`;
 }

@@ -9,13 +9,15 @@ import { WebSocketServer, type WebSocket } from 'ws';
 export class UpgradeRouter {
   private handlers = new Map<string, { wss: WebSocketServer; onConnection: (ws: WebSocket, req: IncomingMessage) => void; allowed?: () => boolean }>();
 
-  /** `accept` refuses a handshake before any handler sees it (the workspace port's origin check). */
-  constructor(private opts: { maxPayload?: number; accept?: (req: IncomingMessage) => boolean } = {}) {}
+  /** `accept` refuses a handshake before any handler sees it (the workspace port's origin check); `headers` go on every 101 answer. */
+  constructor(private opts: { maxPayload?: number; accept?: (req: IncomingMessage) => boolean; headers?: Record<string, string> } = {}) {}
 
   add(path: string, onConnection: (ws: WebSocket, req: IncomingMessage) => void, allowed?: () => boolean): void {
     if (this.handlers.has(path)) throw new Error(`WebSocket path ${path} is already taken`);
     // perMessageDeflate off: per-socket zlib state costs ~300 kB and most frames are tiny.
     const wss = new WebSocketServer({ noServer: true, maxPayload: this.opts.maxPayload ?? 256 * 1024, perMessageDeflate: false, clientTracking: false });
+    const extra = Object.entries(this.opts.headers ?? {}).map(([k, v]) => `${k}: ${v}`);
+    if (extra.length) wss.on('headers', (headers) => { headers.push(...extra); });
     this.handlers.set(path, { wss, onConnection, allowed });
   }
 

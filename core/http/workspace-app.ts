@@ -21,6 +21,7 @@ import { originGuard } from './origin-guard.js';
 import { CannedReplies, mountCannedRoutes } from '../canned/canned-replies.js';
 import type { ContactService } from '../contacts/contact-service.js';
 import { mountContactRoutes } from '../contacts/contact-routes.js';
+import type { Starters } from '../contacts/outbound-start.js';
 import { mountSearchRoutes, type SearchRouteDeps } from '../search/search-routes.js';
 
 export interface WorkspaceDeps {
@@ -35,7 +36,9 @@ export interface WorkspaceDeps {
     /** Per channel, what an admin must look at by hand (e.g. mails kept as unprocessable). */
     problems(): Promise<Record<string, unknown[]>>; dismissProblem(channel: string, id: string): Promise<boolean> };
   /** Contacts of the side panel (core/contacts) and the custom attribute keys agents may edit. */
-  contacts: { service: ContactService; attributeKeys: () => readonly string[] };
+  contacts: { service: ContactService; attributeKeys: () => readonly string[];
+    /** The channels that can write first (agent-started conversations on another identity). */
+    starters?: Starters; hasRoom?: (agentId: string) => boolean };
   /** Search, labels and snooze (core/search). */
   search?: Omit<SearchRouteDeps, 'bus' | 'view'>;
 }
@@ -102,7 +105,9 @@ export function createWorkspaceApp(d: WorkspaceDeps): Koa {
   const me = (ctx: Koa.Context) => ctx.state.agent as AgentRecord;
   const admin = (ctx: Koa.Context) => { if (me(ctx).role !== 'admin') throw new KefuError('forbidden'); };
   mountCannedRoutes(authed, new CannedReplies(d.bus.store.channelState), me);
-  mountContactRoutes(authed, { contacts: d.contacts.service, store: d.bus.store, conversationView: publicConversation, attributeKeys: d.contacts.attributeKeys, me });
+  mountContactRoutes(authed, { contacts: d.contacts.service, store: d.bus.store, conversationView: publicConversation, attributeKeys: d.contacts.attributeKeys, me,
+    start: d.contacts.starters && { bus: d.bus, starters: d.contacts.starters, claim: (c, agentId) => d.assigner.claim(c, agentId),
+      hasRoom: d.contacts.hasRoom } });
   if (d.search) mountSearchRoutes(authed, { ...d.search, bus: d.bus, view: publicConversation }, me);
   const conversation = async (id: string) => {
     const c = await d.bus.store.getConversation(id);

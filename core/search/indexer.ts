@@ -3,9 +3,11 @@ import type { ConversationBus } from '../bus/conversation-bus.js';
 import type { Message } from '../model/message.js';
 import type { Store } from '../store/store.js';
 import type { SearchDoc } from '../store/search-store.js';
-import { searchableText, tokens } from './segment.js';
+import { INDEX_FORMAT, searchableText, tokens } from './segment.js';
 
 const CURSOR = 'search:cursor';
+/** segment.ts INDEX_FORMAT of the words in the index. */
+const FORMAT = 'search:format';
 const PAGE = 500;
 /**
  * A batch is written this long after its first message (or at once at BATCH_MAX): one index
@@ -81,22 +83,28 @@ export class SearchIndexer {
 
   private async readBack(now: number): Promise<number> {
     this.cursor = (await this.o.store.getMeta(CURSOR)) ?? '';
-    let from = new Date(this.cursor ? Math.max(0, idTime(this.cursor) - (this.o.marginMs ?? 60_000)) : 0);
+    // An index written by an older segmenter lacks words the current one makes: the history is indexed again, overwriting.
+    const stale = this.cursor !== '' && (await this.o.store.getMeta(FORMAT)) !== INDEX_FORMAT;
+    if (stale) this.o.logger.info({ format: INDEX_FORMAT }, 'search: the index format changed; re-indexing the history in the background');
+    let from = new Date(this.cursor && !stale ? Math.max(0, idTime(this.cursor) - (this.o.marginMs ?? 60_000)) : 0);
     const to = new Date(now + 60_000);
     let after = '';
     let n = 0;
     while (!this.closed) {
       const page = await this.o.store.listMessagesBetween(from, to, after, PAGE);
       if (page.length === 0) break;
-      await this.write(page, 'missing');
-      await this.advance(page[page.length - 1].id);
+      await this.write(page, stale ? undefined : 'missing');
+      if (!stale) await this.advance(page[page.length - 1].id);
       n += page.length;
       after = page[page.length - 1].id;
       if (page.length < PAGE) break;
       from = new Date(idTime(after));
     }
+    if (this.closed) return n;
+    // Only once all of it is rewritten: a crash halfway re-indexes from the start again.
+    if (stale || !this.cursor) await this.o.store.setMeta(FORMAT, INDEX_FORMAT);
     this.caughtUp = true;
-    await this.advance(this.liveNewest);
+    await this.advance(after > this.liveNewest ? after : this.liveNewest);
     return n;
   }
 

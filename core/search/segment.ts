@@ -30,8 +30,11 @@ const MAX_TOKEN = 64;
 
 /**
  * `index`: jieba's search mode, which also emits the shorter words inside a long one (中华人民共和国
- * gives 中华 and 共和国 too), so a query of either finds it. A query is cut in precise mode: fewer,
- * longer words, each of which the index mode also produced.
+ * gives 中华 and 共和国 too), so a query of either finds it, and every Han character on its own: a
+ * one-character query (货, 退) is a word to nobody but the agent typing it, and jieba keeps it inside
+ * 发货, 退款. A query is cut in precise mode: fewer, longer words, each of which the index mode also
+ * produced (a one-character query stays that character, which the index now holds).
+ * Changing what is indexed means bumping INDEX_FORMAT: the next start re-indexes the history.
  */
 export function tokens(text: string, mode: 'index' | 'query'): string[] {
   const out = new Set<string>();
@@ -39,9 +42,13 @@ export function tokens(text: string, mode: 'index' | 'query'): string[] {
     if (!HAN.test(run)) { if (run.length <= MAX_TOKEN) out.add(run); continue; }
     const words = mode === 'index' ? cutter().cutForSearch(run, true) : cutter().cut(run, true);
     for (const w of words) if (WORD.test(w) && w.length <= MAX_TOKEN) out.add(w);
+    if (mode === 'index') for (const ch of run) out.add(ch);
   }
   return [...out];
 }
+
+/** What `tokens(…, 'index')` produces, as a version: 2 added single Han characters. */
+export const INDEX_FORMAT = '2';
 
 /** What of a message is searchable: text and captions, never events (joins, assignments) or deleted content. */
 export function searchableText(m: Message): string {

@@ -21,6 +21,8 @@ interface Conn {
   ws: WebSocket; agent: AgentRecord; open: Set<string>; queue?: string[];
   /** The seqs this socket got per conversation: a resync sends the others, and a late live copy of one it has is not sent twice. */
   seen: Map<string, SeenSeqs>;
+  /** Per conversation, the send still being prepared (claim, attachments): the next waits for it to reach the bus. */
+  sending: Map<string, Promise<unknown>>;
 }
 
 /**
@@ -111,7 +113,7 @@ export class AgentHub {
       ws.close(4003, 'unauthorized');
       return;
     }
-    const conn: Conn = { ws, agent, open: new Set(), seen: new Map() };
+    const conn: Conn = { ws, agent, open: new Set(), seen: new Map(), sending: new Map() };
     this.conns.add(conn);
     this.d.pool.upsert(agent);
     this.d.assigner.connected(agent.id);
@@ -152,15 +154,25 @@ export class AgentHub {
           return;
         }
         case 'send': {
-          const conv = await this.conversation(f.conversationId);
-          if (!f.private && (conv.status !== 'assigned' || conv.assigneeId !== conn.agent.id)) {
-            // Replying takes the conversation (a common workspace habit); refused when full.
-            await this.d.assigner.claim(conv, conn.agent.id);
-          }
-          const content: Content = f.text !== undefined ? { kind: 'text', text: f.text }
-            : { kind: 'media', attachments: await this.d.media.resolveAttachments(f.attachments), caption: f.caption };
-          const res = await this.d.bus.send({ conversationId: conv.id, clientId: f.clientId, private: f.private,
-            from: { id: conn.agent.id, role: 'agent', name: conn.agent.name }, content });
+          // Sends of one conversation reach the bus in the order they came (the bus keeps that
+          // order from there): a first reply that claims, or one with attachments, is not
+          // overtaken by the quicker ones behind it.
+          const before = conn.sending.get(f.conversationId);
+          const reached = (async () => {
+            await before?.catch(() => {});
+            const conv = await this.conversation(f.conversationId);
+            if (!f.private && (conv.status !== 'assigned' || conv.assigneeId !== conn.agent.id)) {
+              // Replying takes the conversation (a common workspace habit); refused when full.
+              await this.d.assigner.claim(conv, conn.agent.id);
+            }
+            const content: Content = f.text !== undefined ? { kind: 'text', text: f.text }
+              : { kind: 'media', attachments: await this.d.media.resolveAttachments(f.attachments), caption: f.caption };
+            return { sent: this.d.bus.send({ conversationId: conv.id, clientId: f.clientId, private: f.private,
+              from: { id: conn.agent.id, role: 'agent', name: conn.agent.name }, content }) };
+          })();
+          conn.sending.set(f.conversationId, reached);
+          void reached.catch(() => {}).finally(() => { if (conn.sending.get(f.conversationId) === reached) conn.sending.delete(f.conversationId); });
+          const res = await (await reached).sent;
           return send(conn.ws, { type: 'ack', clientId: f.clientId, id: res.message.id, seq: res.message.seq, duplicate: res.status === 'duplicate' || undefined });
         }
       }

@@ -99,6 +99,55 @@ describe('contacts (headless Chromium): a signed shop user on two devices and SM
     await laptop.locator('#kefu-widget .msg .body', { hasText: 'Is my Longjing order on its way?' }).waitFor();
   });
 
+  for (const vp of [{ name: 'desktop', width: 1280, height: 800 }, { name: 'phone', width: 375, height: 667 }]) {
+    it(`${vp.name} (${vp.width}×${vp.height}): the agent writes by SMS to the phone of a web visitor who never texted; the new conversation is theirs and the contact's`, async () => {
+      const shop = await shopDevice();
+      await shop.locator('#kefu-widget textarea').fill('Please text me when it ships');
+      await shop.locator('#kefu-widget textarea').press('Enter');
+      await shop.locator('#kefu-widget .msg.me .meta').first().filter({ hasNotText: 'Sending' }).waitFor();
+      const page = await wb.workspace(gw.workspaceUrl, gw.adminPassword, { viewport: { width: vp.width, height: vp.height } });
+      await page.locator('[data-tab=all]').click();
+      const web = (await gw.store.listConversations({})).find((c) => c.ref.channel === 'web')!;
+      await page.locator(`.item[data-id="${web.id}"]`).click();
+      const panel = page.locator('.side .contact');
+      if (vp.width < 980) {
+        assert.equal(await page.locator('.side').isVisible(), false, 'hidden on a narrow screen until asked for');
+        await page.locator('.chat .head button.info').click();
+      }
+      const row = panel.locator(`.identities li[data-key="phone:${PHONE}"]`);
+      await row.locator('button.write[data-channel=sms]').click();
+      const form = panel.locator(`li.start[data-key="phone:${PHONE}"]`);
+      assert.equal(await form.locator('input[name=subject]').count(), 0, 'no subject for a text');
+      await form.locator('textarea').fill('Hi Li Lei, your Longjing ships today.');
+      const fits = await page.evaluate(() => { const g = globalThis as any; return g.document.documentElement.scrollWidth <= g.innerWidth; });
+      assert.ok(fits, 'no horizontal scroll with the form open');
+      await form.scrollIntoViewIfNeeded();
+      if (vp.width >= 980) await page.screenshot({ path: process.env.KEFU_UPDATE_DOCS ? 'docs/workspace-contact-start.png' : 'test-artifacts/workspace-contact-start.png' });
+      else await page.screenshot({ path: 'test-artifacts/workspace-contact-start-375.png' });
+      await form.locator('button.send-start').click();
+      await eventually(() => fake.created.some((m) => m.To === PHONE && m.Body === 'Hi Li Lei, your Longjing ships today.'), 'the first text went out through the outbox');
+      // The new conversation opens (on a phone the panel gives way to it) and the panel lists both.
+      await page.locator('.chat .head .chip', { hasText: /^sms$/ }).waitFor();
+      await page.locator('.log .msg', { hasText: 'your Longjing ships today' }).waitFor();
+      const sms = (await gw.store.listConversations({})).find((c) => c.ref.channel === 'sms')!;
+      assert.equal(sms.status, 'assigned');
+      if (vp.width < 980) {
+        assert.equal(await page.locator('.side').isVisible(), false, 'the conversation, not the panel, after sending');
+        await page.locator('.chat .head button.info').click();
+      }
+      await panel.locator(`.conversations li.conv.on[data-id="${sms.id}"]`).waitFor();
+      assert.equal(await panel.locator('.conversations li.conv').count(), 2);
+      assert.equal(await row.locator('button.write').count(), 0, 'no second start: the contact has a conversation there now');
+      if (vp.width < 980) {
+        await page.locator('.side button.side-close').click();
+        await page.locator('.side').waitFor({ state: 'hidden' });
+      }
+      // The customer's answer lands in the conversation the agent started.
+      assert.equal((await twilioPost(gw.publicUrl, inbound(PHONE, 'Thanks!'))).status, 200);
+      await page.locator('.log .msg.customer', { hasText: 'Thanks!' }).waitFor();
+    });
+  }
+
   it('an unverified identity is marked so and only suggested; Link merges it by hand', async () => {
     const page = await wb.workspace(gw.workspaceUrl, gw.adminPassword);
     const sms = await twilioPost(gw.publicUrl, inbound(PHONE, 'Hello from my phone'));

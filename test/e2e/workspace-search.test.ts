@@ -237,6 +237,13 @@ describe('workspace search, labels, snooze, notifications and 中文 (headless C
     await p.locator('.item .chip.assigned', { hasText: '已接入' }).waitFor();
     await p.locator('.item .when', { hasText: '刚刚' }).waitFor();
     assert.equal(await p.locator('.labels .label-add').getAttribute('placeholder'), '添加标签…');
+    // The side panel's customer details and contact, the server-written events and made-up names: Chinese too.
+    assert.deepEqual((await p.locator('.side > div > dl > dt').allInnerTexts()).slice(0, 4), ['姓名', 'ID', '渠道', '队列']);
+    await p.locator('.side .contact h3', { hasText: '联系人' }).waitFor();
+    await p.locator('.side .contact label', { hasText: '公司' }).waitFor();
+    await p.locator('.side .contact .chip.verified', { hasText: '已验证' }).first().waitFor();
+    await p.locator('.log .event', { hasText: /已接入会话$/ }).waitFor();
+    assert.match(await p.locator('.chat .head .who').innerText(), /^访客 [A-Z0-9_-]{4}$/);
     await searchFor(p, '发货');
     await p.locator('.search-summary', { hasText: '1 条消息' }).waitFor();
     await shot(p, 'workspace-zh.png');

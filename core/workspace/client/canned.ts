@@ -27,7 +27,7 @@ function tokenAt(ta: HTMLTextAreaElement): { start: number; query: string } | un
  * will be sent), Esc closes. Its keydown listener must be added before the box's own (Enter sends).
  */
 export class CannedPicker {
-  readonly el = h('ul', { class: 'canned-picker', role: 'listbox', 'aria-label': 'canned replies', hidden: true });
+  readonly el = h('ul', { class: 'canned-picker', role: 'listbox', 'aria-label': i18n.t.cannedManager, hidden: true });
   private shown: Canned[] = [];
   private sel = 0;
   private token?: { start: number; query: string };
@@ -55,7 +55,7 @@ export class CannedPicker {
 
   private render(): void {
     if (this.shown.length === 0) {
-      this.el.replaceChildren(h('li', { class: 'dim' }, this.token?.query ? `No canned reply matches /${this.token.query}` : 'No canned replies yet'));
+      this.el.replaceChildren(h('li', { class: 'dim' }, this.token?.query ? i18n.t.cannedNoMatch(this.token.query) : i18n.t.cannedNone));
     } else {
       this.el.replaceChildren(...this.shown.map((r, i) => h('li', { role: 'option', 'aria-selected': String(i === this.sel), class: i === this.sel ? 'sel' : '',
         onmousedown: (e: Event) => { e.preventDefault(); this.sel = i; this.insert(); } },

@@ -10,8 +10,6 @@ import { t } from './i18n';
 
 /** channels/sms/index.ts OPTED_OUT_TAG (kept in step by hand: the server module is not bundled). */
 export const OPTED_OUT_TAG = 'sms-opted-out';
-/** The side panel's row (side.ts); the badge reads the catalogue (i18n.ts). */
-export const OPTED_OUT_LABEL = 'Opted out (STOP)';
 
 export const isSms = (c: Conv) => c.channel === 'sms' || c.channel === 'sms_gateway';
 export const isEmail = (c: Conv) => c.channel === 'email';

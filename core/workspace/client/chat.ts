@@ -5,7 +5,7 @@ import { CannedPicker } from './canned';
 import { S, api, customerName, sendFrame, toast, type Conv, type Msg } from './state';
 import { customerAddress, isEmail, isSms, optOutBadge, optedOut, segmentText, subjectOf, ticketState } from './channel-view';
 import { patchSlaBadge } from './sla-view';
-import { statusName, t } from './i18n';
+import { statusName, t, ticketName } from './i18n';
 import { LabelBar } from './labels';
 import { SnoozeControl } from './snooze';
 
@@ -111,9 +111,11 @@ export class ChatPane {
     const parts = [h('button', { class: 'back', 'aria-label': t.back, onclick: () => this.actions.back() }, '‹'),
       avatar(customerName(c)), this.who(c, subject),
       h('span', { class: `chip ${c.status}` }, statusName(c.status)), h('span', { class: 'chip' }, c.channel), this.slaBadge, out && optOutBadge(),
-      ticketState(c) && h('span', { class: `chip ticket-${ticketState(c)}`, title: t.ticketState }, ticketState(c)!), h('div', { class: 'grow' }),
+      ticketState(c) && h('span', { class: `chip ticket-${ticketState(c)}`, title: t.ticketState }, ticketName(ticketState(c)!)), h('div', { class: 'grow' }),
       action(t.take, 'claim', c.status === 'queued' || c.status === 'pending', true), this.snooze.el, transfer,
-      action(t.returnToQueue, 'requeue', mine), action(t.close, 'close', c.status !== 'resolved')];
+      action(t.returnToQueue, 'requeue', mine), action(t.close, 'close', c.status !== 'resolved'),
+      // Below 980 px the side panel is hidden: this shows it over the conversation (workspace.ts hides it on open and back).
+      h('button', { class: 'info', 'aria-label': t.cdShow, title: t.cdShow, onclick: () => document.querySelector('.shell')?.classList.add('side-open') }, 'ⓘ')];
     this.head.replaceChildren(...parts.filter((p): p is HTMLElement => !!p));
   }
 

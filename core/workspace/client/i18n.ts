@@ -68,7 +68,7 @@ const en = {
   // Canned replies (canned.ts)
   cannedError: (e: string) => `Canned replies: ${e}`, cannedManager: 'canned replies', cannedShortcutHint: 'refund', cannedTitleHint: 'Refund policy',
   cannedTextHint: 'Hi {customer.name}, …', cannedIntentsHint: 'intents, comma separated', cannedScope: 'scope', cannedMine: 'Mine', cannedTeam: 'Team',
-  cannedDelete: 'Delete', cannedNone: 'No canned replies yet.', cannedAdd: 'Add',
+  cannedDelete: 'Delete', cannedNone: 'No canned replies yet.', cannedNoMatch: (q: string) => `No canned reply matches /${q}`, cannedAdd: 'Add',
   cannedHelp: 'Type / in a reply box to insert one. Variables: {customer.name}, {agent.name}, {conversation.id}.',
   cannedHeads: ['Shortcut', 'Title', 'Text', 'Library', 'Intents', ''],
   // Messages, files, voice (message-view.ts, audio-view.ts)
@@ -82,6 +82,28 @@ const en = {
   showQuoted: 'Show quoted text', hideQuoted: 'Hide quoted text', loading: 'Loading…', quotedFailed: (e: string) => `Could not load the quoted text: ${e}`,
   wxClosed: 'Closed: the customer must write first', wxNoQuota: 'No messages left until the customer writes',
   wxLeft: (d: string, n: number, max: number) => `${d} left · ${n} of ${max} messages`, wxWindow: 'Reply window', wxOpenedFrom: 'Opened from',
+  // Contact in the side panel (contact-view.ts)
+  ctContact: 'Contact', ctError: (e: string) => `Contact: ${e}`, ctName: 'Name', ctCompany: 'Company', ctTags: 'Tags', ctNotes: 'Notes', ctSave: 'Save',
+  ctVerified: 'verified', ctUnverified: 'unverified', ctSplit: 'Split', ctSplitTitle: 'Not the same person: move this address (and what it told us) to a new contact',
+  ctSplitConfirm: (k: string) => `Split ${k} off into a new contact?`, ctOpenTitle: 'Open this conversation to reply on its channel', ctLastUsed: 'last used',
+  ctMaybeSame: 'This may be the same person as ', ctLink: 'Link', ctFindPlaceholder: 'Find a contact to link…', ctFind: 'Find a contact',
+  ctHistory: 'History', ctIdentities: 'Identities', ctConversations: (n: number) => `Conversations (${n})`,
+  ctLinkConfirm: (n: string) => `Link ${n} into this contact?`, ctNoMatch: 'No other contact matches.', ctSearchError: (e: string) => `Search: ${e}`,
+  ctHistoryError: (e: string) => `History: ${e}`, ctAudit_created: 'created', ctAudit_auto_link: 'auto link', ctAudit_link: 'link', ctAudit_split: 'split',
+  ctAudit_edit: 'edit', ctAudit_start: 'started a conversation',
+  ctWriteEmail: 'Write by e-mail', ctWriteSms: 'Write by SMS', ctWriteOn: (c: string) => `Write on ${c}`, ctSubject: 'Subject',
+  ctFirstMessage: 'The first message…', ctCancel: 'Cancel', ctStartError: (e: string) => `Could not start the conversation: ${e}`,
+  // Customer details in the side panel (side.ts)
+  cdEmail: 'E-mail', cdPhone: 'Phone', cdSms: 'SMS', cdDepartment: 'Department', cdTitle: 'Title', cdGroup: 'Group', cdCc: 'Cc', cdTicket: 'Ticket',
+  cdName: 'Name', cdId: 'Id', cdChannel: 'Channel', cdQueue: 'Queue', cdSince: 'Since', cdMessages: 'Messages', cdTags: 'Tags', cdTeam: 'Team',
+  ticket_open: 'open', ticket_pending: 'pending', ticket_solved: 'solved',
+  cdShow: 'Customer and contact', cdHide: 'Back to the conversation',
+  brandWorkspace: ' workspace',
+  // System events written by the server, shown by type (message-view.ts eventText)
+  evCsat: (q: string) => `Satisfaction survey sent: ${q}`, evAssigned: (n: string) => `${n} joined the conversation`,
+  evResolved: (n: string) => `${n} closed the conversation`, evTheAgent: 'The agent', evJoin: 'Opened the chat',
+  evJoinFrom: (f: string) => `Opened the chat from "${f}"`, visitorName: (code: string) => `Visitor ${code}`, wechatUserName: (code: string) => `WeChat user ${code}`,
+  cdSatisfaction: 'Satisfaction', cdComment: 'Comment', cdSurveyDue: (at: string) => `survey due ${at}`, cdSurveyAsked: 'asked, no answer yet',
 };
 
 const zh: typeof en = {
@@ -137,7 +159,7 @@ const zh: typeof en = {
   qrNoPicture: '无法生成图片；请将以下文字生成二维码后扫描：',
   cannedError: (e: string) => `快捷回复：${e}`, cannedManager: '快捷回复', cannedShortcutHint: 'tuikuan', cannedTitleHint: '退款政策',
   cannedTextHint: '您好 {customer.name}，…', cannedIntentsHint: '意图，用逗号分隔', cannedScope: '范围', cannedMine: '我的', cannedTeam: '团队',
-  cannedDelete: '删除', cannedNone: '还没有快捷回复。', cannedAdd: '添加',
+  cannedDelete: '删除', cannedNone: '还没有快捷回复。', cannedNoMatch: (q: string) => `没有匹配 /${q} 的快捷回复`, cannedAdd: '添加',
   cannedHelp: '在回复框输入 / 即可插入。变量：{customer.name}、{agent.name}、{conversation.id}。',
   cannedHeads: ['快捷键', '标题', '内容', '所属', '意图', ''],
   messageDeleted: '消息已删除', sendingMeta: '发送中…', privateMeta: ' · 内部备注', download: '下载', imageAlt: '图片', file: '文件',
@@ -149,6 +171,25 @@ const zh: typeof en = {
   showQuoted: '显示引用内容', hideQuoted: '隐藏引用内容', loading: '加载中…', quotedFailed: (e: string) => `无法加载引用内容：${e}`,
   wxClosed: '已关闭：需客户先发消息', wxNoQuota: '客户再次发消息前无法继续发送',
   wxLeft: (d: string, n: number, max: number) => `剩余 ${d} · 已发 ${n}/${max} 条`, wxWindow: '回复窗口', wxOpenedFrom: '进入来源',
+  ctContact: '联系人', ctError: (e: string) => `联系人：${e}`, ctName: '姓名', ctCompany: '公司', ctTags: '标签', ctNotes: '备注', ctSave: '保存',
+  ctVerified: '已验证', ctUnverified: '未验证', ctSplit: '拆分', ctSplitTitle: '不是同一个人：将此地址（及其带来的信息）移到新联系人',
+  ctSplitConfirm: (k: string) => `将 ${k} 拆分为新联系人？`, ctOpenTitle: '打开此会话，在它的渠道上回复', ctLastUsed: '最近使用',
+  ctMaybeSame: '可能与此人是同一人：', ctLink: '关联', ctFindPlaceholder: '查找要关联的联系人…', ctFind: '查找联系人',
+  ctHistory: '历史记录', ctIdentities: '身份', ctConversations: (n: number) => `会话（${n}）`,
+  ctLinkConfirm: (n: string) => `将 ${n} 关联到此联系人？`, ctNoMatch: '没有其他匹配的联系人。', ctSearchError: (e: string) => `搜索：${e}`,
+  ctHistoryError: (e: string) => `历史记录：${e}`, ctAudit_created: '创建', ctAudit_auto_link: '自动关联', ctAudit_link: '关联', ctAudit_split: '拆分',
+  ctAudit_edit: '编辑', ctAudit_start: '发起会话',
+  ctWriteEmail: '发邮件', ctWriteSms: '发短信', ctWriteOn: (c: string) => `通过 ${c} 发送`, ctSubject: '主题',
+  ctFirstMessage: '第一条消息…', ctCancel: '取消', ctStartError: (e: string) => `无法发起会话：${e}`,
+  cdEmail: '邮箱', cdPhone: '电话', cdSms: '短信', cdDepartment: '部门', cdTitle: '职位', cdGroup: '群组', cdCc: '抄送', cdTicket: '工单',
+  cdName: '姓名', cdId: 'ID', cdChannel: '渠道', cdQueue: '队列', cdSince: '开始于', cdMessages: '消息数', cdTags: '标签', cdTeam: '团队',
+  ticket_open: '待处理', ticket_pending: '等待客户', ticket_solved: '已解决',
+  cdShow: '客户与联系人', cdHide: '返回会话',
+  brandWorkspace: ' 工作台',
+  evCsat: (q: string) => `已发送满意度调查：${q}`, evAssigned: (n: string) => `${n} 已接入会话`,
+  evResolved: (n: string) => `${n} 结束了会话`, evTheAgent: '客服', evJoin: '客户打开了会话',
+  evJoinFrom: (f: string) => `客户从「${f}」打开了会话`, visitorName: (code: string) => `访客 ${code}`, wechatUserName: (code: string) => `微信用户 ${code}`,
+  cdSatisfaction: '满意度', cdComment: '评价', cdSurveyDue: (at: string) => `将于 ${at} 发送调查`, cdSurveyAsked: '已发送，尚未评价',
 };
 
 export type Strings = typeof en;
@@ -180,6 +221,35 @@ export function setLang(next: Lang): void {
 export function statusName(s: string): string {
   const key = `status_${s}` as keyof Strings;
   return typeof t[key] === 'string' ? (t[key] as string) : s;
+}
+
+/** An e-mail ticket's state (channel-view.ts ticketState) as shown; the chip's class stays the state itself. */
+export function ticketName(s: 'open' | 'pending' | 'solved'): string { return t[`ticket_${s}`]; }
+
+/**
+ * The server's errors (core/errors.ts, by stable code) in Chinese. In English the server's own
+ * message is shown, often more precise (it names the field); in Chinese, the code's text.
+ */
+const zhErrors: Record<string, string> = {
+  bad_request: '请求格式有误。', invalid_json: '请求内容不是有效的 JSON。', validation_failed: '有字段缺失或格式不对。',
+  payload_too_large: '内容超过了允许的大小。', unsupported_media_type: '不支持此内容类型。', invalid_image: '不是支持的图片格式（png、jpeg、gif、webp）。',
+  image_too_large: '图片像素超过了允许的上限。', invalid_audio: '不是支持的录音格式（mp3、aac、m4a、wav、silk）。',
+  unauthorized: '缺少或无效的登录凭证。', invalid_token: '令牌无效或已过期。', invalid_signature: '签名不匹配。',
+  invalid_login_code: '微信登录码无效、已使用或已过期，请重新调用 wx.login。', forbidden: '此账号无权执行该操作。',
+  forbidden_origin: '不接受来自此来源的请求。', not_found: '未找到。', channel_disabled: '此渠道已停用。',
+  conversation_not_found: '会话不存在。', agent_not_found: '客服不存在。', agent_at_capacity: '该客服已没有空余接待量。', workers_need_cluster: '多进程（--workers）需要集群模式：Redis 与 MongoDB 存储。',
+  invalid_state: '会话当前状态下无法执行此操作。', conflict: '与已有数据冲突。',
+  channel_cannot_start: '此渠道无法主动发起会话：需客户先发消息。', identity_not_of_contact: '此身份不属于该联系人（或属于另一个联系人，请先关联）。',
+  conversation_exists: '该联系人在此渠道已有会话，请在其中回复。',
+  window_expired: '渠道的回复窗口已关闭：需客户先发消息（微信：客户最后一条消息后 48 小时）。',
+  quota_exhausted: '客户再次发消息前，渠道不允许继续发送（微信：每条消息 5 条，打开会话后 2 条）。',
+  rate_limited: '消息过多，请稍后重试。', too_many_connections: '此访客打开的连接过多。', unavailable: '网关正在关闭或尚未就绪。',
+  vendor_unavailable: '消息服务商没有响应，请稍后重试。', internal: '内部错误。',
+};
+
+/** What an API error says to the agent, in the workspace's language. */
+export function errorText(code: string | undefined, message: string): string {
+  return lang === 'zh' && code && zhErrors[code] ? zhErrors[code] : message;
 }
 
 /** Dates and times in the workspace's language, not the OS's. */

@@ -22,11 +22,33 @@ function fileChip(a: Attachment): HTMLElement {
       h('span', { class: 'fsize' }, [fmtSize(a.size), t.download].filter(Boolean).join(' · '))));
 }
 
+type EventContent = { event: string; text?: string; survey?: { question?: string } };
+const after = (text: string | undefined, suffix: string) => (text?.endsWith(suffix) ? text.slice(0, -suffix.length) : undefined);
+
+/**
+ * System events the server writes in English (core/routing/assigner.ts, channels/wechat), shown in
+ * the workspace's language by their type; the server's own text is the fallback. Notices and
+ * hand-off messages stay as written: they are what the customer was sent, in the operator's words.
+ */
+export function eventText(c: EventContent): string {
+  switch (c.event) {
+    case 'deleted': return t.messageDeleted;
+    case 'csat': return t.evCsat(c.survey?.question ?? '');
+    case 'assigned': { const n = after(c.text, ' joined the conversation'); return n ? t.evAssigned(n) : c.text ?? ''; }
+    case 'resolved': { const n = after(c.text, ' closed the conversation'); return n ? t.evResolved(n === 'The agent' ? t.evTheAgent : n) : c.text ?? ''; }
+    case 'join': {
+      if (c.text === 'Opened the chat') return t.evJoin;
+      const from = /^Opened the chat from "(.*)"$/s.exec(c.text ?? '')?.[1];
+      return from !== undefined ? t.evJoinFrom(from) : c.text ?? '';
+    }
+    default: return c.text ?? c.event;
+  }
+}
+
 /** One message. Everything from users goes in as text nodes (h never parses HTML). */
 export function bubble(m: Msg, onLoad: () => void): HTMLElement {
   // The survey's link is the customer's to use: agents see that it was sent, not the link.
-  if (m.content.kind === 'event' && m.content.event === 'csat') return h('div', { class: 'event' }, `Satisfaction survey sent: ${m.content.survey?.question ?? ''}`);
-  if (m.content.kind === 'event') return h('div', { class: 'event' }, m.content.event === 'deleted' ? t.messageDeleted : m.content.text ?? m.content.event);
+  if (m.content.kind === 'event') return h('div', { class: 'event' }, eventText(m.content));
   const body = h('div', { class: 'body' });
   if (m.content.kind === 'text') body.textContent = m.content.text;
   else {

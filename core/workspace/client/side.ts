@@ -1,11 +1,11 @@
 import { h } from './dom';
-import { S, api, invalidate, toast, type Conv } from './state';
-import { customerAddress, isEmail, isSms, optedOut, OPTED_OUT_LABEL, ticketState } from './channel-view';
+import { S, api, invalidate, placeholderName, toast, type Conv } from './state';
+import { customerAddress, isEmail, isSms, optedOut, ticketState } from './channel-view';
 import { wechatRows } from './channel-wechat';
 import { slaTables } from './sla-view';
 import { csatTables } from './csat-view';
 import { contactSection } from './contact-view';
-import { t } from './i18n';
+import { locale, t, ticketName } from './i18n';
 
 /** Customer details of the open conversation and the team's presence and load. No inputs: rebuilt freely. */
 export function sideContent(): HTMLElement[] {
@@ -13,21 +13,22 @@ export function sideContent(): HTMLElement[] {
   const dl = (rows: [string, string | number][]) => h('dl', {}, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
   // The mail's own sender address when the channel gave it (the id is the same address, lower-cased).
   const address = c && (c.meta?.email || customerAddress(c));
-  const contact: [string, string][] = c && address ? isEmail(c) ? [['E-mail', address]] : isSms(c) ? [['Phone', address]] : [] : [];
-  if (c && optedOut(c)) contact.push(['SMS', OPTED_OUT_LABEL]);
+  const contact: [string, string][] = c && address ? isEmail(c) ? [[t.cdEmail, address]] : isSms(c) ? [[t.cdPhone, address]] : [] : [];
+  if (c && optedOut(c)) contact.push([t.cdSms, t.optedOut]);
   // A directory's facts about the customer (DingTalk and Feishu employees: department, job title, the group they wrote in).
-  for (const [key, label] of [['department', 'Department'], ['title', 'Title'], ['group', 'Group']] as const) if (c?.meta?.[key]) contact.push([label, c.meta[key]]);
+  for (const [key, label] of [['department', t.cdDepartment], ['title', t.cdTitle], ['group', t.cdGroup]] as const) if (c?.meta?.[key]) contact.push([label, c.meta[key]]);
   if (c) contact.push(...wechatRows(c));
   if (c && isEmail(c)) {
-    if (c.meta?.cc) contact.push(['Cc', c.meta.cc]);
-    contact.push(['Ticket', ticketState(c)!]);
+    if (c.meta?.cc) contact.push([t.cdCc, c.meta.cc]);
+    contact.push([t.cdTicket, ticketName(ticketState(c)!)]);
   }
-  const customer = c ? [h('div', {}, h('h3', {}, 'Customer'), dl([['Name', c.customer.name ?? '—'], ...contact, ['Id', c.customer.id], ['Channel', c.channel], ['Queue', c.queue],
-    ['Since', new Date(c.createdAt).toLocaleString()], ['Messages', c.lastSeq], ['Tags', c.tags.join(', ') || '—'], ...csatRows(c)]))] : [];
+  const customer = c ? [h('div', {}, h('h3', {}, t.customer), dl([[t.cdName, c.customer.name ? placeholderName(c.customer.name) : '—'], ...contact, [t.cdId, c.customer.id], [t.cdChannel, c.channel], [t.cdQueue, c.queue],
+    [t.cdSince, new Date(c.createdAt).toLocaleString(locale())], [t.cdMessages, c.lastSeq], [t.cdTags, c.tags.join(', ') || '—'], ...csatRows(c)]))] : [];
   return [
+    h('button', { class: 'side-close', 'aria-label': t.cdHide, onclick: () => document.querySelector('.shell')?.classList.remove('side-open') }, '×'),
     ...customer,
     ...contactSection(c?.id),
-    h('h3', {}, 'Team'),
+    h('h3', {}, t.cdTeam),
     ...S.agents.map((a) => h('div', { class: 'agent-row', 'data-agent': a.id },
       h('span', {}, h('span', { class: `dot ${a.status}` }), a.name), h('span', { class: 'load' }, `${a.load}/${a.capacity}`))),
   ];
@@ -37,9 +38,9 @@ export function sideContent(): HTMLElement[] {
 function csatRows(c: Conv): [string, string][] {
   const s = c.csat;
   if (!s) return [];
-  if (s.state === 'scheduled') return [['Satisfaction', `survey due ${new Date(s.dueAt).toLocaleString()}`]];
-  if (s.state === 'asked') return [['Satisfaction', 'asked, no answer yet']];
-  return [['Satisfaction', `${'★'.repeat(s.rating ?? 0)}${'☆'.repeat(5 - (s.rating ?? 0))} ${s.rating}/5`], ...(s.comment ? [['Comment', s.comment] as [string, string]] : [])];
+  if (s.state === 'scheduled') return [[t.cdSatisfaction, t.cdSurveyDue(new Date(s.dueAt).toLocaleString(locale()))]];
+  if (s.state === 'asked') return [[t.cdSatisfaction, t.cdSurveyAsked]];
+  return [[t.cdSatisfaction, `${'★'.repeat(s.rating ?? 0)}${'☆'.repeat(5 - (s.rating ?? 0))} ${s.rating}/5`], ...(s.comment ? [[t.cdComment, s.comment] as [string, string]] : [])];
 }
 
 function fmtWait(s: number): string {

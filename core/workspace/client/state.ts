@@ -1,5 +1,5 @@
 import { h } from './dom';
-import { t } from './i18n';
+import { errorText, t } from './i18n';
 
 export type Conv = { id: string; channel: string; customer: { id: string; name?: string }; status: string; queue: string; assigneeId?: string;
   createdAt: string; updatedAt: string; queuedAt?: string; lastSeq: number; lastMessageAt?: string; tags: string[]; waitingOn?: 'agent' | 'customer'; intent?: { label: string; score: number };
@@ -84,7 +84,9 @@ export async function api(path: string, body?: unknown): Promise<any> {
   const res = await fetch(path, body === undefined ? { credentials: 'same-origin' }
     : { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const json = await res.json().catch(() => ({}));
-  if (!res.ok || json.ok === false) throw Object.assign(new Error(json?.error?.message ?? res.statusText), { code: json?.error?.code, status: res.status });
+  if (!res.ok || json.ok === false) {
+    throw Object.assign(new Error(errorText(json?.error?.code, json?.error?.message ?? res.statusText)), { code: json?.error?.code, status: res.status });
+  }
   return json;
 }
 
@@ -145,5 +147,13 @@ export function visible(tab: Tab = S.tab): Conv[] {
 
 /** SMS and e-mail customers without a name go by their number or address, not the internal `sms:…` id. */
 const ADDRESSED = new Set(['sms', 'sms_gateway', 'email']);
-export const customerName = (c: Conv) => c.customer.name
+export const customerName = (c: Conv) => (c.customer.name && placeholderName(c.customer.name))
   ?? (ADDRESSED.has(c.channel) && c.customer.id.startsWith(`${c.channel}:`) ? c.customer.id.slice(c.channel.length + 1) : c.customer.id);
+
+/** The names channels make up for a customer they know nothing about ("Visitor 3F2A", "WeChat user 9KQ2"), in the workspace's language. */
+export function placeholderName(name: string): string {
+  const visitor = /^Visitor ([A-Z0-9_-]{4})$/.exec(name)?.[1];
+  if (visitor) return t.visitorName(visitor);
+  const wechat = /^WeChat user ([A-Z0-9_-]{4})$/.exec(name)?.[1];
+  return wechat ? t.wechatUserName(wechat) : name;
+}

@@ -86,7 +86,12 @@ select, input, textarea { font: inherit; border: 1px solid #d4d8df; border-radiu
 .late { color: #b42318; font-weight: 600; } .dim { color: #8a919c; font-size: 11.5px; }
 .toast { position: fixed; bottom: 20px; left: 50%; transform: translateX(-50%); background: #111a2e; color: #fff; padding: 10px 16px; border-radius: 10px; font-size: 13px; }
 /* Narrow screens: the side panel goes first, then one pane at a time (list, or the open conversation with a back button). */
-@media (max-width: 980px) { .main { grid-template-columns: 280px minmax(0, 1fr); } .side { display: none; } }
+.chat .head .info, .side .side-close { display: none; }
+@media (max-width: 980px) { .main { grid-template-columns: 280px minmax(0, 1fr); } .side { display: none; }
+  .chat .head .info { display: inline-block; padding: 4px 9px; }
+  /* ⓘ in the chat head: the side panel over the conversation, under the bar; × (or opening a conversation) closes it. */
+  .shell.side-open .side { display: block; position: fixed; top: 52px; left: 0; right: 0; bottom: 0; z-index: 20; border-left: 0; }
+  .shell.side-open .side .side-close { display: block; margin-left: auto; font-size: 18px; padding: 2px 12px; } }
 @media (max-width: 760px) {
   .bar { gap: 8px; padding: 0 10px; } .bar .me { display: none; } .bar button, .bar select { padding: 5px 8px; white-space: nowrap; }
   .bar .brand { font-size: 15px; white-space: nowrap; } .list { border-right: 0; } .bar .wide { display: none; } .bar .narrow { display: inline; }

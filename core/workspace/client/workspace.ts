@@ -73,7 +73,7 @@ function buildShell(): void {
   const center = placeholderPane();
   const side = h('div', { class: 'side' });
   const shell = h('div', { class: 'shell' },
-    h('div', { class: 'bar' }, h('div', { class: 'brand' }, 'ke', h('span', {}, 'fu'), h('i', { class: 'wide' }, ' workspace')), h('div', { class: 'grow' }),
+    h('div', { class: 'bar' }, h('div', { class: 'brand' }, 'ke', h('span', {}, 'fu'), h('i', { class: 'wide' }, t.brandWorkspace)), h('div', { class: 'grow' }),
       conn, status, h('button', { class: 'search-open', title: t.search, 'aria-label': t.search, onclick: () => openSearch(openAt) },
         h('span', { class: 'wide' }, t.search), h('span', { class: 'narrow' }, t.searchShort)),
       h('button', { class: 'canned-open', title: t.canned, 'aria-label': t.canned, onclick: () => void openCannedManager() },
@@ -269,7 +269,11 @@ function switchLanguage(next: Lang): void {
   if (ui) buildShell();
 }
 
+/** Below 980 px the side panel (customer, contact) is hidden; the chat head's ⓘ shows it over the conversation. */
+export function showSide(on: boolean): void { ui?.shell.classList.toggle('side-open', on); }
+
 function open(id: string): void {
+  showSide(false);
   if (S.current && S.current !== id) sendFrame({ type: 'leave', conversationId: S.current });
   S.current = id;
   S.unread.delete(id);
@@ -281,6 +285,7 @@ function open(id: string): void {
 }
 
 function back(): void {
+  showSide(false);
   if (S.current) sendFrame({ type: 'leave', conversationId: S.current });
   S.current = undefined;
   invalidate('list', 'center', 'side');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { parseCardClick } from '../../../channels/dingtalk/card.js';
 import { createHmac } from 'node:crypto';
 import { parseRobot } from '../../../channels/dingtalk/parse.js';
 import { sign, verifyCallback } from '../../../channels/dingtalk/verify.js';
@@ -123,5 +124,19 @@ describe('dingtalk replies and config', () => {
     assert.deepEqual(seen, ['connected a', 'connected a (2/2 apps connected)',
       'degraded a: no frames for 31 s (half-dead socket); reconnecting (1/2 apps connected)',
       'connecting a: attempt 2 (last: no frames for 31 s (half-dead socket)) (1/2 apps connected)', 'connected a (2/2 apps connected)']);
+  });
+});
+
+describe('dingtalk: the survey card\'s click (parseCardClick)', () => {
+  const click = (o: Record<string, unknown>, content: unknown = { cardPrivateData: { actionIds: ['rate'], params: { rating: '5' } } }) =>
+    parseCardClick(JSON.stringify({ outTrackId: 'kefu-csat-M1', userId: 'manager4711', content: JSON.stringify(content), ...o }));
+  it('reads the rating from params.rating or an action id rate_<n>; anything else is ignored, never thrown', () => {
+    assert.deepEqual(click({}), { kind: 'rating', outTrackId: 'kefu-csat-M1', userId: 'manager4711', rating: 5 });
+    assert.equal((click({}, { cardPrivateData: { actionIds: ['rate_3'], params: {} } }) as { rating: number }).rating, 3);
+    for (const c of [{ cardPrivateData: { params: { rating: '6' } } }, { cardPrivateData: { params: { rating: '4.5' } } }, {}, 'x']) assert.equal(click({}, c).kind, 'ignored', JSON.stringify(c));
+    assert.equal(click({ outTrackId: undefined }).kind, 'ignored');
+    assert.equal(click({ userId: 'a b' }).kind, 'ignored');
+    assert.equal(parseCardClick('not json').kind, 'ignored');
+    assert.equal(parseCardClick('null').kind, 'ignored');
   });
 });

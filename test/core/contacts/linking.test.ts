@@ -52,6 +52,8 @@ describe('contacts: the linking rule (never merging on unverified data)', () => 
 describe('contacts: what each channel proves', () => {
   it('SMS: the phone number, verified (the carrier delivered it); only E.164 numbers become a phone key', () => {
     assert.deepEqual(factsOf(conv('sms', '+15551234567')), [{ key: 'phone:+15551234567', verified: true }]);
+    assert.deepEqual(factsOf(conv('sms', '+15551234567', { started: 'K1:c1' })), [{ key: 'phone:+15551234567', verified: false }],
+      'a conversation an agent started by texting the number proves nothing about it');
     assert.deepEqual(factsOf(conv('sms_gateway', '13800138000')), [], 'a national number would need a guessed country');
     assert.equal(addressVerified(conv('sms', '+15551234567')), true);
   });

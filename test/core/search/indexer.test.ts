@@ -92,9 +92,49 @@ describe('search indexer: after the write, never in it; caught up after a crash'
     } finally { await g.close(); }
   });
 
+  it('a single Chinese character finds every message holding it, inside a word or not (jieba keeps 货 inside 发货)', async () => {
+    const g = open(join(dir, 'k.db'));
+    try {
+      await g.indexer.catchUp();
+      const conv = conversation('one-char');
+      await g.store.saveConversation(conv);
+      const ms = ['我要发货', '货到了吗？', '退款 refund'].map((t) => message(conv, t));
+      for (const m of ms) { await g.store.appendMessage(m, conv); g.bus.emit('message', m, conv); }
+      await g.indexer.idle();
+      assert.deepEqual((await g.find('货')).sort(), [ms[0].id, ms[1].id].sort());
+      assert.deepEqual(await g.find('发'), [ms[0].id]);
+      assert.deepEqual(await g.find('款'), [ms[2].id]);
+      assert.deepEqual(await g.find('发货'), [ms[0].id], 'words still match as words');
+      assert.deepEqual(await g.find('吗 货'), [ms[1].id], 'every character typed must be there');
+    } finally { await g.close(); }
+  });
+
+  it('an index written before single characters were indexed is rewritten at the next start', async () => {
+    const path = join(dir, 'k.db');
+    const g = open(path);
+    const conv = conversation('old-format');
+    await g.store.saveConversation(conv);
+    const m = message(conv, '我要发货');
+    await g.store.appendMessage(m, conv);
+    // What the previous version wrote: jieba's words only, a cursor, no format mark.
+    await g.store.search.put([{ messageId: m.id, conversationId: conv.id, sentAt: m.sentAt.getTime(), tokens: ['我要', '发货'] }]);
+    await g.store.setMeta('search:cursor', m.id);
+    assert.deepEqual(await g.find('货'), []);
+    await g.close();
+    const again = open(path);
+    try {
+      assert.equal(await again.indexer.catchUp(), 1);
+      assert.deepEqual(await again.find('货'), [m.id]);
+      assert.equal(await again.store.getMeta('search:format'), '2');
+      assert.equal(await again.store.getMeta('search:cursor'), m.id);
+    } finally { await again.close(); }
+  });
+
   it('segments: Chinese by jieba, full-width folded, events and deleted content not searchable', () => {
     assert.deepEqual(tokens('我想申请退款', 'query'), ['我', '想', '申请', '退款']);
     assert.ok(tokens('中华人民共和国', 'index').includes('共和国'), 'index mode keeps the shorter words inside a long one');
+    assert.ok(['中', '华', '国'].every((c) => tokens('中华人民共和国', 'index').includes(c)), 'and every character on its own');
+    assert.deepEqual(tokens('货', 'query'), ['货']);
     assert.deepEqual(tokens('ＡＢＣ１２３ Order-42!', 'query'), ['abc123', 'order', '42']);
     assert.deepEqual(tokens('', 'index'), []);
     const m = (content: any, over: Partial<Message> = {}): Message => ({ id: newId('M'), seq: 1, conversationId: 'C', direction: 'inbound',

@@ -39,6 +39,9 @@ describe('search, labels and snooze on a MongoDB gateway (real gateway, real soc
     await g.searchIndex.idle();
     const conv = (await g.store.findConversationByRef({ channel: 'web', account: 'default', thread: v.visitorId }))!;
     assert.deepEqual((await api(`/search?q=${encodeURIComponent('退款')}`)).body.messages.map((x: any) => x.conversation.id), [conv.id]);
+    // One character is found inside a word too (递 of 快递): the index holds every Han character on its own.
+    assert.deepEqual((await api(`/search?q=${encodeURIComponent('递')}`)).body.messages.map((x: any) => x.conversation.id), [conv.id]);
+    assert.equal((await api(`/search?q=${encodeURIComponent('货')}`)).body.messages.length, 0);
     await api(`/conversations/${conv.id}/labels`, { add: ['物流'] });
     assert.equal((await api(`/search?q=${encodeURIComponent('快递')}&label=${encodeURIComponent('物流')}`)).body.messages.length, 1);
     assert.equal((await api(`/search?q=${encodeURIComponent('快递')}&label=other`)).body.messages.length, 0);

@@ -9,7 +9,7 @@ describe('[cluster] config', () => {
     assert.equal(parse('[cluster]\nredis_url = "redis://127.0.0.1:6379"').mode, 'redis');
     assert.equal(parse('', { KEFU_CLUSTER__REDIS_URL: 'redis://:pw@redis:6379/0' }).mode, 'redis');
     assert.equal(parse('[cluster]\nmode = "single"\nredis_url = "redis://127.0.0.1:6379"').mode, 'single');
-    assert.deepEqual(parse(''), { mode: 'single', redis_url: '', node_id: '', nodes: [], key_prefix: 'kefu:', lease_ttl_ms: 10_000 });
+    assert.deepEqual(parse(''), { mode: 'single', redis_url: '', node_id: '', nodes: [], key_prefix: 'kefu:', lease_ttl_ms: 10_000, workers: 1 });
   });
 
   it('refuses mode = "redis" without a redis:// URL, a lease ttl under a second, odd node ids and prefixes', () => {
