@@ -99,6 +99,10 @@ export class Assigner {
     for (const s of this.opts.pool.all()) s.active.clear();
     this.convs.clear();
     await this.restore();
+    // Agents who left every node while another node was assigning (or none was) still hold conversations.
+    if (this.leading && this.opts.shared) {
+      for (const s of this.opts.pool.all()) if (s.active.size > 0 && this.opts.pool.status(s) === 'offline') this.offlineElsewhere(s);
+    }
     this.schedule();
   }
 
@@ -119,7 +123,7 @@ export class Assigner {
   waitingCount(): number { return this.queues.size; }
 
   /** `remote`: another node's copy; the assigner reads this node's own (the store's) when it needs one. */
-  private enqueue(conv: Conversation, silent = false, remote = false): void {
+  private enqueue(conv: Conversation, silent = false, remote = false, kick = true): void {
     if (this.queues.has(conv.id)) this.queues.remove(conv.id);
     if (!remote) this.convs.set(conv.id, conv);
     conv.queue = this.queues.add({ id: conv.id, queue: conv.queue, priority: conv.priority, queuedAt: (conv.queuedAt ?? conv.createdAt).getTime() });
@@ -130,7 +134,7 @@ export class Assigner {
       void this.opts.bus.send({ conversationId: conv.id, from: SYSTEM, content: { kind: 'event', event: 'notice', text } })
         .catch((err) => this.opts.logger.warn({ err }, 'closed notice failed'));
     }
-    this.schedule();
+    if (kick) this.schedule();
   }
 
   /** A waiting conversation whose priority was raised (an SLA breach) moves up its line now, not at its next queueing. */
@@ -150,6 +154,8 @@ export class Assigner {
     if (change === 'created') return;
     for (const s of this.opts.pool.all()) s.active.delete(conv.id);
     this.answered(conv.id);
+    if (conv.status !== 'queued') this.forget(conv.id);
+    if (conv.status === 'resolved') this.handled(conv.id);
     if (conv.status === 'queued') return this.enqueue(conv, true, true);
     this.queues.remove(conv.id);
     this.convs.delete(conv.id);
@@ -170,8 +176,9 @@ export class Assigner {
 
   private async assignAll(): Promise<void> {
     const { pool } = this.opts;
-    if (!this.leading) return;
     for (;;) {
+      // Checked each round: the lease may go while a pass runs (the lock keeps it safe; this keeps it exact).
+      if (!this.leading) return;
       const now = this.now();
       const eligible = (q: string) => this.isOpen(q, now) && pool.anyEligible(q);
       const next = this.queues.peek(now, eligible);
@@ -184,12 +191,38 @@ export class Assigner {
       this.returnedBy.delete(next.id);
       const competing = this.queues.queueNames().filter((q) => this.queues.waiting(q).length > 0 && eligible(q));
       this.queues.take(next.id, competing);
-      const conv = this.convs.get(next.id) ?? await this.opts.bus.store.getConversation(next.id);
+      const conv = await this.waitingCopy(next.id);
       this.convs.delete(next.id);
       if (!conv || conv.status !== 'queued') continue;
+      let why: Awaited<ReturnType<Assigner['guarded']>>;
+      try {
+        why = await this.guarded(conv, agent, () => this.handTo(conv, agent, 'assigned'));
+      } catch (err) {
+        // No lock (Redis away) or the store failed: it stays in line and the next tick (not this
+        // pass, which would spin while Redis refuses at once) tries again.
+        this.enqueue(conv, true, false, false);
+        throw err;
+      }
       // Full by the shared count (another node's assignment not yet heard of): back in line.
-      if (await this.guarded(conv, agent, () => this.handTo(conv, agent, 'assigned')) === 'full') this.enqueue(conv, true);
+      if (why === 'full') this.enqueue(conv, true);
     }
+  }
+
+  /**
+   * The conversation to assign. In cluster mode this node's copy may be stale (an event not yet
+   * heard of): one that does not look queued is read again from the shared store before it is
+   * dropped from the line.
+   */
+  private async waitingCopy(id: string): Promise<Conversation | undefined> {
+    const conv = this.convs.get(id) ?? await this.opts.bus.store.getConversation(id);
+    const shared = this.opts.shared;
+    if (!shared || !conv || conv.status === 'queued') return conv;
+    const now = await shared.reread(id);
+    if (now?.status !== 'queued') return conv;
+    this.opts.bus.store.refreshed?.(now);
+    conv.status = 'queued';
+    conv.assigneeId = undefined;
+    return conv;
   }
 
   /**
@@ -264,7 +297,7 @@ export class Assigner {
       this.opts.logger.info({ conversationId: conv.id, agentId }, 'no answer in time; agent set away, conversations re-queued');
       // Away stops the conversation bouncing back to them and re-queues what they hold.
       if (this.opts.pool.get(agentId)?.status === 'online') this.setStatus(agentId, 'away');
-      else void this.requeue(conv);
+      else this.requeue(conv).catch((err) => this.opts.logger.error({ err, conversationId: conv.id }, 're-queue after no answer failed'));
     }, s * 1000);
     t.unref();
     this.answerTimers.set(conv.id, t);
@@ -330,14 +363,27 @@ export class Assigner {
     if (why && (conv.status as string) !== 'resolved') throw new KefuError('invalid_state', 'Another agent or node changed this conversation first.');
   }
 
+  /** A handled conversation's time from assignment to close goes into the wait estimates (EWMA). */
+  private handled(id: string): void {
+    const started = this.assignedAt.get(id);
+    if (started) this.avgHandleMs = 0.9 * this.avgHandleMs + 0.1 * (this.now() - started);
+    this.assignedAt.delete(id);
+  }
+
+  /** Per-conversation bookkeeping that ends when the conversation leaves the line or closes. */
+  private forget(id: string): void {
+    this.closedNotified.delete(id);
+    this.lastStatus.delete(id);
+    if (!this.queues.has(id)) this.returnedBy.delete(id);
+  }
+
   private async closeConversation(conv: Conversation, by: Participant): Promise<void> {
     if (conv.assigneeId) this.opts.pool.get(conv.assigneeId)?.active.delete(conv.id);
-    const started = this.assignedAt.get(conv.id);
-    if (started) this.avgHandleMs = 0.9 * this.avgHandleMs + 0.1 * (this.now() - started); // EWMA for wait estimates
-    this.assignedAt.delete(conv.id);
+    this.handled(conv.id);
     this.answered(conv.id);
     this.queues.remove(conv.id);
     this.convs.delete(conv.id);
+    this.forget(conv.id);
     await this.opts.bus.updateConversation(conv, { status: 'resolved', queuedAt: undefined }, 'resolved');
     await this.opts.bus.send({
       conversationId: conv.id, from: SYSTEM,
@@ -419,12 +465,20 @@ export class Assigner {
     this.graceTimers.set(agentId, timer);
   }
 
+  /** Each conversation on its own: one that fails (no lock, the store) is logged and the rest still go. */
   private async requeueAll(s: AgentState): Promise<void> {
+    let failed = 0;
     for (const id of [...s.active]) {
-      const conv = await this.opts.bus.store.getConversation(id);
-      if (conv && conv.status === 'assigned' && conv.assigneeId === s.agent.id) await this.requeue(conv);
-      else s.active.delete(id);
+      try {
+        const conv = await this.opts.bus.store.getConversation(id);
+        if (conv && conv.status === 'assigned' && conv.assigneeId === s.agent.id) await this.requeue(conv);
+        else s.active.delete(id);
+      } catch (err) {
+        failed++;
+        this.opts.logger.error({ err, conversationId: id, agentId: s.agent.id }, 're-queue failed; the assigning node tries again when it reloads');
+      }
     }
+    if (failed && this.opts.shared && this.leading) this.offlineElsewhere(s);
   }
 
   /** Cluster mode: this node's own presence, for the other nodes. */

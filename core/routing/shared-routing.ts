@@ -5,6 +5,7 @@ import type { AgentPool } from './agent-pool.js';
 import type { Assigner, SharedAssignment } from './assigner.js';
 
 const LOCK = 'assign';
+const RELOAD_EVERY_MS = 5000;
 
 /**
  * What the Assigner needs in cluster mode: a cluster-wide lock and the shared store's copy for
@@ -39,7 +40,20 @@ export function shareRouting(o: { cluster: Cluster; bus: ConversationBus; assign
   void assigner.setLeading(false);
 
   bus.on('remote:conversation', (conv, change) => assigner.track(conv, change));
-  bus.on('resync', () => { assigner.reload().catch((err) => logger.warn({ err }, 'routing reload after resync failed')); });
+  // A resync (Redis back, a seq gap after a node died) may mean missed conversation events: read
+  // the queues again, at most once per RELOAD_EVERY_MS however many resyncs come.
+  let reloadTimer: NodeJS.Timeout | undefined;
+  let lastReload = 0;
+  const reload = () => {
+    reloadTimer = undefined;
+    lastReload = Date.now();
+    assigner.reload().catch((err) => logger.warn({ err }, 'routing reload after resync failed'));
+  };
+  bus.on('resync', () => {
+    if (reloadTimer) return;
+    reloadTimer = setTimeout(reload, Math.max(0, lastReload + RELOAD_EVERY_MS - Date.now()));
+    reloadTimer.unref();
+  });
 
   // An agent created on another node since this one started: read the agents, then apply again.
   let last = new Map<string, 'online' | 'away'>();
@@ -56,10 +70,17 @@ export function shareRouting(o: { cluster: Cluster; bus: ConversationBus; assign
       const lease = await cluster.leader('assigner', ctl.signal);
       if (lease.signal.aborted) continue;
       logger.info({ node: cluster.nodeId }, 'this node assigns conversations now');
-      await assigner.setLeading(true).catch((err) => logger.error({ err }, 'reading the queues failed'));
-      await new Promise((r) => lease.signal.addEventListener('abort', r, { once: true }));
+      // A leader with queues it could not read would assign from empty lines: it tries again while it holds the lease.
+      while (!lease.signal.aborted) {
+        try { await assigner.setLeading(true); break; } catch (err) {
+          logger.error({ err }, 'reading the queues failed; trying again');
+          await new Promise((r) => setTimeout(r, 1000).unref());
+        }
+      }
+      // The lease may have gone during the reload: its abort event has then already fired.
+      if (!lease.signal.aborted) await new Promise((r) => lease.signal.addEventListener('abort', r, { once: true }));
       await assigner.setLeading(false);
     }
   })();
-  return async () => { ctl.abort(); };
+  return async () => { ctl.abort(); clearTimeout(reloadTimer); };
 }

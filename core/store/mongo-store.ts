@@ -95,7 +95,16 @@ export class MongoStore implements Store {
     }
   }
 
-  private load(d: Doc): Conversation { return this.convCache.get(d.id) ?? this.convCache.put(toConversation(d)); }
+  /** A document just read is at least as new as what the cache holds, unless this node's own write is in flight (refreshed decides). */
+  private load(d: Doc): Conversation {
+    const hit = this.convCache.get(d.id);
+    if (!hit) return this.remember(this.convCache.put(toConversation(d)));
+    this.refreshed(toConversation(d));
+    return hit;
+  }
+
+  /** Per cached conversation, each field as last read or written (JSON), for field-wise saves. */
+  private known = new WeakMap<Conversation, Record<string, string>>();
 
   async getConversation(id: string): Promise<Conversation | undefined> {
     const hit = this.convCache.get(id);
@@ -143,12 +152,23 @@ export class MongoStore implements Store {
   }
 
   refreshed(conv: Conversation): void {
+    const key = convKey(conv.id);
+    // A write of this node's own in flight goes first; the copy is applied after it (dropping it
+    // would leave this node's next save writing the old status and assignee back).
+    if (this.queue.busy(key)) return void this.queue.after(key).then(() => this.refreshed(conv));
     const hit = this.convCache.get(conv.id);
-    // A write of this node's own in flight, or an older remote copy arriving late, must not win.
-    if (!hit || this.queue.busy(convKey(conv.id)) || conv.updatedAt < hit.updatedAt) return;
+    // An older remote copy arriving late must not win.
+    if (!hit || conv.updatedAt < hit.updatedAt) return;
     Object.assign(hit, conv, { lastSeq: Math.max(hit.lastSeq, conv.lastSeq) });
     // Optional fields cleared over there (assignee, queue wait) are absent from the copy.
     for (const k of ['assigneeId', 'queuedAt'] as const) if (!(k in conv)) delete hit[k];
+    this.remember(hit);
+  }
+
+  /** What the database holds of `conv` as this node knows it: the base saveConversation diffs against. */
+  private remember(conv: Conversation): Conversation {
+    this.known.set(conv, fingerprint(conversationFields(conv)));
+    return conv;
   }
 
   /**
@@ -156,18 +176,28 @@ export class MongoStore implements Store {
    * nodes creating it at once) is refused as a conflict instead of stored twice. lastSeq only
    * grows here: the database's count, advanced by appendMessage, is the truth.
    */
+  /**
+   * Writes only the fields that changed since this node last read or wrote the document: several
+   * nodes change one conversation (one assigns it, another merges the customer's meta), and a
+   * whole-document write from a copy that had not yet heard of the other change would undo it.
+   */
   saveConversation(conv: Conversation): Promise<void> {
     this.convCache.put(conv);
     return this.queue.run(convKey(conv.id), async () => {
       const max: Doc = { lastSeq: conv.lastSeq };
       if (conv.lastMessageAt) max.lastMessageAt = conv.lastMessageAt;
+      const fields = conversationFields(conv);
+      const now = fingerprint(fields);
+      const before = this.known.get(conv);
+      const changed = before ? Object.fromEntries(Object.entries(fields).filter(([k]) => before[k] !== now[k])) : fields;
       try {
         await this.convs.updateOne({ _id: conversationKey(conv.ref), id: conv.id }, {
-          $set: conversationFields(conv),
+          $set: { ...changed, updatedAt: fields.updatedAt },
           $setOnInsert: { channel: conv.ref.channel, account: conv.ref.account, thread: conv.ref.thread, customerId: conv.customer.id,
             createdAt: conv.createdAt },
           $max: max,
         }, { upsert: true });
+        this.known.set(conv, now);
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         this.convCache.forget(conv);
@@ -305,4 +335,8 @@ const convKey = (id: string) => `conversation\u0000${id}`;
 
 function agentFields(a: AgentRecord): Doc {
   return { name: a.name, role: a.role, passwordHash: a.passwordHash, capacity: a.capacity, skills: [...a.skills], disabled: a.disabled };
+}
+
+function fingerprint(fields: Doc): Record<string, string> {
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, JSON.stringify(v) ?? 'undefined']));
 }

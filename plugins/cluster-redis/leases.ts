@@ -66,7 +66,17 @@ export class Leases {
       const fence = await this.acquire(key);
       if (fence) {
         const value = `${fence}:${this.o.nodeId}`;
-        return { key, value, release: async () => { await this.release(key, value); } };
+        // Renewed while held: a job slowed by its store (a MongoDB election) must not outlive its lock unnoticed.
+        let lost = false;
+        const renew = setInterval(() => {
+          this.link.cmd.kefuRenew(key, value, this.o.ttlMs).then((ok) => { if (Number(ok) !== 1) lost = true; }, () => {});
+        }, this.o.ttlMs / 3);
+        renew.unref();
+        return { key, value, release: async () => {
+          clearInterval(renew);
+          const freed = Number(await this.link.cmd.kefuRelease(key, value, this.notices).catch(() => -1));
+          if (lost || freed !== 1) this.o.logger.warn({ lock: name, freed }, 'lock lapsed or could not be released while held; another node may have run its job at the same time');
+        } };
       }
       if (Date.now() >= end) throw new Error(`${name} is still locked by another node after ${waitMs} ms`);
       await this.chance(key, never, Math.min(100, end - Date.now()));

@@ -21,6 +21,8 @@ export class RedisPresence implements SharedPresence {
   private last = '';
   private others = new Map<string, PresenceStatus>();
   private busy = false;
+  /** A change reported while a round ran: one more round, with the announcement, once it ends. */
+  private again = false;
   private closed = false;
 
   constructor(private link: RedisLink, private o: { prefix: string; nodeId: string; logger: Logger }) {
@@ -49,7 +51,7 @@ export class RedisPresence implements SharedPresence {
 
   private async round(write: boolean, announce = false): Promise<void> {
     if (this.closed || !this.link.ready()) return;
-    if (this.busy) { if (announce) setImmediate(() => this.changed()); return; }
+    if (this.busy) { if (announce) this.again = true; return; }
     this.busy = true;
     try {
       if (write) await this.write(announce);
@@ -58,6 +60,7 @@ export class RedisPresence implements SharedPresence {
       this.o.logger.warn({ err: (err as Error).message }, 'presence round failed; next round in a second');
     } finally {
       this.busy = false;
+      if (this.again) { this.again = false; void this.round(true, true); }
     }
   }
 

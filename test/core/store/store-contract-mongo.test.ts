@@ -68,6 +68,26 @@ function mongoOnly(t: MongoTarget, caps: Capabilities): void {
       });
     }
 
+    it('two processes change one conversation from their own copies: each save writes only what it changed, neither undoes the other', async () => {
+      const db = t.freshDatabase();
+      const a = await open(db);
+      const b = await open(db);
+      const c = conversation(undefined, { status: 'queued' });
+      await a.saveConversation(c);
+      const onA = (await a.getConversation(c.id))!;
+      const onB = (await b.getConversation(c.id))!;
+      // A assigns it; B, not yet told, merges the customer's meta into its stale copy.
+      Object.assign(onA, { status: 'assigned', assigneeId: 'A1', updatedAt: new Date() });
+      await a.saveConversation(onA);
+      Object.assign(onB, { meta: { plan: 'gold' }, tags: ['vip'], updatedAt: new Date() });
+      await b.saveConversation(onB);
+      const fresh = (await b.reread(c.id))!;
+      assert.equal(fresh.status, 'assigned');
+      assert.equal(fresh.assigneeId, 'A1');
+      assert.deepEqual(fresh.meta, { plan: 'gold' });
+      assert.deepEqual(fresh.tags, ['vip']);
+    });
+
     it('creates its indexes at start, including the unique ones, and a second start is harmless', async () => {
       const db = t.freshDatabase();
       await open(db);
