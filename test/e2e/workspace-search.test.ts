@@ -234,12 +234,14 @@ describe('workspace search, labels, snooze, notifications and 中文 (headless C
     assert.equal(await p.evaluate(() => (globalThis as any).__asks), 0, 'not asked again after a reload');
   });
 
-  it('notifications that fail (asking rejects, showing throws) are logged and said once; the title still counts', async () => {
+  for (const viewport of [{ width: 1400, height: 820 }, { width: 375, height: 667 }]) it(`at ${viewport.width} px: notifications that fail (asking rejects, showing throws) are logged and said once; the title still counts`, async () => {
     const a = await visitor('first question');
-    const p = await wb.workspace(gw.workspaceUrl, gw.adminPassword, { viewport: { width: 1400, height: 820 }, init: brokenNotifyHooks });
+    const p = await wb.workspace(gw.workspaceUrl, gw.adminPassword, { viewport, init: brokenNotifyHooks });
     await p.locator('.item', { hasText: nameOf(a) }).click();
     await p.waitForFunction(() => (globalThis as any).__warns.some((x: string) => x.includes('permission request failed')));
-    await p.locator('.toast', { hasText: 'Desktop notifications do not work in this browser' }).waitFor();
+    const toast = p.locator('.toast', { hasText: 'Desktop notifications do not work in this browser' });
+    await toast.waitFor();
+    assert.ok(await inside(toast, viewport.width, viewport.height), 'the notice fits the screen');
 
     // Granted, but the constructor throws (Chrome on Android without a service worker does).
     await p.evaluate(() => { const w = globalThis as any; w.Notification.permission = 'granted'; w.__hidden = true; });
