@@ -55,6 +55,9 @@ conversation_id, role, text, intent): customer messages with an intent are examp
 customer message the bot answered with intent X followed by a request for a human becomes a
 negative example for X (weight --negative-weight).
 
+The hand-off keywords come from --config FILE (else KEFU_CONFIG, else ./config/kefu.toml): a config
+named or present that does not load is an error (exit 1); with none at all the defaults are used.
+
 --valid FILE (same formats; never trained on) scores the model after every epoch. Progress goes to
 stderr: on a terminal one line updated in place, elsewhere (CI logs) one line per epoch, each with
 the loss, the validation accuracy and the time left (mean epoch time × epochs left). --quiet: none.

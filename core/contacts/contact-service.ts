@@ -108,8 +108,10 @@ export class ContactService {
         await this.db.putIdentities([{ key: address, contactId: c.id, verified, address: true, source: address, createdAt: now }]);
         await this.db.audit({ contactId: c.id, at: now, actorId: SYSTEM.id, actorName: SYSTEM.name, action: 'created', keys: [address] });
       } catch (err) {
-        // Another node created it first: theirs is the contact.
+        // Another node created it first: theirs is the contact, and the one made here is nobody's.
         if (!(err instanceof KefuError && err.code === 'conflict')) throw err;
+        await this.db.removeOrphan(c.id);
+        this.o.logger.debug({ address, orphan: c.id }, 'contact address taken by another node; removed the contact made here');
       }
       owner = (await this.db.addressOwner(address))!;
     }

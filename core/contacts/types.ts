@@ -73,5 +73,7 @@ export interface ContactStore {
    */
   moveIdentities(from: string, to: string, opts: { sources?: string[]; merge?: boolean }): Promise<void>;
   audit(e: AuditEntry): Promise<void>;
+  /** Deletes a contact that holds no identity (made for an address another node claimed first); one that holds any stays. */
+  removeOrphan(id: string): Promise<void>;
   auditOf(contactId: string, limit: number): Promise<AuditEntry[]>;
 }

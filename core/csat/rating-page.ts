@@ -1,6 +1,8 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import type { Readable } from 'node:stream';
 import getRawBody from 'raw-body';
+import { KefuError } from '../errors.js';
 import type { Conversation } from '../model/message.js';
 import type { Store } from '../store/store.js';
 import type { CsatService } from './csat-service.js';
@@ -46,9 +48,11 @@ export function ratingPageRoutes(d: { csat: CsatService; tokens: SurveyTokens; s
     if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(koa.get('content-type'))) return page(koa, 415, 'Not accepted', '<p>Send the form from the rating page.</p>');
     let raw: string;
     try {
-      raw = await getRawBody(koa.req, { limit: MAX_FORM_BYTES, encoding: 'utf8', length: koa.get('content-length') || undefined });
-    } catch {
-      return page(koa, 413, 'Too long', `<p>The comment is limited to ${MAX_COMMENT} characters.</p>`);
+      raw = await readForm(koa.req, koa.get('content-length') || undefined);
+    } catch (err) {
+      const e = err as KefuError;
+      if (e.code === 'payload_too_large') return page(koa, 413, 'Too long', `<p>The comment is limited to ${MAX_COMMENT} characters.</p>`);
+      return page(koa, e.status, 'Not accepted', `<p>The form could not be read (<code>${esc(e.code)}</code>). Send it again from the rating page.</p>`);
     }
     const f = new URLSearchParams(raw);
     const rating = ratingValue(f.get('rating') ?? (conv.csat!.state === 'answered' ? String(conv.csat!.rating) : undefined));
@@ -59,6 +63,20 @@ export function ratingPageRoutes(d: { csat: CsatService; tokens: SurveyTokens; s
   });
 
   return router;
+}
+
+/**
+ * The form body, within MAX_FORM_BYTES. Only a body over the limit is `payload_too_large`; one
+ * that cannot be read (the client went away mid-body, fewer bytes than Content-Length said) is
+ * `bad_request`, so a broken connection is not reported to anyone as a long comment.
+ */
+export async function readForm(req: Readable, length: string | undefined): Promise<string> {
+  try {
+    return await getRawBody(req, { limit: MAX_FORM_BYTES, encoding: 'utf8', length });
+  } catch (err) {
+    if ((err as { type?: string }).type === 'entity.too.large') throw new KefuError('payload_too_large', `The form is limited to ${MAX_FORM_BYTES} bytes.`);
+    throw new KefuError('bad_request', 'Could not read the form.');
+  }
 }
 
 /** A browser says where a post comes from (Sec-Fetch-Site, Origin): anything but this site is refused. */

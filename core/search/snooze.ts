@@ -41,13 +41,18 @@ export class Snoozes {
     // A snooze is its agent's: closed, back in the queue or handed to someone else, it ends.
     o.bus.on('conversation', (c, change) => {
       if (!this.byId.has(c.id)) return;
-      if (change === 'resolved') this.guard(() => void this.wake(c, 'resolved'));
-      else if (change === 'queued' || change === 'transferred') this.guard(() => void this.wake(c, 'moved'));
+      if (change === 'resolved') this.guard(() => this.wake(c, 'resolved'));
+      else if (change === 'queued' || change === 'transferred') this.guard(() => this.wake(c, 'moved'));
     });
   }
 
-  private guard(fn: () => void): void {
-    try { fn(); } catch (err) { this.o.logger.error({ err }, 'snooze listener failed'); }
+  /** Bus listeners run inside someone else's emit: neither a throw nor a later rejection may escape. */
+  private guard(fn: () => unknown): void {
+    const failed = (err: unknown) => this.o.logger.error({ err }, 'snooze listener failed');
+    try {
+      const r = fn();
+      if (r instanceof Promise) r.catch(failed);
+    } catch (err) { failed(err); }
   }
 
   /** Reads the snoozes in force; the ones whose time passed while the gateway was down wake now. */
@@ -93,7 +98,11 @@ export class Snoozes {
       return false;
     }
     this.announce(conv);
-    try { this.o.onWake?.(conv, reason); } catch (err) { this.o.logger.error({ err }, 'snooze wake listener failed'); }
+    const wakeFailed = (err: unknown) => this.o.logger.error({ err }, 'snooze wake listener failed');
+    try {
+      const r: unknown = this.o.onWake?.(conv, reason);
+      if (r instanceof Promise) r.catch(wakeFailed); // an async listener despite the type
+    } catch (err) { wakeFailed(err); }
     this.arm();
     return true;
   }
@@ -117,9 +126,9 @@ export class Snoozes {
     clearTimeout(this.timer);
   }
 
-  private onMessage(m: Message, c: Conversation): void {
-    if (m.direction !== 'inbound' || m.editedAt || !this.byId.has(c.id)) return;
-    void this.wake(c, 'reply');
+  private onMessage(m: Message, c: Conversation): Promise<boolean> | undefined {
+    if (m.direction !== 'inbound' || m.editedAt || !this.byId.has(c.id)) return undefined;
+    return this.wake(c, 'reply');
   }
 
   private announce(conv: Conversation): void {

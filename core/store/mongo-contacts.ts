@@ -84,6 +84,14 @@ export class MongoContactStore implements ContactStore {
     if (r.verified) await this.ids.updateOne({ _id }, { $set: { verified: true } });
   }
 
+  removeOrphan(id: string): Promise<void> {
+    return this.write(async () => {
+      // Nobody else knows the id of a contact that lost its address race, so nothing attaches to it meanwhile.
+      if (await this.ids.findOne({ contactId: id })) return;
+      await this.contacts.deleteOne({ _id: keyId('contact', id) });
+    });
+  }
+
   async identities(contactId: string): Promise<IdentityRecord[]> {
     await this.settled();
     return (await this.ids.find({ contactId }).sort({ address: -1, createdAt: 1, key: 1 }).toArray()).map(toIdentity);

@@ -98,6 +98,10 @@ export class SqliteContactStore implements ContactStore {
     return this.enqueue({ op: 'runAll', steps });
   }
 
+  removeOrphan(id: string): Promise<void> {
+    return this.run('DELETE FROM contacts WHERE id = ? AND NOT EXISTS (SELECT 1 FROM contact_identities WHERE contact_id = ?)', id, id);
+  }
+
   audit(e: AuditEntry): Promise<void> {
     return this.run('INSERT INTO contact_audit (contact_id, at, actor_id, actor_name, action, other_id, keys, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       e.contactId, e.at.getTime(), e.actorId, e.actorName ?? null, e.action, e.otherId ?? null, e.keys ? JSON.stringify(e.keys) : null, e.reason ?? null);

@@ -1,7 +1,6 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { loadConfigFile } from '../../config/load.js';
-import { parseConfig } from '../../config/load.js';
+import { loadConfigFile, parseConfig } from '../../config/load.js';
 import { readDataset } from './dataset.js';
 import { DEFAULT_TRAIN, evaluate, trainIntentModel, type TrainConfig } from './trainer.js';
 import { IntentClassifier, type Prediction } from './classifier.js';
@@ -17,12 +16,32 @@ function num(v: Flags, key: string, fallback: number): number {
   return n;
 }
 
+/**
+ * The hand-off keywords for `kefu train`. A config that was asked for (--config, KEFU_CONFIG, or a
+ * config/kefu.toml that is there) must load: training with the defaults instead would quietly
+ * give a model whose negatives differ from what the gateway treats as a request for a human.
+ * Only when there is no config at all are the defaults used, and that is said.
+ */
+function handoffKeywords(v: Flags): string[] | undefined {
+  const path = typeof v.config === 'string' ? v.config : process.env.KEFU_CONFIG || (existsSync('config/kefu.toml') ? 'config/kefu.toml' : undefined);
+  if (!path) {
+    if (!v.quiet) console.error('no config file (--config, KEFU_CONFIG or ./config/kefu.toml): using the default hand-off keywords');
+    return parseConfig('', 'defaults').ai.handoff_keywords;
+  }
+  try {
+    return loadConfigFile(path).ai.handoff_keywords;
+  } catch (err) {
+    console.error(`kefu train: cannot load config ${path}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 /** `kefu train`: prints progress to stderr, a summary to stdout. */
 export async function trainCommand(v: Flags): Promise<number> {
   if (typeof v.input !== 'string' || typeof v.output !== 'string') { console.error('--input and --output are required (see kefu train --help)'); return 1; }
   // Hand-off keywords come from the config, so log-based negatives match what the gateway treats as a request for a human.
-  let keywords: string[];
-  try { keywords = loadConfigFile(typeof v.config === 'string' ? v.config : 'config/kefu.toml').ai.handoff_keywords; } catch { keywords = parseConfig('', 'defaults').ai.handoff_keywords; }
+  const keywords = handoffKeywords(v);
+  if (!keywords) return 1;
   const data = readDataset(v.input, {
     negativeWeight: num(v, 'negative-weight', 3),
     isHandoffRequest: (t) => keywords.some((k) => t.toLowerCase().includes(k.toLowerCase())),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { WorkspaceBrowser } from '../helpers/browser.js';
 import { startGateway, eventually, type TestGateway } from '../helpers/gateway.js';
-import { cid, connectVisitor, type Visitor } from '../helpers/clients.js';
+import { cid, connectVisitor, json, loginAgent, type Visitor } from '../helpers/clients.js';
 
 const nameOf = (v: Visitor) => `Visitor ${v.visitorId.slice(-4).toUpperCase()}`;
 
@@ -32,6 +32,29 @@ describe('canned replies in the workspace (headless Chromium): manage them, inse
     await dlg.locator('tr', { hasText: `/${r.shortcut}` }).waitFor();
   }
 
+  it('the picker ranks replies in the workspace\'s chosen language first, not the browser\'s', async () => {
+    v = await connectVisitor(gw.publicUrl);
+    const clientId = cid();
+    v.socket.send({ type: 'send', clientId, text: 'thanks, bye' });
+    await v.socket.wait((f) => f.type === 'ack' && f.clientId === clientId);
+    const admin = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
+    for (const [shortcut, lang, text] of [['bye-en', 'en', 'Goodbye!'], ['bye-zh', 'zh', '再见！']]) {
+      const r = await json(`${gw.workspaceUrl}/api/canned`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, json: { scope: 'team', shortcut, text, lang } });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    }
+    const page = await wb.workspace(gw.workspaceUrl, gw.adminPassword, { viewport: { width: 1400, height: 820 } });
+    assert.equal(await page.evaluate(() => (globalThis as any).navigator.language.slice(0, 2)), 'en', 'an English browser');
+    await page.locator('.item', { hasText: nameOf(v) }).click();
+    const ta = page.locator('.composer textarea');
+    const picker = page.locator('.canned-picker:not([hidden])');
+    const listed = async () => { await ta.fill(''); await ta.pressSequentially('/bye'); await picker.waitFor(); return picker.locator('li b').allTextContents(); };
+    assert.deepEqual(await listed(), ['/bye-en', '/bye-zh']);
+    await ta.press('Escape');
+    await page.locator('.bar select.lang').selectOption('zh');
+    await page.locator('.conn', { hasText: '已连接' }).waitFor();
+    assert.deepEqual(await listed(), ['/bye-zh', '/bye-en'], 'switched to 中文: the Chinese reply first');
+  });
+
   for (const viewport of [{ width: 1400, height: 820 }, { width: 390, height: 844 }]) {
     it(`at ${viewport.width}×${viewport.height}: an admin adds team and own replies; "/ref" + Enter inserts the filled-in text, Enter then sends it`, async () => {
       v = await connectVisitor(gw.publicUrl);
@@ -56,6 +79,8 @@ describe('canned replies in the workspace (headless Chromium): manage them, inse
       const picker = page.locator('.canned-picker:not([hidden])');
       await picker.waitFor();
       assert.deepEqual(await picker.locator('li b').allTextContents(), ['/reship', '/refund'], 'my own first, then the team\'s');
+      // docs/ only when asked (KEFU_UPDATE_DOCS=1): a test run must not rewrite committed pictures.
+      if (viewport.width >= 980) await page.screenshot({ path: process.env.KEFU_UPDATE_DOCS ? 'docs/canned-replies.png' : 'test-artifacts/canned-replies.png' });
       await ta.pressSequentially('f');
       await eventually(async () => (await picker.locator('li b').allTextContents())[0] === '/refund', 'filtered');
       assert.deepEqual(await picker.locator('li b').allTextContents(), ['/refund', '/reship'], 'the shortcut match first, then the one whose text says "ref"');

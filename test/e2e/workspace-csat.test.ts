@@ -29,7 +29,8 @@ describe('CSAT in the workspace side panel (headless Chromium)', function () {
     await rated(gw, id);
     await side.locator('dd', { hasText: '★★★★★ 5/5' }).waitFor();
     await side.locator('dd', { hasText: 'lovely, thanks' }).waitFor();
-    await page.screenshot({ path: 'test-artifacts/workspace-csat.png' });
+    // docs/ only when asked (KEFU_UPDATE_DOCS=1): a test run must not rewrite committed pictures.
+    await page.screenshot({ path: process.env.KEFU_UPDATE_DOCS ? 'docs/workspace-csat.png' : 'test-artifacts/workspace-csat.png' });
     await v.socket.close();
   });
 });

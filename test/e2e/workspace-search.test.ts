@@ -43,6 +43,25 @@ function pageHooks(): void {
   w.AudioContext.prototype.createOscillator = function (this: unknown) { w.__tones++; return make.call(this); };
 }
 
+/** A browser where notifications fail: asking rejects, showing one throws. console.warn is recorded. */
+function brokenNotifyHooks(): void {
+  const w = globalThis as any;
+  w.__warns = [];
+  w.__hidden = false;
+  const warn = console.warn.bind(console);
+  console.warn = (...a: unknown[]) => { w.__warns.push(a.map(String).join(' ')); warn(...a); };
+  class ThrowingNotification {
+    static permission = 'default';
+    static requestPermission() { return Promise.reject(new Error('no permission API here')); }
+    constructor() { throw new TypeError('Illegal constructor'); }
+  }
+  w.Notification = ThrowingNotification;
+  w.__toasts = [];
+  new w.MutationObserver((records: any[]) => { for (const r of records) for (const n of r.addedNodes) if ((n as any).classList?.contains('toast')) w.__toasts.push((n as any).textContent); })
+    .observe(w.document, { childList: true, subtree: true });
+  Object.defineProperty(w.document, 'visibilityState', { get: () => (w.__hidden ? 'hidden' : 'visible') });
+}
+
 describe('workspace search, labels, snooze, notifications and 中文 (headless Chromium)', function () {
   let gw: TestGateway;
   let wb: WorkspaceBrowser;
@@ -213,6 +232,26 @@ describe('workspace search, labels, snooze, notifications and 中文 (headless C
     await p.locator('.conn', { hasText: 'Connected' }).waitFor();
     await p.locator('.item').first().click();
     assert.equal(await p.evaluate(() => (globalThis as any).__asks), 0, 'not asked again after a reload');
+  });
+
+  for (const viewport of [{ width: 1400, height: 820 }, { width: 375, height: 667 }]) it(`at ${viewport.width} px: notifications that fail (asking rejects, showing throws) are logged and said once; the title still counts`, async () => {
+    const a = await visitor('first question');
+    const p = await wb.workspace(gw.workspaceUrl, gw.adminPassword, { viewport, init: brokenNotifyHooks });
+    await p.locator('.item', { hasText: nameOf(a) }).click();
+    await p.waitForFunction(() => (globalThis as any).__warns.some((x: string) => x.includes('permission request failed')));
+    const toast = p.locator('.toast', { hasText: 'Desktop notifications do not work in this browser' });
+    await toast.waitFor();
+    assert.ok(await inside(toast, viewport.width, viewport.height), 'the notice fits the screen');
+
+    // Granted, but the constructor throws (Chrome on Android without a service worker does).
+    await p.evaluate(() => { const w = globalThis as any; w.Notification.permission = 'granted'; w.__hidden = true; });
+    await say(a, 'are you there?');
+    await p.waitForFunction(() => (globalThis as any).__warns.some((x: string) => x.includes('notification failed') && x.includes('Illegal constructor')));
+    await p.waitForFunction(() => (globalThis as any).document.title.startsWith('(1) '));
+    await say(a, 'hello??');
+    await p.waitForFunction(() => (globalThis as any).document.title.startsWith('(2) '));
+    const toasts: string[] = await p.evaluate(() => (globalThis as any).__toasts);
+    assert.equal(toasts.filter((x) => x.startsWith('Desktop notifications do not work')).length, 1, `said once, not per message: ${toasts.join(' | ')}`);
   });
 
   it('中文: follows the browser\'s language, switches in the bar (draft kept) and remembers it', async () => {

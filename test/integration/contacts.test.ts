@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { startGateway, eventually, type TestGateway } from '../helpers/gateway.js';
 import { FrameSocket, cid, connectVisitor, json, loginAgent, visitorSession } from '../helpers/clients.js';
 import { identitySignature } from '../../core/contacts/identify-signature.js';
+import { exportLogs } from '../../plugins/analytics/export.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const SECRET = 'shop-identity-secret-0123';
 const sign = (m: string) => identitySignature(SECRET, m);
@@ -116,11 +120,35 @@ describe('contacts over real sockets: kefu.identify, history on a second device,
     await b.socket.close();
   });
 
-  it('every conversation gets its contact by itself (no side panel needed), before the export reads it', async () => {
+  it('every conversation gets its contact by itself (no side panel needed), and the export carries it, the surviving id after a link', async () => {
     const v = await connectVisitor(gw.publicUrl);
-    const { conversationId } = await say(v.token, 'hello');
-    const conv = (await gw.store.getConversation(conversationId))!;
-    await eventually(() => gw.store.contacts.addressOwner(conv.customer.id), 'a contact for the new customer');
+    const w = await connectVisitor(gw.publicUrl);
+    const cv = (await say(v.token, 'hello from v')).conversationId;
+    const cw = (await say(w.token, 'hello from w')).conversationId;
+    const ownerOf = async (convId: string) => (await gw.store.contacts.addressOwner((await gw.store.getConversation(convId))!.customer.id))?.contactId;
+    const kv = await eventually(() => ownerOf(cv), 'a contact for the first customer');
+    const kw = await eventually(() => ownerOf(cw), 'a contact for the second customer');
+    assert.notEqual(kv, kw);
+
+    const dir = mkdtempSync(join(tmpdir(), 'kefu-contacts-export-'));
+    try {
+      const exported = async (name: string) => {
+        const out = join(dir, name);
+        await exportLogs(gw.store, new Date(Date.now() - 3_600_000), new Date(Date.now() + 3_600_000), out);
+        const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+        return (convId: string) => [...new Set(rows.filter((r) => r.conversation_id === convId).map((r) => r.contact_id))];
+      };
+      const before = await exported('before.jsonl');
+      assert.deepEqual([before(cv), before(cw)], [[kv], [kw]]);
+
+      const linked = await ws(`/contacts/${kv}/link`, { other: kw });
+      assert.equal(linked.status, 200, JSON.stringify(linked.body));
+      const after = await exported('after.jsonl');
+      assert.deepEqual([after(cv), after(cw)], [[kv], [kv]], 'both conversations carry the surviving contact');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     await v.socket.close();
+    await w.socket.close();
   });
 });

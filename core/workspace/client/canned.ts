@@ -48,7 +48,7 @@ export class CannedPicker {
     if (seq !== this.seq) return; // typed on meanwhile
     const c = S.convs.get(this.convId);
     this.token = t;
-    this.shown = rankCanned(list, t.query, { intent: c?.intent?.label, lang: navigator.language.slice(0, 2) }).slice(0, 8);
+    this.shown = rankCanned(list, t.query, { intent: c?.intent?.label, lang: i18n.lang }).slice(0, 8);
     this.sel = 0;
     this.render();
   }

@@ -35,6 +35,7 @@ const en = {
   // Notifications
   notifyAssigned: (n: string) => `New conversation: ${n}`, notifyReply: (n: string) => `${n} replied`,
   enableNotify: 'Desktop notifications are off for this site; allow them in the browser to hear about new conversations.',
+  notifyUnavailable: 'Desktop notifications do not work in this browser; the tab title still counts unread messages.',
   // SLA clocks (sla-view.ts); durations stay compact (12m, 3h 5m, 2d 4h) in both languages
   sla_first_response: 'first response', sla_next_response: 'next response', sla_resolution: 'resolution',
   slaBreachedToast: (target: string, n: string) => `SLA breached: ${target} · ${n}`, slaBreachedNow: 'breached just now',
@@ -131,6 +132,7 @@ const zh: typeof en = {
   snoozePrompt: '暂缓到（YYYY-MM-DD HH:MM）：', snoozeBack: (n: string) => `${n} 的暂缓已结束`, badTime: '请输入一个将来的时间。',
   notifyAssigned: (n: string) => `新会话：${n}`, notifyReply: (n: string) => `${n} 回复了`,
   enableNotify: '此网站的桌面通知已关闭；请在浏览器中允许通知，以便收到新会话提醒。',
+  notifyUnavailable: '此浏览器无法显示桌面通知；标签页标题仍会显示未读消息数。',
   sla_first_response: '首次响应', sla_next_response: '后续响应', sla_resolution: '解决',
   slaBreachedToast: (target: string, n: string) => `SLA 超时：${target} · ${n}`, slaBreachedNow: '刚刚超时',
   slaBreachedAgo: (d: string) => `已超时 ${d}`, slaWasDue: (target: string, at: string) => `SLA ${target} 应于 ${at} 完成`,

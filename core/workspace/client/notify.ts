@@ -35,7 +35,16 @@ export function initNotify(open: (id: string) => void): void {
 function askOnce(): void {
   if (typeof Notification === 'undefined' || Notification.permission !== 'default') return;
   try { if (localStorage.getItem(ASKED)) return; localStorage.setItem(ASKED, '1'); } catch { /* asked this page only */ }
-  void Notification.requestPermission().then((p) => { if (p === 'denied') toast(t.enableNotify); }, () => {});
+  void Notification.requestPermission().then((p) => { if (p === 'denied') toast(t.enableNotify); }, (err) => unavailable('permission request failed', err));
+}
+
+let warned = false;
+/** Said once: the agent learns that only the title and the tone will tell them, and the console why. */
+function unavailable(what: string, err: unknown): void {
+  console.warn(`kefu: desktop notification ${what}`, err);
+  if (warned) return;
+  warned = true;
+  toast(t.notifyUnavailable);
 }
 
 /** Two short falling tones, quiet; nothing when the page never had a gesture to unlock audio. */
@@ -63,7 +72,9 @@ function alertAgent(title: string, body: string, convId: string): void {
     // One per conversation (tag): a burst of replies replaces the notice instead of stacking them.
     const n = new Notification(title, { body: body.slice(0, 140), tag: `kefu-${convId}` });
     n.onclick = () => { window.focus(); opener(convId); n.close(); };
-  } catch { /* some browsers only allow notifications from a service worker */ }
+  } catch (err) {
+    unavailable('failed', err); // some browsers only allow them from a service worker; the title still counts
+  }
 }
 
 /** Every frame, before the workspace applies it (`prev`: the conversation as it was). */

@@ -25,6 +25,19 @@ describe('canned replies', () => {
       assert.deepEqual(rankCanned(all, 'ref', { intent: '退换货' }).map((x) => x.shortcut), ['refund', 'refund-late', 'hello']);
       assert.deepEqual(rankCanned(all, 're', {}).map((x) => x.shortcut), ['reship', 'refund', 'refund-late', 'hello']);
     });
+    it('the conversation\'s intent ranks a reply up, against the alphabet', () => {
+      const pair = [r('refund-a'), r('refund-b', { intents: ['退换货'] })];
+      assert.deepEqual(rankCanned(pair, 'refund', {}).map((x) => x.shortcut), ['refund-a', 'refund-b'], 'no intent: by shortcut');
+      assert.deepEqual(rankCanned(pair, 'refund', { intent: '退换货' }).map((x) => x.shortcut), ['refund-b', 'refund-a']);
+      assert.deepEqual(rankCanned(pair, 'refund', { intent: '物流' }).map((x) => x.shortcut), ['refund-a', 'refund-b'], 'another intent changes nothing');
+    });
+    it('the workspace language ranks a reply up, after intent and scope', () => {
+      const pair = [r('bye-en', { lang: 'en' }), r('bye-zh', { lang: 'zh' })];
+      assert.deepEqual(rankCanned(pair, 'bye', { lang: 'zh' }).map((x) => x.shortcut), ['bye-zh', 'bye-en']);
+      assert.deepEqual(rankCanned(pair, 'bye', { lang: 'en' }).map((x) => x.shortcut), ['bye-en', 'bye-zh']);
+      const mixed = [r('bye-en', { lang: 'en', intents: ['告别'] }), r('bye-zh', { lang: 'zh' })];
+      assert.deepEqual(rankCanned(mixed, 'bye', { lang: 'zh', intent: '告别' }).map((x) => x.shortcut), ['bye-en', 'bye-zh'], 'intent outranks language');
+    });
     it('an empty query lists everything', () => {
       assert.equal(rankCanned(all, '', {}).length, all.length);
     });

@@ -106,4 +106,21 @@ describe('kefu classify and kefu train progress', () => {
     assert.equal(quiet.status, 0, quiet.stderr);
     assert.equal(quiet.stderr, '', '--quiet prints no progress');
   });
+
+  it('train: a config that was asked for and does not load fails clearly; no config at all trains with the defaults and says so', () => {
+    writeFileSync(join(dir, 'cfg.jsonl'), ['退货', '退款', 'refund', '快递', '物流', 'parcel'].map((t, i) => JSON.stringify({ text: t, label: i < 3 ? 'refund' : 'shipping' })).join('\n'));
+    const train = (extra: string[], e: NodeJS.ProcessEnv = env()) =>
+      spawnSync(process.execPath, [CLI, 'train', '--input', 'cfg.jsonl', '--output', 'cfg.onnx', '--epochs', '1', '--dim', '8', ...extra], { cwd: dir, encoding: 'utf8', env: e });
+    for (const [args, what] of [[['--config', 'missing.toml'], 'missing.toml'], [['--config', 'broken.toml'], 'broken.toml'], [[], 'broken.toml']] as const) {
+      const r = train([...args]);
+      assert.notEqual(r.status, 0, `${args.join(' ') || 'KEFU_CONFIG'}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`cannot load config .*${what.replace('.', '\\.')}`));
+      assert.ok(!existsSync(join(dir, 'cfg.onnx')), 'nothing trained');
+    }
+    const { KEFU_CONFIG: _unset, ...noConfig } = env();
+    const r = train([], noConfig);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /no config file .*using the default hand-off keywords/);
+    assert.ok(existsSync(join(dir, 'cfg.onnx')));
+  });
 });

@@ -110,6 +110,29 @@ describe('ContactService (on the SQLite store)', () => {
     assert.deepEqual((await svc.search('+1555000000')).map((x) => x.id), [a], 'found by an identity');
   });
 
+  it('two services on one store: the one that loses the race for an address leaves no contact behind', async () => {
+    const sms = await conversation('sms', '+15559876543', { name: 'Wang Fang' });
+    const debug: string[] = [];
+    const made: string[] = [];
+    // The second node read the address's owner before the first node's claim landed: a stale read, then a conflict.
+    const contacts = Object.create(store.contacts);
+    let staleReads = 2; // observe's own look, then attach's
+    contacts.addressOwner = (key: string) => (staleReads-- > 0 ? Promise.resolve(undefined) : store.contacts.addressOwner(key));
+    contacts.create = (c: { id: string }) => { made.push(c.id); return store.contacts.create(c as never); };
+    const other = Object.create(store);
+    Object.defineProperty(other, 'contacts', { value: contacts });
+    const logger = { ...pino({ level: 'silent' }), debug: (_o: unknown, msg: string) => { debug.push(msg); } };
+    const svc2 = new ContactService({ store: other, logger: logger as never, attributeKeys: () => [], now: () => new Date(clock += 1000) });
+
+    const first = await svc.observe(sms);
+    const second = await svc2.observe(sms);
+    assert.equal(second, first, 'the second node ends on the first node\'s contact');
+    assert.equal(made.length, 1, 'it did make one of its own');
+    assert.equal(await store.contacts.get(made[0]), undefined, 'and removed it');
+    assert.ok((await store.contacts.get(first)), 'the winner stays');
+    assert.deepEqual(debug, ['contact address taken by another node; removed the contact made here']);
+  });
+
   it('a signed identify in a browser that chatted anonymously brings that conversation to the user\'s contact', async () => {
     await conversation('web', 'vCCCCCCCCCCCCCCCC');
     const anon = await svc.observe((await store.findConversationsByCustomer('web:vCCCCCCCCCCCCCCCC'))[0]);

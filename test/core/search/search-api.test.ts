@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGateway, type TestGateway } from '../../helpers/gateway.js';
+import { eventually, startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { say, connectAgent, connectVisitor, json, loginAgent, type FrameSocket, type Visitor } from '../../helpers/clients.js';
 
 const CONFIG = '[ratelimit]\ncustomer_quota = 0\n[ai]\nenabled = false\n';
@@ -62,6 +62,53 @@ describe('workspace search, labels and snooze (HTTP API, real gateway)', () => {
     const name = (await gw.store.getConversation(b.id))!.customer.name!;
     const who = await api(`/search?q=${encodeURIComponent(name.slice(-4).toLowerCase())}`);
     assert.deepEqual(who.body.customers.map((c: any) => c.id), [b.id]);
+  });
+
+  it('the queue filter: only messages and customers of conversations in that queue', async () => {
+    const a = await visitor('refund please, the parcel came broken');
+    const b = await visitor('where is my parcel? order shipping');
+    const qa = (await gw.store.getConversation(a.id))!.queue;
+    const qb = (await gw.store.getConversation(b.id))!.queue;
+    assert.deepEqual([qa, qb], ['after_sales', 'order'], 'routed by their keywords');
+    await gw.searchIndex.idle();
+    const ids = async (query: string) => (await api(`/search?${query}`)).body.messages.map((x: any) => x.conversation.id);
+    assert.deepEqual(await ids('q=parcel'), [b.id, a.id]);
+    assert.deepEqual(await ids('q=parcel&queue=after_sales'), [a.id]);
+    assert.deepEqual(await ids('q=parcel&queue=order'), [b.id]);
+    assert.deepEqual(await ids('q=parcel&queue=general'), []);
+    const name = (await gw.store.getConversation(b.id))!.customer.name!;
+    assert.deepEqual((await api(`/search?q=${encodeURIComponent(name)}&queue=order`)).body.customers.map((c: any) => c.id), [b.id]);
+    assert.deepEqual((await api(`/search?q=${encodeURIComponent(name)}&queue=after_sales`)).body.customers, []);
+    // Moved to another queue: the filter follows the conversation, not where its messages were written.
+    assert.equal((await api(`/conversations/${a.id}/transfer`, { queue: 'general' })).status, 200);
+    assert.deepEqual(await ids('q=parcel&queue=general'), [a.id]);
+    assert.deepEqual(await ids('q=parcel&queue=after_sales'), []);
+  });
+
+  it('the date filters: from ≤ sent < to, as ISO times, dates or milliseconds', async () => {
+    // Messages carry the store's receive time (the real clock): the bounds are taken from them.
+    const sentOf = async (id: string) => (await gw.store.listMessages(id, { afterSeq: 0, limit: 10 })).find((m) => m.from.role === 'customer')!.sentAt.getTime();
+    const early = await visitor('early question about the invoice');
+    const t1 = await sentOf(early.id);
+    await eventually(() => Date.now() > t1 + 2, 'the clock to move on');
+    const late = await visitor('late question about the invoice');
+    const t2 = await sentOf(late.id);
+    assert.ok(t2 > t1);
+    await gw.searchIndex.idle();
+    const ids = async (query: string) => (await api(`/search?q=invoice&${query}`)).body.messages.map((x: any) => x.conversation.id);
+    const iso = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
+    assert.deepEqual(await ids(''), [late.id, early.id]);
+    assert.deepEqual(await ids(`to=${iso(t2)}`), [early.id], 'to is exclusive: the late one, sent at to, is out');
+    assert.deepEqual(await ids(`to=${iso(t2 + 1)}`), [late.id, early.id]);
+    assert.deepEqual(await ids(`to=${t1}`), [], 'milliseconds too; nothing before the first');
+    assert.deepEqual(await ids(`from=${t1 + 1}&to=${t2 + 1}`), [late.id], 'from and to together');
+    assert.deepEqual(await ids(`from=${iso(t1)}&to=${iso(t2)}`), [early.id], 'from is inclusive');
+    // A date alone is the start of that day, UTC.
+    const day = new Date(t1).toISOString().slice(0, 10);
+    const next = new Date(Date.parse(day) + 86400_000).toISOString().slice(0, 10);
+    assert.deepEqual(await ids(`to=${day}`), []);
+    assert.deepEqual(await ids(`to=${next}`), new Date(t2).toISOString().slice(0, 10) === day ? [late.id, early.id] : [early.id]);
+    assert.equal((await api('/search?q=invoice&to=tomorrow')).body.error.code, 'validation_failed');
   });
 
   it('customers are also found by their contact: a company or name an agent set on the contact', async () => {

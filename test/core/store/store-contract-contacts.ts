@@ -23,6 +23,17 @@ export function contactContract(c: ContractContext): void {
       assert.equal(await s.contacts.get('K-none'), undefined);
     });
 
+    it('removeOrphan deletes a contact with no identity and keeps one that has any', async () => {
+      const lost = contact(); const kept = contact();
+      await c.s.contacts.create(lost); await c.s.contacts.create(kept);
+      await c.s.contacts.putIdentities([identity('web:v-orphan-test', kept.id, { address: true })]);
+      await c.s.contacts.removeOrphan(lost.id);
+      await c.s.contacts.removeOrphan(kept.id);
+      const s = await c.reopen();
+      assert.equal(await s.contacts.get(lost.id), undefined);
+      assert.equal((await s.contacts.get(kept.id))?.id, kept.id);
+    });
+
     it('an address has one owner (a second claim is a conflict); a fact may be held by several; verified is never taken back', async () => {
       const a = contact(); const b = contact();
       await c.s.contacts.create(a); await c.s.contacts.create(b);
