@@ -67,12 +67,15 @@ async function openIdle(target, url, n) {
   };
 }
 
+/** CPU ms so far of every server process; the workers' main threads apart. */
+const cpuOf = (pids) => ({ workers: pids.workers.reduce((s, p) => s + safe(cpuMs)(p), 0), main: pids.workers.reduce((s, p) => s + safe(mainThreadCpuMs)(p), 0),
+  primary: safe(cpuMs)(pids.primary), redis: safe(cpuMs)(pids.redis), store: pids.store ? safe(cpuMs)(pids.store) : 0 });
+
 /** The text run: cluster-driver in workers mode; CPU of every server process over its measured window. */
 async function crossText(pids, pub, wsp, seconds) {
   const driver = pinned(LOAD_CORE, [join(ROOT, 'bench/cluster-driver.mjs'), String(seconds), String(VISITORS), String(WINDOW)],
     { env: { BENCH_CLUSTER_NODES: JSON.stringify([{ pub, wsp }]), BENCH_CLUSTER_WORKERS: String(WORKERS) } });
-  const cpu = () => ({ workers: pids.workers.reduce((s, p) => s + safe(cpuMs)(p), 0), main: pids.workers.reduce((s, p) => s + safe(mainThreadCpuMs)(p), 0),
-    primary: safe(cpuMs)(pids.primary), redis: safe(cpuMs)(pids.redis), store: pids.store ? safe(cpuMs)(pids.store) : 0 });
+  const cpu = () => cpuOf(pids);
   let c0, c1;
   for (;;) {
     if (!c0 && driver.out.includes('measuring')) c0 = cpu();
@@ -104,26 +107,36 @@ async function kefuRun(seconds) {
     const workers = childrenOf(gw.child.pid);
     if (workers.length !== WORKERS) throw new Error(`workers: the primary has ${workers.length} children, not ${WORKERS}`);
     await sleep(1000);
-    const idleRss = workers.map(rssKb);
+    const idleRss = workers.map(rssKb), idleFds = workers.map(fds);
     const pub = `http://127.0.0.1:${gw.ports.public}`, wsp = `http://127.0.0.1:${gw.ports.workspace}`;
     process.stderr.write(`  ${nodes.length} workers up; opening ${TOTAL} idle visitor sockets…\n`);
+    const pids = { workers, primary: gw.child.pid, redis: redis.child.pid, store: store.child?.pid };
+    // What the idle workers spend anyway (heartbeats, presence, leases): taken out of the connect cost.
+    const quiet0 = cpuOf(pids), q0 = performance.now();
+    await sleep(2000);
+    const cpu0 = cpuOf(pids), c0 = performance.now();
+    const idlePerS = Object.fromEntries(Object.keys(cpu0).map((k) => [k, ((cpu0[k] - quiet0[k]) * 1000) / (c0 - q0)]));
     idle = await openIdle('kefu', pub, TOTAL);
+    const cpu1 = cpuOf(pids), seconds1 = (performance.now() - c0) / 1000;
+    // What connecting cost the server core per socket: a session (HTTP, one store read) and a hello (one store read).
+    const connectCpuUs = Object.fromEntries(Object.keys(cpu1).map((k) => [k, ((cpu1[k] - cpu0[k] - idlePerS[k] * seconds1) * 1000) / Math.max(1, idle.open)]));
     await sleep(1000);
     const heldRss = workers.map(safe(rssKb));
     const workerFds = workers.map(fds);
     process.stderr.write(`  ${idle.open} open (${idle.welcomed} welcomed) in ${idle.connectSeconds.toFixed(0)} s; text across workers…\n`);
-    const text = await crossText({ workers, primary: gw.child.pid, redis: redis.child.pid, store: store.child?.pid }, pub, wsp, seconds);
+    const text = await crossText(pids, pub, wsp, seconds);
     const stillThere = childrenOf(gw.child.pid);
     const { release, ...connect } = idle;
     idle = undefined;
     const dropped = await release();
     return {
-      ...text, store: store.kind, workers: WORKERS, nodes, ...connect, connections: connect.open, dropped,
+      ...text, store: store.kind, workers: WORKERS, nodes, ...connect, connections: connect.open, dropped, connectCpuUs,
       // Errors while connecting: refused or failed opens, error frames (a refused hello), sockets the server closed while held.
       connErrors: connect.connectErrors + connect.errorFrames + (connect.open - connect.welcomed) + dropped,
       workerRestarts: workers.filter((p) => !stillThere.includes(p)).length,
       idleRssMB: idleRss.reduce((s, x) => s + x, 0) / 1024, rssMB: heldRss.reduce((s, x) => s + x, 0) / 1024,
-      workerRssMB: heldRss.map((x) => Math.round(x / 1024)), workerFds,
+      workerRssMB: heldRss.map((x) => Math.round(x / 1024)), idleCpuMsPerS: idlePerS,
+      socketsPerWorker: workerFds.map((n, i) => n - idleFds[i]), workerFds,
       kbPerConn: heldRss.reduce((s, a, i) => s + a - idleRss[i], 0) / Math.max(1, connect.open),
     };
   } finally {
@@ -145,7 +158,7 @@ async function baseRun(seconds) {
     await sleep(1000);
     const after = rssKb(b.pid);
     const c0 = cpuMs(b.pid);
-    const load = await drive(['ws', 'baseline', Math.min(seconds, 5), 50, 1]);
+    const load = await drive(['ws', 'baseline', Math.min(seconds, 5), 50, 1], { BENCH_BASELINE: `http://127.0.0.1:${PORTS.baseline}` });
     const cpu = cpuMs(b.pid) - c0;
     const { release, ...connect } = idle;
     idle = undefined;
