@@ -89,6 +89,7 @@ async function run() {
   // Visitor i writes to node i % N; its agent is on the next node. With workers: the visitor's
   // socket first (its worker is known only then), then an agent on another worker, in turn.
   const pairs = {};
+  const setupStart = now();
   for (let i = 0; i < VISITORS; i++) {
     const node = WORKERS ? 0 : i % NODES.length, agentNode = WORKERS ? 0 : (node + 1) % NODES.length;
     const pub = NODES[node].pub;
@@ -105,6 +106,8 @@ async function run() {
     }
     visitors.push({ i, token, pub, socket, agentNode: mine.node });
   }
+  // One after another: a session, a first message (the conversation is created), a claim.
+  const setupMsPerVisitor = (now() - setupStart) / VISITORS;
   // The node a visitor writes to learns of the claim from the other node's event: until then its
   // messages name no assignee and go to the agent only by resync. Send until every visitor's arrives.
   for (let round = 0; warmed.size < VISITORS; round++) {
@@ -138,6 +141,7 @@ async function run() {
   return { msgs: lat.length, seconds: SECONDS, rate: lat.length / SECONDS, n: xs.length, mean: xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null,
     p50: q(0.5), p99: q(0.99), errors: errors + duplicates + Math.max(0, sent - lat.length), lost: Math.max(0, sent - lat.length), duplicates, errorFrames: errors,
     // Visitor's worker → its agent's worker, visitors per pair (workers only): none may be the same worker.
+    setupMsPerVisitor,
     ...(WORKERS ? { pairs, sameWorker: visitors.filter((v) => v.agentNode === v.socket.node).length } : {}) };
 }
 

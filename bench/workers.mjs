@@ -15,11 +15,13 @@ import { join } from 'node:path';
 import { startRedis, startStore } from './cluster.mjs';
 import { LOAD_CORE, PORTS, ROOT, SERVER_CORE, cpuMs, drive, mainThreadCpuMs, pinned, rssKb, sleep, startGateway, stop, waitHttp } from './lib.mjs';
 
-const WORKERS = Number(process.env.BENCH_WORKERS ?? 6);
-const TOTAL = Number(process.env.BENCH_CONNECTIONS ?? 100_000);
-const PER_CLIENT = Number(process.env.BENCH_CLIENT_SOCKETS ?? 10_000);
-const VISITORS = Number(process.env.BENCH_WORKERS_VISITORS ?? 60);
-const WINDOW = Number(process.env.BENCH_WORKERS_WINDOW ?? 1);
+// Read when the scenario starts, not when the module loads (the smoke test sets them first).
+let WORKERS, TOTAL, PER_CLIENT, VISITORS, WINDOW;
+function settings() {
+  const n = (k, d) => Number(process.env[k] ?? d);
+  [WORKERS, TOTAL, PER_CLIENT, VISITORS, WINDOW] = [n('BENCH_WORKERS', 6), n('BENCH_CONNECTIONS', 100_000), n('BENCH_CLIENT_SOCKETS', 10_000),
+    n('BENCH_WORKERS_VISITORS', 60), n('BENCH_WORKERS_WINDOW', 1)];
+}
 /** Below the 20,000 open files per process here, with room for the store, Redis and log files. */
 const PER_PROCESS = 19_000;
 
@@ -106,15 +108,14 @@ async function kefuRun(seconds) {
     const nodes = banner[1].split(', ');
     const workers = childrenOf(gw.child.pid);
     if (workers.length !== WORKERS) throw new Error(`workers: the primary has ${workers.length} children, not ${WORKERS}`);
-    await sleep(1000);
-    const idleRss = workers.map(rssKb), idleFds = workers.map(fds);
     const pub = `http://127.0.0.1:${gw.ports.public}`, wsp = `http://127.0.0.1:${gw.ports.workspace}`;
-    process.stderr.write(`  ${nodes.length} workers up; opening ${TOTAL} idle visitor sockets…\n`);
     const pids = { workers, primary: gw.child.pid, redis: redis.child.pid, store: store.child?.pid };
     // What the idle workers spend anyway (heartbeats, presence, leases): taken out of the connect cost.
     const quiet0 = cpuOf(pids), q0 = performance.now();
     await sleep(2000);
     const cpu0 = cpuOf(pids), c0 = performance.now();
+    const idleRss = workers.map(rssKb), idleFds = workers.map(fds);
+    process.stderr.write(`  ${nodes.length} workers up; opening ${TOTAL} idle visitor sockets…\n`);
     const idlePerS = Object.fromEntries(Object.keys(cpu0).map((k) => [k, ((cpu0[k] - quiet0[k]) * 1000) / (c0 - q0)]));
     idle = await openIdle('kefu', pub, TOTAL);
     const cpu1 = cpuOf(pids), seconds1 = (performance.now() - c0) / 1000;
@@ -173,6 +174,7 @@ async function baseRun(seconds) {
 
 /** Two rows for run.mjs's table: kefu over the workers, then the bare server; the ratio is msgs/s (and memory per socket). */
 export async function workersScenario(seconds) {
+  settings();
   if (!process.env.MONGODB_URL && !process.env.KEFU_MONGO_EMULATOR_DIR) throw new Error('workers: N workers share one store: set KEFU_MONGO_EMULATOR_DIR (the emulator) or MONGODB_URL');
   if (TOTAL / WORKERS > PER_PROCESS) process.stderr.write(`workers: ${TOTAL} sockets over ${WORKERS} workers is more than ${PER_PROCESS} a worker: expect refused sockets\n`);
   const kefu = await kefuRun(seconds);
