@@ -89,6 +89,7 @@ async function run() {
   // Visitor i writes to node i % N; its agent is on the next node. With workers: the visitor's
   // socket first (its worker is known only then), then an agent on another worker, in turn.
   const pairs = {};
+  const countErrors = (socket) => socket.on('message', (d) => { const f = JSON.parse(d); if (f.type === 'error') errors++; });
   const setupStart = now();
   for (let i = 0; i < VISITORS; i++) {
     const node = WORKERS ? 0 : i % NODES.length, agentNode = WORKERS ? 0 : (node + 1) % NODES.length;
@@ -101,6 +102,7 @@ async function run() {
     const { conversationId } = await call(`${pub}/v1/visitor/session`, { token });
     await call(`${NODES[agentNode].wsp}/api/conversations/${conversationId}/claim`, {}, mine.token);
     if (socket) {
+      countErrors(socket);
       socket.send(JSON.stringify({ type: 'hello', token, after: 1_000_000 }));
       pairs[`${socket.node} → ${mine.node}`] = (pairs[`${socket.node} → ${mine.node}`] ?? 0) + 1;
     }
@@ -116,11 +118,10 @@ async function run() {
     for (let k = 0; k < 20 && warmed.size < VISITORS; k++) await sleep(50);
   }
   for (const v of visitors) {
-    if (!v.socket) {
-      v.socket = await open(`${v.pub.replace('http', 'ws')}/ws/visitor`);
-      v.socket.send(JSON.stringify({ type: 'hello', token: v.token, after: 1_000_000 }));
-    }
-    v.socket.on('message', (d) => { const f = JSON.parse(d); if (f.type === 'error') errors++; });
+    if (v.socket) continue; // workers: open since its set-up
+    v.socket = await open(`${v.pub.replace('http', 'ws')}/ws/visitor`);
+    v.socket.send(JSON.stringify({ type: 'hello', token: v.token, after: 1_000_000 }));
+    countErrors(v.socket);
   }
   await sleep(200);
 
@@ -140,8 +141,8 @@ async function run() {
   const q = (p) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] : null);
   return { msgs: lat.length, seconds: SECONDS, rate: lat.length / SECONDS, n: xs.length, mean: xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null,
     p50: q(0.5), p99: q(0.99), errors: errors + duplicates + Math.max(0, sent - lat.length), lost: Math.max(0, sent - lat.length), duplicates, errorFrames: errors,
-    // Visitor's worker → its agent's worker, visitors per pair (workers only): none may be the same worker.
     setupMsPerVisitor,
+    // Visitor's worker → its agent's worker, visitors per pair (workers only): none may be the same worker.
     ...(WORKERS ? { pairs, sameWorker: visitors.filter((v) => v.agentNode === v.socket.node).length } : {}) };
 }
 
