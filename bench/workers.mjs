@@ -126,6 +126,8 @@ async function kefuRun(seconds) {
     const workerFds = workers.map(fds);
     process.stderr.write(`  ${idle.open} open (${idle.welcomed} welcomed) in ${idle.connectSeconds.toFixed(0)} s; text across workers…\n`);
     const text = await crossText(pids, pub, wsp, seconds);
+    // Again after the text run: what of the first reading was garbage not yet collected shows as a drop.
+    const laterRss = workers.map(safe(rssKb));
     const stillThere = childrenOf(gw.child.pid);
     const { release, ...connect } = idle;
     idle = undefined;
@@ -136,7 +138,8 @@ async function kefuRun(seconds) {
       connErrors: connect.connectErrors + connect.errorFrames + (connect.open - connect.welcomed) + dropped,
       workerRestarts: workers.filter((p) => !stillThere.includes(p)).length,
       idleRssMB: idleRss.reduce((s, x) => s + x, 0) / 1024, rssMB: heldRss.reduce((s, x) => s + x, 0) / 1024,
-      workerRssMB: heldRss.map((x) => Math.round(x / 1024)), idleCpuMsPerS: idlePerS,
+      workerRssMB: heldRss.map((x) => Math.round(x / 1024)), workerIdleRssMB: idleRss.map((x) => Math.round(x / 1024)),
+      rssAfterTextMB: laterRss.reduce((s, x) => s + x, 0) / 1024, idleCpuMsPerS: idlePerS,
       socketsPerWorker: workerFds.map((n, i) => n - idleFds[i]), workerFds,
       kbPerConn: heldRss.reduce((s, a, i) => s + a - idleRss[i], 0) / Math.max(1, connect.open),
     };
