@@ -9,8 +9,7 @@
 // left out. CPU per message counts every server process: the gateways, redis-server, the emulator.
 // BENCH_CLUSTER_VISITORS (200) visitors in all, BENCH_CLUSTER_WINDOW (2) texts in flight each,
 // BENCH_CLUSTER_ROWS (all: "single,1-sqlite,1,2,3") picks rows.
-// TODO(issue 18): `--workers` with 100,000 idle visitor sockets on one machine and text crossing
-// workers (RSS per socket, errors) belongs here once `kefu start --workers N` exists.
+// `--workers` with 100,000 idle visitor sockets and text crossing workers: bench/workers.mjs.
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -53,7 +52,7 @@ const redisCalls = (port) => new Promise((resolve) => {
 });
 
 /** redis-server as test/helpers/redis.ts starts it (no persistence), pinned with the gateways. */
-async function startRedis() {
+export async function startRedis() {
   const port = await freePort();
   const child = spawn('taskset', ['-c', String(SERVER_CORE), REDIS, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
     '--protected-mode', 'no', '--loglevel', 'warning'], { stdio: 'ignore', cwd: '/tmp' });
@@ -66,7 +65,7 @@ async function startRedis() {
 }
 
 /** The shared store: a real MongoDB at MONGODB_URL, else the emulator in its own process (undefined: neither). */
-async function startStore() {
+export async function startStore() {
   if (process.env.MONGODB_URL) return { url: process.env.MONGODB_URL, kind: 'MongoDB' };
   const dir = process.env.KEFU_MONGO_EMULATOR_DIR;
   if (!dir) return undefined;

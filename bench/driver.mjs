@@ -269,24 +269,31 @@ async function mixed([seconds, nVisitors]) {
 
 async function idle([count], addr) {
   const sockets = [];
-  let errors = 0;
+  let errors = 0, errorFrames = 0, welcomed = 0, dropped = 0, holding = true;
   const url = target === 'kefu' ? `${PUB.replace('http', 'ws').replace('127.0.0.1', addr)}/ws/visitor` : `${BASE.replace('http', 'ws').replace('127.0.0.1', addr)}/ws/visitor`;
   const tokens = target === 'kefu' ? await visitors(count) : [];
+  const t0 = now();
   for (let i = 0; i < count; i += 200) {
     await Promise.all(Array.from({ length: Math.min(200, count - i) }, async (_, k) => {
       try {
         const s = await open(url, { localAddress: addr });
         if (target === 'kefu') s.send(JSON.stringify({ type: 'hello', token: tokens[i + k], after: 1_000_000 }));
-        s.on('message', () => {});
+        // The welcome says the hello went through (token, the store read for the conversation).
+        s.on('message', (d) => { const f = String(d); if (f.startsWith('{"type":"welcome"')) welcomed++; else if (f.startsWith('{"type":"error"')) errorFrames++; });
         s.on('error', () => { errors++; });
+        s.on('close', () => { if (holding) dropped++; });
         sockets.push(s);
       } catch { errors++; }
     }));
   }
+  const openMs = now() - t0;
+  // Hellos still being answered are waited for (bounded): an idle socket counts once welcomed.
+  for (let k = 0; k < 1200 && target === 'kefu' && welcomed + dropped < sockets.length; k++) await sleep(100);
   await sleep(500);
-  process.stdout.write(JSON.stringify({ ready: true, open: sockets.length, errors }) + '\n');
+  process.stdout.write(JSON.stringify({ ready: true, open: sockets.length, errors, errorFrames, welcomed, dropped, openMs, welcomedMs: now() - t0 }) + '\n');
   await new Promise((r) => process.stdin.on('end', r).resume());
-  return { open: sockets.length, errors };
+  holding = false;
+  return { open: sockets.length, errors, errorFrames, welcomed, dropped };
 }
 
 const modes = { http, ws, image, mixed, idle };

@@ -3,19 +3,21 @@
 // Scenarios: text-http text-ws image mixed connections coldstart. Results: bench/results/*.json.
 // Not in the default run: text-http-parts (where text-http's time goes: the same load with intent
 // scoring off, with the per-commit fsync off, and with both off, next to the same bare Koa), and
-// cluster (bench/cluster.mjs: single mode next to cluster mode on 1, 2, 3 nodes; ~2 minutes).
+// cluster (bench/cluster.mjs: single mode next to cluster mode on 1, 2, 3 nodes; ~2 minutes), and
+// workers (bench/workers.mjs: 100,000 idle sockets over one `kefu start --workers 6`, text across workers).
 import { spawn, execFileSync } from 'node:child_process';
 import { writeFileSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { clusterScenario } from './cluster.mjs';
+import { workersScenario } from './workers.mjs';
 import { ADMIN_PASSWORD, LOAD_CORE, PORTS, ROOT, SERVER_CORE, cpuMs, mainThreadCpuMs, drive, pinned, rssKb, sleep, startGateway, stop, waitHttp } from './lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // coldstart first: it wants a quiet machine, and right after the connections scenario the kernel
 // is still tearing down ~40,000 sockets (measured: 312 ms there against 264 ms alone).
 const ALL = ['coldstart', 'text-http', 'text-ws', 'image', 'mixed', 'connections'];
-const OPT_IN = ['text-http-parts', 'cluster'];
+const OPT_IN = ['text-http-parts', 'cluster', 'workers'];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 
 async function measure(child, run) {
@@ -123,6 +125,7 @@ const scenarios = {
     return { kefu, base, baseName: 'bare ws server' };
   },
   cluster: () => clusterScenario(SECONDS),
+  workers: () => workersScenario(SECONDS),
   coldstart: async () => {
     const runs = Number(process.env.BENCH_COLDSTART_RUNS ?? 10);
     const once = async (args, url, opts) => {
