@@ -9,9 +9,11 @@ import autocannon from 'autocannon';
 import WebSocket from 'ws';
 import { deflateSync } from 'node:zlib';
 
-const PUB = process.env.BENCH_PUBLIC ?? 'http://127.0.0.1:18080';
-const WSP = process.env.BENCH_WORKSPACE ?? 'http://127.0.0.1:18090';
-const BASE = process.env.BENCH_BASELINE ?? 'http://127.0.0.1:18100';
+// The same defaults as bench/lib.mjs's PORTS, moved by BENCH_PORT_BASE like them.
+const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 18080);
+const PUB = process.env.BENCH_PUBLIC ?? `http://127.0.0.1:${PORT_BASE}`;
+const WSP = process.env.BENCH_WORKSPACE ?? `http://127.0.0.1:${PORT_BASE + 10}`;
+const BASE = process.env.BENCH_BASELINE ?? `http://127.0.0.1:${PORT_BASE + 20}`;
 const PASSWORD = process.env.BENCH_PASSWORD ?? 'bench-admin-password';
 const now = () => performance.timeOrigin + performance.now();
 const [mode, target, ...rest] = process.argv.slice(2);
