@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { freeBenchPortBase } from '../helpers/bench-ports.js';
 import { existsSync } from 'node:fs';
 
 /**
@@ -17,23 +18,9 @@ describe('bench: the cluster scenario (smoke run, figures not asserted)', functi
     return;
   }
 
-  /** A base with the ports the bench uses above it (base … base+130) all free, as the suite's servers use port 0. */
-  async function freeBase(): Promise<number> {
-    const { createServer } = await import('node:net');
-    const free = (port: number) => new Promise<boolean>((res) => {
-      const s = createServer().once('error', () => res(false)).listen(port, '127.0.0.1', () => s.close(() => res(true)));
-    });
-    for (let tries = 0; tries < 50; tries++) {
-      const base = 20000 + Math.floor(Math.random() * 200) * 150;
-      let ok = true;
-      for (let p = base; p <= base + 130 && ok; p++) ok = await free(p);
-      if (ok) return base;
-    }
-    throw new Error('no free port range for the bench');
-  }
 
   it(`single mode, 1 node in cluster mode on SQLite${EMULATOR ? ' and 2 nodes on one emulator store' : ' (2 nodes skipped: no KEFU_MONGO_EMULATOR_DIR)'}: every text reaches its agent once`, async () => {
-    Object.assign(process.env, { BENCH_PORT_BASE: String(await freeBase()), BENCH_CLUSTER_VISITORS: '4', BENCH_CLUSTER_WINDOW: '1', BENCH_CLUSTER_ROWS: EMULATOR ? 'single,1-sqlite,2' : 'single,1-sqlite' });
+    Object.assign(process.env, { BENCH_PORT_BASE: String(await freeBenchPortBase(Array.from({ length: 131 }, (_, i) => i))), BENCH_CLUSTER_VISITORS: '4', BENCH_CLUSTER_WINDOW: '1', BENCH_CLUSTER_ROWS: EMULATOR ? 'single,1-sqlite,2' : 'single,1-sqlite' });
     // bench/ is plain JavaScript outside the compiled tree: from dist/test/bench/ it is three levels up.
     const { clusterScenario } = await import(new URL('../../../bench/cluster.mjs', import.meta.url).href);
     const rows = await clusterScenario(1);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { freeBenchPortBase } from '../helpers/bench-ports.js';
 import { existsSync } from 'node:fs';
 
 /**
@@ -17,22 +18,10 @@ describe('bench: the workers scenario (smoke run, figures not asserted)', functi
     return;
   }
 
-  /** A base with the bench's ports above it (base … base+20) free, as the suite's servers use port 0. */
-  async function freeBase(): Promise<number> {
-    const { createServer } = await import('node:net');
-    const free = (port: number) => new Promise<boolean>((res) => {
-      const s = createServer().once('error', () => res(false)).listen(port, '127.0.0.1', () => s.close(() => res(true)));
-    });
-    for (let tries = 0; tries < 50; tries++) {
-      const base = 20000 + Math.floor(Math.random() * 200) * 150;
-      if ((await free(base)) && (await free(base + 10)) && (await free(base + 20))) return base;
-    }
-    throw new Error('no free port range for the bench');
-  }
 
   it('200 idle sockets over 2 workers, all welcomed and held; every text crosses workers and arrives once', async () => {
     // lib.mjs reads BENCH_PORT_BASE once: if the cluster smoke test loaded it first, its (free) base stays.
-    Object.assign(process.env, { BENCH_PORT_BASE: String(await freeBase()), BENCH_WORKERS: '2', BENCH_CONNECTIONS: '200',
+    Object.assign(process.env, { BENCH_PORT_BASE: String(await freeBenchPortBase([0, 10, 20])), BENCH_WORKERS: '2', BENCH_CONNECTIONS: '200',
       BENCH_CLIENT_SOCKETS: '100', BENCH_WORKERS_VISITORS: '4', BENCH_WORKERS_WINDOW: '1' });
     const { workersScenario } = await import(new URL('../../../bench/workers.mjs', import.meta.url).href);
     const [kefuRow, baseRow] = await workersScenario(1);
