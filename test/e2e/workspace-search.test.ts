@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
-import { WorkspaceBrowser } from '../helpers/browser.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { say, connectVisitor, type Visitor } from '../helpers/clients.js';
+import { workspaceSuite } from '../helpers/browser.js';
+import { say, type Visitor } from '../helpers/clients.js';
 
 const nameOf = (v: Visitor) => `Visitor ${v.visitorId.slice(-4).toUpperCase()}`;
 const H = 3600_000;
@@ -63,32 +62,11 @@ function brokenNotifyHooks(): void {
 }
 
 describe('workspace search, labels, snooze, notifications and 中文 (headless Chromium)', function () {
-  let gw: TestGateway;
-  let wb: WorkspaceBrowser;
-  let visitors: Visitor[] = [];
   let offset = 0;
-
-  before(async function () { wb = await WorkspaceBrowser.launch(this); });
-  after(async () => { await wb?.close(); });
-  beforeEach(async () => {
-    offset = 0;
-    gw = await startGateway('[ratelimit]\ncustomer_quota = 0\n[ai]\nenabled = false\n', { now: () => Date.now() + offset });
-  });
-  afterEach(async () => {
-    const pageErrors = await wb.reset();
-    for (const v of visitors) await v.socket.close();
-    visitors = [];
-    await gw?.close();
-    assert.deepEqual(pageErrors, [], 'no uncaught error in the page');
-  });
-
-  async function visitor(...texts: string[]): Promise<Visitor> {
-    const v = await connectVisitor(gw.publicUrl);
-    visitors.push(v);
-    for (const text of texts) await say(v, text);
-    return v;
-  }
-  const page = (viewport = { width: 1400, height: 820 }) => wb.workspace(gw.workspaceUrl, gw.adminPassword, { viewport, init: pageHooks });
+  beforeEach(() => { offset = 0; });
+  const t = workspaceSuite('[ratelimit]\ncustomer_quota = 0\n[ai]\nenabled = false\n', { now: () => Date.now() + offset });
+  const visitor = t.visitor;
+  const page = (viewport = { width: 1400, height: 820 }) => t.wb.workspace(t.gw.workspaceUrl, t.gw.adminPassword, { viewport, init: pageHooks });
 
   async function searchFor(p: Page, words: string): Promise<void> {
     await p.locator('button.search-open').click();
@@ -99,8 +77,8 @@ describe('workspace search, labels, snooze, notifications and 中文 (headless C
   it('at 1400 px: Chinese words find the message far up a long conversation; the result opens it there, marked; filters narrow it', async () => {
     const a = await visitor('你好', '我的订单还没有发货，可以申请退款吗？', ...Array.from({ length: 45 }, (_, i) => `后续消息 ${i + 1}`));
     const b = await visitor('Where is my refund? 退款 please');
-    await gw.bus.idle();
-    await gw.searchIndex.idle();
+    await t.gw.bus.idle();
+    await t.gw.searchIndex.idle();
     const p = await page();
     await searchFor(p, '退款');
     const hits = p.locator('.search-dialog .search-hit');
@@ -128,8 +106,8 @@ describe('workspace search, labels, snooze, notifications and 中文 (headless C
     assert.equal(await p.locator('.chat .head .who').innerText(), nameOf(a));
 
     // A resolved conversation is not in the list; its result still opens it.
-    const conv = (await gw.store.findConversationByRef({ channel: 'web', account: 'default', thread: b.visitorId }))!;
-    await gw.assigner.resolve(conv, { id: 'system', role: 'system', name: 'kefu' });
+    const conv = (await t.gw.store.findConversationByRef({ channel: 'web', account: 'default', thread: b.visitorId }))!;
+    await t.gw.assigner.resolve(conv, { id: 'system', role: 'system', name: 'kefu' });
     await p.locator('.item', { hasText: nameOf(b) }).waitFor({ state: 'detached' });
     await searchFor(p, 'refund');
     await hits.first().click();
@@ -156,7 +134,7 @@ describe('workspace search, labels, snooze, notifications and 中文 (headless C
     await p.locator('.labels .label[data-label="vip"]').waitFor({ state: 'detached' });
     assert.equal(await p.evaluate(() => { const w = globalThis as any; return w.document.querySelector('.composer textarea') === w.__ta; }), true, 'the composer was not rebuilt');
     assert.equal(await ta.inputValue(), 'Sorry to hear that');
-    await gw.searchIndex.idle();
+    await t.gw.searchIndex.idle();
     await searchFor(p, 'parcel');
     await p.locator('.search-hit').nth(1).waitFor();
     await p.locator('.search-dialog select[name=label]').selectOption('破损');
@@ -181,7 +159,7 @@ describe('workspace search, labels, snooze, notifications and 中文 (headless C
     await shot(p, 'workspace-snooze.png');
 
     offset = 2 * H;
-    gw.snoozes.check();
+    t.gw.snoozes.check();
     await tab('snoozed').filter({ hasText: '(0)' }).waitFor();
     await tab('mine').filter({ hasText: '(2)' }).waitFor();
     await p.locator('.toast', { hasText: `${nameOf(a)} is back from snooze` }).waitFor();
@@ -236,7 +214,7 @@ describe('workspace search, labels, snooze, notifications and 中文 (headless C
 
   for (const viewport of [{ width: 1400, height: 820 }, { width: 375, height: 667 }]) it(`at ${viewport.width} px: notifications that fail (asking rejects, showing throws) are logged and said once; the title still counts`, async () => {
     const a = await visitor('first question');
-    const p = await wb.workspace(gw.workspaceUrl, gw.adminPassword, { viewport, init: brokenNotifyHooks });
+    const p = await t.wb.workspace(t.gw.workspaceUrl, t.gw.adminPassword, { viewport, init: brokenNotifyHooks });
     await p.locator('.item', { hasText: nameOf(a) }).click();
     await p.waitForFunction(() => (globalThis as any).__warns.some((x: string) => x.includes('permission request failed')));
     const toast = p.locator('.toast', { hasText: 'Desktop notifications do not work in this browser' });
@@ -256,11 +234,11 @@ describe('workspace search, labels, snooze, notifications and 中文 (headless C
 
   it('中文: follows the browser\'s language, switches in the bar (draft kept) and remembers it', async () => {
     const a = await visitor('请问什么时候发货？');
-    await gw.searchIndex.idle();
-    const ctx = await wb.browser.newContext({ locale: 'zh-CN', viewport: { width: 1400, height: 820 } });
+    await t.gw.searchIndex.idle();
+    const ctx = await t.wb.browser.newContext({ locale: 'zh-CN', viewport: { width: 1400, height: 820 } });
     try {
       const zh = await ctx.newPage();
-      await zh.goto(gw.workspaceUrl);
+      await zh.goto(t.gw.workspaceUrl);
       assert.equal(await zh.locator('button[type=submit]').innerText(), '登录');
       assert.equal(await zh.locator('input[name=login]').getAttribute('placeholder'), '账号');
     } finally { await ctx.close(); }
@@ -294,8 +272,8 @@ describe('workspace search, labels, snooze, notifications and 中文 (headless C
 
   it('at 390×844: search, labels and snooze fit the phone; a result opens its conversation with the back button', async () => {
     await visitor('我要退款', 'order 778899');
-    await gw.bus.idle();
-    await gw.searchIndex.idle();
+    await t.gw.bus.idle();
+    await t.gw.searchIndex.idle();
     const p = await page({ width: 390, height: 844 });
     assert.equal(await p.evaluate(() => (globalThis as any).document.documentElement.scrollWidth), 390, 'nothing sticks out sideways');
     await searchFor(p, '778899');

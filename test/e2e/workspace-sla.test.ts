@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
-import { WorkspaceBrowser } from '../helpers/browser.js';
-import { startGateway, type TestGateway } from '../helpers/gateway.js';
-import { say, connectVisitor, json, loginAgent, type Visitor } from '../helpers/clients.js';
+import { workspaceSuite } from '../helpers/browser.js';
+import { json, loginAgent, type Visitor } from '../helpers/clients.js';
 
 const M = 60_000;
 const RED = 'rgb(180, 35, 24)';
@@ -28,37 +27,15 @@ const color = (l: Locator) => l.evaluate((el) => (globalThis as any).getComputed
 const settle = (page: Page) => page.evaluate(() => new Promise<void>((r) => { const raf = (globalThis as any).requestAnimationFrame; raf(() => raf(() => r())); }));
 
 describe('workspace SLA (headless Chromium): time left on the list and in the chat head, breaches in red, per queue', function () {
-  let gw: TestGateway;
-  let wb: WorkspaceBrowser;
-  let visitors: Visitor[] = [];
   let offset = 0;
-
-  before(async function () { wb = await WorkspaceBrowser.launch(this); });
-  after(async () => { await wb?.close(); });
-  beforeEach(async () => {
-    offset = 0;
-    gw = await startGateway(`[ratelimit]\ncustomer_quota = 0\n[ai]\nenabled = false\n[routing]\ndefault_queue = "support"\n[[routing.queues]]\nname = "support"\nsla = { first_response = "10m", next_response = "30m", on_breach = [] }\n`,
-      { now: () => Date.now() + offset });
-  });
-  afterEach(async () => {
-    const pageErrors = await wb.reset();
-    for (const v of visitors) await v.socket.close();
-    visitors = [];
-    await gw?.close();
-    assert.deepEqual(pageErrors, [], 'no uncaught error in the page');
-  });
-
-  async function visitor(first: string): Promise<Visitor> {
-    const v = await connectVisitor(gw.publicUrl);
-    visitors.push(v);
-    await say(v, first);
-    return v;
-  }
+  beforeEach(() => { offset = 0; });
+  const t = workspaceSuite(`[ratelimit]\ncustomer_quota = 0\n[ai]\nenabled = false\n[routing]\ndefault_queue = "support"\n[[routing.queues]]\nname = "support"\nsla = { first_response = "10m", next_response = "30m", on_breach = [] }\n`, { now: () => Date.now() + offset });
+  const visitor = t.visitor;
   const badge = (page: Page, v: Visitor) => page.locator('.item', { hasText: nameOf(v) }).locator('.sla');
 
   it('at 1400 px: counts down on the tick, turns red when breached (composer untouched), shows per-queue breaches, then "paused" after the reply', async () => {
     const a = await visitor('where is my parcel?');
-    const page = await wb.workspace(gw.workspaceUrl, gw.adminPassword, { init: pageClock });
+    const page = await t.wb.workspace(t.gw.workspaceUrl, t.gw.adminPassword, { init: pageClock });
     const row = badge(page, a);
     await row.filter({ hasText: /^(10|9)m left$/ }).waitFor();
     assert.equal(await row.getAttribute('data-sla'), 'running');
@@ -76,7 +53,7 @@ describe('workspace SLA (headless Chromium): time left on the list and in the ch
 
     // The gateway's clock passes the due time: the server announces it; the page shows it on the server's clock.
     offset += 11 * M;
-    gw.sla.check();
+    t.gw.sla.check();
     await row.filter({ hasText: /^breached (1m|<1m) ago$|^breached just now$/ }).waitFor();
     assert.equal(await color(row), RED);
     await head.filter({ hasText: /^breached/ }).waitFor();
@@ -99,9 +76,9 @@ describe('workspace SLA (headless Chromium): time left on the list and in the ch
     assert.match(await q.nth(3).innerText(), /first response 1/);
 
     await page.locator('.tabs [data-tab=all]').click();
-    const token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
-    const conv = (await json(`${gw.workspaceUrl}/api/conversations`, { headers: { Authorization: `Bearer ${token}` } })).body.conversations[0];
-    await json(`${gw.workspaceUrl}/api/conversations/${conv.id}/messages`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, json: { text: 'It is on its way' } });
+    const token = await loginAgent(t.gw.workspaceUrl, 'admin', t.gw.adminPassword);
+    const conv = (await json(`${t.gw.workspaceUrl}/api/conversations`, { headers: { Authorization: `Bearer ${token}` } })).body.conversations[0];
+    await json(`${t.gw.workspaceUrl}/api/conversations/${conv.id}/messages`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, json: { text: 'It is on its way' } });
     await row.filter({ hasText: /^paused$/ }).waitFor();
     assert.notEqual(await color(row), RED);
   });
@@ -109,10 +86,10 @@ describe('workspace SLA (headless Chromium): time left on the list and in the ch
   it('at 390×844: the list rows show the time left and the breach in red, inside the screen', async () => {
     const a = await visitor('hello from a phone');
     const b = await visitor('a second customer');
-    const page = await wb.workspace(gw.workspaceUrl, gw.adminPassword, { viewport: { width: 390, height: 844 } });
+    const page = await t.wb.workspace(t.gw.workspaceUrl, t.gw.adminPassword, { viewport: { width: 390, height: 844 } });
     await badge(page, a).filter({ hasText: /m left$/ }).waitFor();
     offset += 11 * M;
-    gw.sla.check();
+    t.gw.sla.check();
     for (const v of [a, b]) {
       const el = badge(page, v);
       await el.filter({ hasText: /^breached/ }).waitFor();

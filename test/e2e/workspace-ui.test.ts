@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { WorkspaceBrowser } from '../helpers/browser.js';
+import { workspaceSuite } from '../helpers/browser.js';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { startGateway, eventually, type TestGateway } from '../helpers/gateway.js';
-import { say, cid, connectVisitor, json, loginAgent, type Visitor } from '../helpers/clients.js';
+import { eventually } from '../helpers/gateway.js';
+import { say, cid, json, loginAgent, type Visitor } from '../helpers/clients.js';
 
 
 /** A real PNG of the given size (one flat colour), so the browser decodes it and the server reads its size. */
@@ -36,34 +36,12 @@ const nameOf = (v: Visitor) => `Visitor ${v.visitorId.slice(-4).toUpperCase()}`;
 const settle = (page: Page) => page.evaluate(() => new Promise<void>((r) => { const raf = (globalThis as any).requestAnimationFrame; raf(() => raf(() => r())); }));
 
 describe('agent workspace UI (headless Chromium): live updates keep the agent\'s work, files, team load, layout', function () {
-  let gw: TestGateway;
-  let wb: WorkspaceBrowser;
-  let visitors: Visitor[] = [];
-
-  before(async function () { wb = await WorkspaceBrowser.launch(this); });
-  after(async () => { await wb?.close(); });
-  beforeEach(async () => {
-    // No customer quota: the tests send bursts a real customer would be throttled for.
-    gw = await startGateway('[ratelimit]\ncustomer_quota = 0\n');
-  });
-  afterEach(async () => {
-    const pageErrors = await wb.reset();
-    for (const v of visitors) await v.socket.close();
-    visitors = [];
-    await gw?.close();
-    assert.deepEqual(pageErrors, [], 'no uncaught error in the page');
-  });
-
-  async function visitor(first: string): Promise<Visitor> {
-    const v = await connectVisitor(gw.publicUrl);
-    visitors.push(v);
-    await say(v, first);
-    return v;
-  }
+  const t = workspaceSuite('[ratelimit]\ncustomer_quota = 0\n');
+  const visitor = t.visitor;
 
   async function workspace(viewport = { width: 1400, height: 820 }): Promise<Page> {
     // Counts timers of a second or more, to see how the page handles a flood of typing frames.
-    return wb.workspace(gw.workspaceUrl, gw.adminPassword, { viewport, init: () => {
+    return t.wb.workspace(t.gw.workspaceUrl, t.gw.adminPassword, { viewport, init: () => {
       const w = globalThis as any;
       w.__longTimers = 0;
       const orig = w.setTimeout;
@@ -177,8 +155,8 @@ describe('agent workspace UI (headless Chromium): live updates keep the agent\'s
 
     // A non-image file as another channel would store it, sent by the visitor with a caption in markup.
     const fileId = randomBytes(24).toString('base64url');
-    writeFileSync(join(gw.dir, 'media', fileId), Buffer.alloc(12_345, 'a'));
-    await gw.store.putMedia({ id: fileId, mime: 'application/pdf', size: 12_345, name: 'invoice-2024.pdf', owner: 'test', createdAt: new Date() });
+    writeFileSync(join(t.gw.dir, 'media', fileId), Buffer.alloc(12_345, 'a'));
+    await t.gw.store.putMedia({ id: fileId, mime: 'application/pdf', size: 12_345, name: 'invoice-2024.pdf', owner: 'test', createdAt: new Date() });
     await say(a, { attachments: [{ mediaId: fileId }], caption: '<b>Invoice</b> attached' });
 
     // An image uploaded and sent in one request: the server reads its size from the PNG header.
@@ -186,7 +164,7 @@ describe('agent workspace UI (headless Chromium): live updates keep the agent\'s
     form.append('clientId', cid());
     form.append('caption', 'Photo of the box');
     form.append('file', new Blob([png(120, 80)], { type: 'image/png' }), 'box.png');
-    const up = await fetch(`${gw.publicUrl}/v1/visitor/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${a.token}` }, body: form });
+    const up = await fetch(`${t.gw.publicUrl}/v1/visitor/uploads`, { method: 'POST', headers: { Authorization: `Bearer ${a.token}` }, body: form });
     assert.equal(up.status, 201, await up.text());
 
     const chip = page.locator('.msg.customer a.file', { hasText: 'invoice-2024.pdf' });
@@ -213,9 +191,9 @@ describe('agent workspace UI (headless Chromium): live updates keep the agent\'s
 
   it('the team panel shows the same load as the server after assignments and closes', async () => {
     const page = await workspace();
-    const token = await loginAgent(gw.workspaceUrl, 'admin', gw.adminPassword);
+    const token = await loginAgent(t.gw.workspaceUrl, 'admin', t.gw.adminPassword);
     const serverLoad = async () => {
-      const r = await json(`${gw.workspaceUrl}/api/agents`, { headers: { Authorization: `Bearer ${token}` } });
+      const r = await json(`${t.gw.workspaceUrl}/api/agents`, { headers: { Authorization: `Bearer ${token}` } });
       const me = r.body.agents.find((x: any) => x.name === 'Admin');
       return `${me.load}/${me.capacity}`;
     };
@@ -231,8 +209,8 @@ describe('agent workspace UI (headless Chromium): live updates keep the agent\'s
     await page.locator('.item', { hasText: nameOf(b) }).waitFor();
     await team.filter({ hasText: '2/5' }).waitFor({ timeout: 10_000 });
 
-    const convs = await json(`${gw.workspaceUrl}/api/conversations?status=assigned`, { headers: { Authorization: `Bearer ${token}` } });
-    const closed = await json(`${gw.workspaceUrl}/api/conversations/${convs.body.conversations[0].id}/close`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, json: {} });
+    const convs = await json(`${t.gw.workspaceUrl}/api/conversations?status=assigned`, { headers: { Authorization: `Bearer ${token}` } });
+    const closed = await json(`${t.gw.workspaceUrl}/api/conversations/${convs.body.conversations[0].id}/close`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, json: {} });
     assert.equal(closed.status, 200, JSON.stringify(closed.body));
     await team.filter({ hasText: '1/5' }).waitFor({ timeout: 10_000 });
     assert.equal(await serverLoad(), '1/5');

@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs';
+import assert from 'node:assert/strict';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startGateway, type TestGateway } from './gateway.js';
+import { connectVisitor, say, type Visitor } from './clients.js';
 
 export const CHROMIUM = process.env.KEFU_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -46,4 +49,42 @@ export class WorkspaceBrowser {
   }
 
   close(): Promise<void> { return this.browser.close(); }
+}
+
+export interface WorkspaceSuite {
+  /** This test's gateway (a new one per test). */
+  readonly gw: TestGateway;
+  readonly wb: WorkspaceBrowser;
+  /** A visitor on this test's gateway who says `texts` (each acked); closed after the test. */
+  visitor(...texts: string[]): Promise<Visitor>;
+}
+
+/**
+ * The set-up the workspace browser tests share, registered in the calling `describe`: Chromium once
+ * per suite, a gateway per test with `config` appended, the test's visitors closed after it, and
+ * no uncaught error allowed in its pages.
+ */
+export function workspaceSuite(config: string, opts: { now?: () => number } = {}): WorkspaceSuite {
+  let gw: TestGateway | undefined;
+  let wb: WorkspaceBrowser | undefined;
+  const visitors: Visitor[] = [];
+  before(async function () { wb = await WorkspaceBrowser.launch(this); });
+  after(async () => { await wb?.close(); });
+  beforeEach(async () => { gw = await startGateway(config, { now: opts.now }); });
+  afterEach(async () => {
+    const pageErrors = await wb!.reset();
+    for (const v of visitors.splice(0)) await v.socket.close();
+    await gw?.close();
+    assert.deepEqual(pageErrors, [], 'no uncaught error in the page');
+  });
+  return {
+    get gw() { return gw!; },
+    get wb() { return wb!; },
+    async visitor(...texts) {
+      const v = await connectVisitor(gw!.publicUrl);
+      visitors.push(v);
+      for (const text of texts) await say(v, text);
+      return v;
+    },
+  };
 }
